@@ -1,0 +1,67 @@
+/**
+ * Domain errors. Each carries a stable `name` so Step Functions `Retry`/`Catch` can match it
+ * (the Lambda runtime reports `error.name` as the error type) and so callers can branch on it.
+ */
+export class BreakwaterError extends Error {
+  /** Whether retrying the same call later may succeed. */
+  readonly retryable: boolean = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** One problem found in user input, with the path into the document. */
+export interface InputIssue {
+  readonly path: string;
+  readonly message: string;
+  readonly received?: unknown;
+  readonly expected?: string;
+}
+
+/** User input (a pipeline, a scenario, a start request) is invalid. Carries every issue at once. */
+export class InvalidInputError extends BreakwaterError {
+  constructor(
+    readonly what: string,
+    readonly issues: readonly InputIssue[],
+  ) {
+    super(`${what} is invalid:\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
+  }
+}
+
+export function formatIssue(issue: InputIssue): string {
+  const where = issue.path === '' ? '(root)' : issue.path;
+  return `${where}: ${issue.message}`;
+}
+
+/** A call was throttled or failed transiently; Step Functions retries it with back-off. */
+export class ThrottledError extends BreakwaterError {
+  override readonly retryable = true;
+}
+
+/** A dependency failed in a way that may pass (network, 5xx). Retried with back-off. */
+export class TransientError extends BreakwaterError {
+  override readonly retryable = true;
+}
+
+/** Someone else changed the alias between our read and our write (RevisionId mismatch). */
+export class AliasConflictError extends BreakwaterError {
+  override readonly retryable = true;
+}
+
+/** A target function, alias, alarm or record that must exist does not. Terminal. */
+export class NotFoundError extends BreakwaterError {}
+
+/** The alias is in a state Breakwater must not touch (e.g. routes to a version it did not put there). */
+export class UnsafeTargetStateError extends BreakwaterError {}
+
+/** A conditional write lost: the record exists or changed. Carries what is there now when known. */
+export class ConflictError extends BreakwaterError {
+  constructor(
+    message: string,
+    readonly existing?: unknown,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,327 @@
+import { z } from 'zod';
+import { DurationSchema } from './duration.js';
+import { parseOrThrow } from './validation.js';
+
+/*
+ * The pipeline model: what authors write (TypeScript through definePipeline, or JSON), validated
+ * by these schemas, then resolved (defaults applied to every wave) into a ResolvedPipeline that the
+ * workflow runs. Weights are percentages of traffic on the new version (0-100).
+ */
+
+const Slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, {
+  message: 'expected 1-80 letters, digits, ".", "_" or "-", starting with a letter or digit',
+});
+
+export const TargetSchema = z
+  .object({
+    id: Slug.meta({ description: 'Unique id of the target in the pipeline, e.g. "use1-cell1".' }),
+    account: z.string().regex(/^\d{12}$/, { message: 'expected a 12-digit AWS account id' }),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, {
+        message: 'expected an AWS region like "us-east-1"',
+      }),
+    cell: z.string().min(1).optional().meta({ description: 'Cell or AZ name, for display and alarm names.' }),
+    functionName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, {
+        message: 'expected a Lambda function name (1-64 letters, digits, - or _)',
+      }),
+    alias: z
+      .string()
+      .regex(/^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$/, { message: 'expected a Lambda alias name (not a number)' })
+      .refine((a) => a !== '$LATEST', { message: 'an alias cannot be $LATEST' }),
+  })
+  .strict();
+
+export const BakeSchema = z
+  .object({
+    duration: DurationSchema,
+    minDataPoints: z
+      .number()
+      .int()
+      .nonnegative()
+      .meta({
+        description:
+          'Invocations the new version must have served during the bake (across the targets baked).',
+      }),
+  })
+  .strict();
+
+const Weight = z.number().gt(0).lte(100);
+
+export const OneBoxSchema = z
+  .object({
+    weight: z
+      .number()
+      .gt(0)
+      .lt(100)
+      .meta({ description: 'Percent of traffic on the new version in the one-box.' }),
+    bake: BakeSchema,
+  })
+  .strict();
+
+export const RollingSchema = z
+  .object({
+    weights: z
+      .array(Weight)
+      .min(1)
+      .refine((ws) => ws.every((w, i) => i === 0 || w > (ws[i - 1] ?? 0)), {
+        message: 'expected strictly increasing weights',
+      })
+      .refine((ws) => ws[ws.length - 1] === 100, { message: 'expected the last rolling weight to be 100' })
+      .meta({ description: 'Percent of traffic on the new version at each rolling step; the last is 100.' }),
+    healthCheck: DurationSchema.meta({
+      description: 'How long each rolling step is watched before the next.',
+    }),
+  })
+  .strict();
+
+export const AlarmsSchema = z
+  .object({
+    rollback: z.array(z.string().min(1).max(255)).meta({
+      description:
+        'Alarms (metric or composite) in each target region that roll the change back. ' +
+        'Names may use {target.id}, {target.region}, {target.cell}, {target.functionName}, {target.alias}, {wave}.',
+    }),
+    oneBox: z
+      .array(z.string().min(1).max(255))
+      .default([])
+      .meta({
+        description:
+          'Alarms scoped to the new version (ExecutedVersion dimension), per target; same placeholders.',
+      }),
+  })
+  .strict();
+
+export const WaveSettingsSchema = z
+  .object({
+    concurrency: z.number().int().min(1).max(40).meta({ description: 'Targets deployed at the same time.' }),
+    oneBox: OneBoxSchema,
+    rolling: RollingSchema,
+    bake: BakeSchema.meta({ description: 'Wave bake after every target is at 100%.' }),
+    alarms: AlarmsSchema,
+    pollInterval: DurationSchema.meta({
+      description: 'How often alarms and data points are read while baking.',
+    }),
+    inconclusiveTimeout: DurationSchema.meta({
+      description:
+        'How long past the bake duration Breakwater keeps baking while data points are short or an alarm has ' +
+        'INSUFFICIENT_DATA; then it rolls back and says why.',
+    }),
+  })
+  .strict();
+
+export const DEFAULT_WAVE_SETTINGS = {
+  concurrency: 1,
+  oneBox: { weight: 10, bake: { duration: '30m', minDataPoints: 100 } },
+  rolling: { weights: [33, 66, 100], healthCheck: '5m' },
+  bake: { duration: '1h', minDataPoints: 500 },
+  alarms: { rollback: [], oneBox: [] },
+  pollInterval: '1m',
+  inconclusiveTimeout: '1h',
+} as const;
+
+export const WaveSchema = z
+  .object({
+    name: Slug,
+    targets: z.array(TargetSchema).min(1, { message: 'expected at least one target' }).max(200),
+    concurrency: WaveSettingsSchema.shape.concurrency.optional(),
+    oneBox: OneBoxSchema.optional(),
+    rolling: RollingSchema.optional(),
+    bake: BakeSchema.optional(),
+    alarms: AlarmsSchema.optional(),
+    pollInterval: DurationSchema.optional(),
+    inconclusiveTimeout: DurationSchema.optional(),
+  })
+  .strict();
+
+export const SourceSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('github'),
+      owner: z.string().min(1),
+      repo: z.string().min(1),
+      branch: z.string().min(1),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('codecommit'),
+      repository: z.string().min(1),
+      branch: z.string().min(1),
+      account: z
+        .string()
+        .regex(/^\d{12}$/)
+        .optional(),
+      region: z.string().min(1).optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal('manual') }).strict(),
+]);
+
+export const ArtifactSchema = z.discriminatedUnion('type', [
+  z
+    .object({ type: z.literal('versions') })
+    .strict()
+    .meta({
+      description: 'Versions already published; the start request names one per target (or one for all).',
+    }),
+  z
+    .object({
+      type: z.literal('s3-zip'),
+      bucket: z.string().min(3).meta({ description: 'Bucket name; may use {region} and {account}.' }),
+      key: z
+        .string()
+        .min(1)
+        .meta({ description: 'Object key; may use {change} (the change id, e.g. the commit).' }),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('image'),
+      imageUri: z
+        .string()
+        .min(1)
+        .meta({ description: 'Image URI; may use {region}, {account} and {change}.' }),
+    })
+    .strict(),
+]);
+
+const DefaultsSchema = WaveSettingsSchema.partial().strict();
+
+export const PipelineSchema = z
+  .object({
+    name: Slug,
+    description: z.string().max(1000).optional(),
+    source: SourceSchema.default({ type: 'manual' }),
+    artifact: ArtifactSchema.default({ type: 'versions' }),
+    defaults: DefaultsSchema.default({}),
+    waves: z.array(WaveSchema).min(1, { message: 'expected at least one wave' }).max(50),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const seenTargets = new Map<string, string>();
+    const seenAliases = new Map<string, string>();
+    const seenWaves = new Set<string>();
+    p.waves.forEach((wave, w) => {
+      if (seenWaves.has(wave.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['waves', w, 'name'],
+          message: `duplicate wave name "${wave.name}"`,
+        });
+      }
+      seenWaves.add(wave.name);
+      wave.targets.forEach((t, i) => {
+        const where = `waves[${w}].targets[${i}]`;
+        const prev = seenTargets.get(t.id);
+        if (prev) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['waves', w, 'targets', i, 'id'],
+            message: `duplicate target id "${t.id}" (also at ${prev})`,
+          });
+        }
+        seenTargets.set(t.id, where);
+        const aliasKey = `${t.account}/${t.region}/${t.functionName}:${t.alias}`;
+        const prevAlias = seenAliases.get(aliasKey);
+        if (prevAlias) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['waves', w, 'targets', i],
+            message: `alias ${aliasKey} is already a target at ${prevAlias}`,
+          });
+        }
+        seenAliases.set(aliasKey, where);
+      });
+    });
+  });
+
+/** What an author writes. */
+export type PipelineInput = z.input<typeof PipelineSchema>;
+/** A validated pipeline, durations in seconds. */
+export type Pipeline = z.output<typeof PipelineSchema>;
+export type Target = z.output<typeof TargetSchema>;
+export type Bake = z.output<typeof BakeSchema>;
+export type Alarms = z.output<typeof AlarmsSchema>;
+export type WaveSettings = z.output<typeof WaveSettingsSchema>;
+export type Artifact = z.output<typeof ArtifactSchema>;
+export type Source = z.output<typeof SourceSchema>;
+
+/** A wave with every setting resolved (defaults applied). */
+export interface ResolvedWave extends WaveSettings {
+  readonly index: number;
+  readonly name: string;
+  readonly targets: readonly Target[];
+}
+
+/** A pipeline whose waves carry every setting; this is what the workflow stores and runs. */
+export interface ResolvedPipeline {
+  readonly name: string;
+  readonly description?: string;
+  readonly source: Source;
+  readonly artifact: Artifact;
+  readonly waves: readonly ResolvedWave[];
+}
+
+const BUILTIN_DEFAULTS: WaveSettings = WaveSettingsSchema.parse(DEFAULT_WAVE_SETTINGS);
+
+/**
+ * Validates a pipeline document and applies defaults: built-in defaults, then the pipeline's
+ * `defaults`, then each wave's own settings (a wave setting replaces the default as a whole).
+ * Throws {@link InvalidInputError} listing every problem with its path.
+ *
+ * @example resolvePipeline(JSON.parse(text))
+ */
+export function resolvePipeline(input: unknown): ResolvedPipeline {
+  const name =
+    input && typeof input === 'object' && typeof (input as { name?: unknown }).name === 'string'
+      ? `pipeline "${(input as { name: string }).name}"`
+      : 'pipeline';
+  const p = parseOrThrow(PipelineSchema, input, name);
+  const base: WaveSettings = { ...BUILTIN_DEFAULTS, ...stripUndefined(p.defaults) };
+  return {
+    name: p.name,
+    ...(p.description !== undefined ? { description: p.description } : {}),
+    source: p.source,
+    artifact: p.artifact,
+    waves: p.waves.map((wave, index) => {
+      const { name: waveName, targets, ...own } = wave;
+      const settings: WaveSettings = { ...base, ...stripUndefined(own) };
+      return { index, name: waveName, targets, ...settings };
+    }),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Declares a pipeline in TypeScript with type checking. Compose by spreading a shared base:
+ *
+ * @example
+ * const base = { source: { type: 'manual' }, defaults: { pollInterval: '1m' } } satisfies Partial<PipelineInput>;
+ * export default definePipeline({ ...base, name: 'payments', waves: [...] });
+ */
+export function definePipeline(pipeline: PipelineInput): PipelineInput {
+  return pipeline;
+}
+
+/** Expands `{target.id}`-style placeholders in an alarm name for one target of a wave. */
+export function expandAlarmName(template: string, target: Target, waveName: string): string {
+  return template.replace(
+    /\{(target\.(id|region|cell|functionName|alias|account)|wave)\}/g,
+    (_m, _all, field) => {
+      if (field === undefined) return waveName;
+      const value = target[field as keyof Target];
+      return value === undefined ? '' : String(value);
+    },
+  );
+}
+
+/** A stable key for the alias a target deploys to: the unit of locking. */
+export function aliasKey(t: Pick<Target, 'account' | 'region' | 'functionName' | 'alias'>): string {
+  return `${t.account}:${t.region}:${t.functionName}:${t.alias}`;
+}

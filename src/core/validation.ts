@@ -1,0 +1,56 @@
+import type { z } from 'zod';
+import { type InputIssue, InvalidInputError } from './errors.js';
+
+/** Renders a zod path as `waves[2].targets[0].alias`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const part of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[part];
+  }
+  return cur;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value);
+  if (json === undefined) return String(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+/** Turns every zod issue into a path + message that quotes the value received. */
+export function issuesFromZod(error: z.ZodError, input: unknown): InputIssue[] {
+  return error.issues.map((issue) => {
+    const path = formatPath(issue.path);
+    const received = valueAt(input, issue.path);
+    let message = issue.message;
+    if (issue.code === 'invalid_type') {
+      message = `expected ${issue.expected}, got ${describeValue(received)}`;
+    } else if (issue.code === 'unrecognized_keys') {
+      message = `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    } else if (!/, got /.test(message) && issue.code !== 'custom') {
+      message = `${message}, got ${describeValue(received)}`;
+    }
+    return { path, message, received };
+  });
+}
+
+/**
+ * Parses `input` with `schema`, throwing one {@link InvalidInputError} that lists every issue.
+ *
+ * @example parseOrThrow(PipelineSchema, json, 'pipeline "payments"')
+ */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidInputError(what, issuesFromZod(result.error, input));
+}

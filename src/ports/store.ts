@@ -1,0 +1,173 @@
+import type { ResolvedPipeline } from '../core/pipeline.js';
+
+/*
+ * The deployment store: pipelines (versioned), deployments, per-wave and per-target progress,
+ * an append-only event timeline, and per-alias locks. Every write is a single-item conditional
+ * write, so the local DynamoDB stand-in (no transactions) covers every code path.
+ */
+
+export interface PipelineRecord {
+  readonly name: string;
+  readonly version: number;
+  readonly definition: ResolvedPipeline;
+  readonly registeredAt: string;
+  readonly registeredBy?: string;
+}
+
+/** What is being deployed. */
+export interface ChangeRef {
+  /** Change id: a commit sha, a build id... */
+  readonly id: string;
+  readonly description?: string;
+  /** For `versions` artifacts: one version for every target. */
+  readonly version?: string;
+  /** For `versions` artifacts: a version per target id (wins over `version`). */
+  readonly versions?: Readonly<Record<string, string>>;
+}
+
+export type DeploymentStatus = 'running' | 'rolling_back' | 'succeeded' | 'rolled_back' | 'failed';
+export type DeploymentOutcome = 'succeeded' | 'rolled_back' | 'failed';
+
+export interface RollbackInfo {
+  readonly reason: string;
+  readonly alarm?: string;
+  readonly detectedAt: string;
+  readonly trafficOffAt?: string;
+}
+
+export interface DeploymentRecord {
+  readonly id: string;
+  readonly pipelineName: string;
+  readonly pipelineVersion: number;
+  readonly change: ChangeRef;
+  readonly status: DeploymentStatus;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly endedAt?: string;
+  readonly requestedBy?: string;
+  readonly currentWave?: number;
+  readonly cancelRequest?: { readonly by: string; readonly reason: string; readonly at: string };
+  readonly rollback?: RollbackInfo;
+}
+
+export type WaveStatus = 'pending' | 'deploying' | 'baking' | 'succeeded' | 'rolled_back' | 'failed';
+
+export interface BakeProgress {
+  readonly phase: 'one-box' | 'rolling' | 'wave';
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly minDataPoints: number;
+  readonly dataPoints: number;
+  readonly verdict: 'baking' | 'inconclusive' | 'baked' | 'failed';
+  readonly note?: string;
+  readonly alarms: readonly { readonly name: string; readonly state: string }[];
+}
+
+export interface WaveRecord {
+  readonly deploymentId: string;
+  readonly index: number;
+  readonly name: string;
+  readonly status: WaveStatus;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly bake?: BakeProgress;
+}
+
+export type TargetStatus =
+  | 'pending'
+  | 'waiting_for_lock'
+  | 'prepared'
+  | 'one_box'
+  | 'rolling'
+  | 'deployed'
+  | 'rolled_back'
+  | 'failed';
+
+export interface TargetRecord {
+  readonly deploymentId: string;
+  readonly waveIndex: number;
+  readonly targetId: string;
+  readonly status: TargetStatus;
+  /** The version that served all traffic before this deployment touched the alias. */
+  readonly previousVersion?: string;
+  readonly newVersion?: string;
+  /** Percent of traffic on the new version as last applied. */
+  readonly weight: number;
+  readonly stepIndex?: number;
+  readonly updatedAt: string;
+  readonly bake?: BakeProgress;
+}
+
+export interface TimelineEvent {
+  readonly deploymentId: string;
+  readonly at: string;
+  /** Idempotency key: the same key is written once, however often a step retries. */
+  readonly key: string;
+  readonly type: string;
+  readonly message: string;
+  readonly wave?: number;
+  readonly target?: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export interface DeploymentView {
+  readonly deployment: DeploymentRecord;
+  readonly waves: readonly WaveRecord[];
+  readonly targets: readonly TargetRecord[];
+  readonly events: readonly TimelineEvent[];
+}
+
+export type LockResult = { readonly acquired: true } | { readonly acquired: false; readonly holder: string };
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor?: string;
+}
+
+type Patch<T> = Partial<Omit<T, 'deploymentId' | 'id' | 'index' | 'waveIndex' | 'targetId'>>;
+
+export interface DeploymentStore {
+  /** Registers a new version of a pipeline definition; returns the record written. */
+  putPipeline(definition: ResolvedPipeline, registeredBy?: string): Promise<PipelineRecord>;
+  /** The given version, or the latest when `version` is omitted. */
+  getPipeline(name: string, version?: number): Promise<PipelineRecord | undefined>;
+  listPipelines(): Promise<PipelineRecord[]>;
+
+  /** Fails with ConflictError (carrying the existing record) when the id exists. */
+  createDeployment(record: DeploymentRecord): Promise<void>;
+  getDeployment(id: string): Promise<DeploymentRecord | undefined>;
+  /**
+   * Applies `patch`; with `onlyIfStatusIn`, only when the current status is one of them
+   * (ConflictError otherwise, carrying the current record). Returns the updated record.
+   */
+  updateDeployment(
+    id: string,
+    patch: Patch<DeploymentRecord>,
+    options?: { readonly onlyIfStatusIn?: readonly DeploymentStatus[] },
+  ): Promise<DeploymentRecord>;
+  listDeployments(
+    pipelineName: string,
+    page?: { readonly limit?: number; readonly cursor?: string },
+  ): Promise<Page<DeploymentRecord>>;
+
+  putWave(record: WaveRecord): Promise<void>;
+  updateWave(deploymentId: string, index: number, patch: Patch<WaveRecord>): Promise<void>;
+  putTarget(record: TargetRecord): Promise<void>;
+  updateTarget(
+    deploymentId: string,
+    waveIndex: number,
+    targetId: string,
+    patch: Patch<TargetRecord>,
+  ): Promise<void>;
+  getTargets(deploymentId: string): Promise<TargetRecord[]>;
+
+  /** Appends once per `key`; a repeat with the same key is a no-op. */
+  appendEvent(event: TimelineEvent): Promise<void>;
+  /** Everything about one deployment in one query (paginated internally). */
+  getDeploymentView(id: string): Promise<DeploymentView | undefined>;
+
+  /** Takes the lock on an alias for a deployment; re-entrant for the same holder. */
+  acquireLock(aliasKey: string, holder: string, at: string): Promise<LockResult>;
+  /** Releases the lock if `holder` holds it; a no-op otherwise. */
+  releaseLock(aliasKey: string, holder: string): Promise<void>;
+}
