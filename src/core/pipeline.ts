@@ -16,17 +16,13 @@ export const TargetSchema = z
   .object({
     id: Slug.meta({ description: 'Unique id of the target in the pipeline, e.g. "use1-cell1".' }),
     account: z.string().regex(/^\d{12}$/, { message: 'expected a 12-digit AWS account id' }),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, {
-        message: 'expected an AWS region like "us-east-1"',
-      }),
+    region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, {
+      message: 'expected an AWS region like "us-east-1"',
+    }),
     cell: z.string().min(1).optional().meta({ description: 'Cell or AZ name, for display and alarm names.' }),
-    functionName: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, {
-        message: 'expected a Lambda function name (1-64 letters, digits, - or _)',
-      }),
+    functionName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, {
+      message: 'expected a Lambda function name (1-64 letters, digits, - or _)',
+    }),
     alias: z
       .string()
       .regex(/^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$/, { message: 'expected a Lambda alias name (not a number)' })
@@ -37,14 +33,9 @@ export const TargetSchema = z
 export const BakeSchema = z
   .object({
     duration: DurationSchema,
-    minDataPoints: z
-      .number()
-      .int()
-      .nonnegative()
-      .meta({
-        description:
-          'Invocations the new version must have served during the bake (across the targets baked).',
-      }),
+    minDataPoints: z.number().int().nonnegative().meta({
+      description: 'Invocations the new version must have served during the bake (across the targets baked).',
+    }),
   })
   .strict();
 
@@ -84,13 +75,10 @@ export const AlarmsSchema = z
         'Alarms (metric or composite) in each target region that roll the change back. ' +
         'Names may use {target.id}, {target.region}, {target.cell}, {target.functionName}, {target.alias}, {wave}.',
     }),
-    oneBox: z
-      .array(z.string().min(1).max(255))
-      .default([])
-      .meta({
-        description:
-          'Alarms scoped to the new version (ExecutedVersion dimension), per target; same placeholders.',
-      }),
+    oneBox: z.array(z.string().min(1).max(255)).default([]).meta({
+      description:
+        'Alarms scoped to the new version (ExecutedVersion dimension), per target; same placeholders.',
+    }),
   })
   .strict();
 
