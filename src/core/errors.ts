@@ -65,3 +65,6 @@ export class ConflictError extends BreakwaterError {
     super(message, options);
   }
 }
+
+/** Someone asked to stop the deployment; the workflow rolls back. */
+export class DeploymentCancelledError extends BreakwaterError {}

@@ -1,0 +1,50 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { AwsClientProvider } from '../../src/adapters/aws/clients.js';
+import { CloudWatchAlarmSource } from '../../src/adapters/aws/cloudwatch-alarms.js';
+import { CloudWatchMetricSource } from '../../src/adapters/aws/cloudwatch-metrics.js';
+import { createDocumentClient, DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
+import { LambdaTrafficRouter } from '../../src/adapters/aws/lambda-router.js';
+import { systemClock } from '../../src/ports/clock.js';
+import type { Log, StepDeps } from '../../src/workflow/deps.js';
+import { readLambdaEnv } from './env.js';
+
+/*
+ * The composition root for step Lambdas on AWS: SDK clients built once per container (module
+ * scope), never inside a handler. In Lambda it is built at import time so a missing environment
+ * variable fails the cold start with its name; elsewhere (tests, the embedded engine importing
+ * the same modules) it is built only if a handler actually runs against AWS.
+ */
+let built: StepDeps | undefined;
+
+function powertoolsLog(logger: Logger): Log {
+  return {
+    info: (message, extra) => logger.info(message, extra ?? {}),
+    warn: (message, extra) => logger.warn(message, extra ?? {}),
+    error: (message, extra) => logger.error(message, extra ?? {}),
+  };
+}
+
+export function lambdaDeps(): StepDeps {
+  if (built) return built;
+  const env = readLambdaEnv();
+  const clients = new AwsClientProvider({
+    homeAccount: env.HOME_ACCOUNT_ID,
+    roleArnTemplate: env.TARGET_ROLE_ARN_TEMPLATE,
+  });
+  const deps: StepDeps = {
+    store: new DynamoDeploymentStore({
+      client: createDocumentClient(),
+      tableName: env.TABLE_NAME,
+      clock: systemClock,
+    }),
+    router: new LambdaTrafficRouter(clients),
+    alarms: new CloudWatchAlarmSource(clients),
+    metrics: new CloudWatchMetricSource(clients),
+    clock: systemClock,
+    log: powertoolsLog(new Logger({ serviceName: 'breakwater' })),
+  };
+  built = deps;
+  return deps;
+}
+
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaDeps();

@@ -1,0 +1,35 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { parseOrThrow } from '../../src/core/validation.js';
+
+/**
+ * Parses the event with a zod schema before the handler runs. A bad input fails with
+ * InvalidInputError naming each path, which the state machines treat as terminal.
+ */
+export function parseEvent<S extends z.ZodType>(
+  schema: S,
+  what: string,
+): MiddlewareObj<unknown, unknown, Error, Context> {
+  return {
+    before: (request) => {
+      request.event = parseOrThrow(schema, request.event, what);
+    },
+  };
+}
+
+/**
+ * A Step Functions task handler: parse (zod) → call → return. The error's `name` reaches Step
+ * Functions as the error type, so Retry/Catch can match ThrottledError, InvalidInputError...
+ *
+ * @example export const handler = stepHandler(WaveInput, 'StartWave input', (input) => startWave(deps(), input));
+ */
+export function stepHandler<S extends z.ZodType, R>(
+  schema: S,
+  what: string,
+  run: (input: z.output<S>) => Promise<R>,
+) {
+  return middy<unknown, R, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(parseEvent(schema, what))
+    .handler(async (event) => run(event as z.output<S>));
+}

@@ -1,0 +1,38 @@
+/*
+ * The step Lambdas, named once: the CDK app creates one function per entry and passes its ARN to
+ * the state machines under `arnVariable`; the embedded engine maps the same variables to the
+ * handlers in-process. Kept free of runtime imports so infra/ can read it cheaply.
+ */
+export const STEP_FUNCTIONS = [
+  {
+    id: 'StartDeployment',
+    entry: 'functions/steps/start-deployment.ts',
+    arnVariable: 'StartDeploymentFunctionArn',
+  },
+  { id: 'StartWave', entry: 'functions/steps/start-wave.ts', arnVariable: 'StartWaveFunctionArn' },
+  {
+    id: 'PrepareTarget',
+    entry: 'functions/steps/prepare-target.ts',
+    arnVariable: 'PrepareTargetFunctionArn',
+  },
+  { id: 'StartOneBox', entry: 'functions/steps/start-one-box.ts', arnVariable: 'StartOneBoxFunctionArn' },
+  { id: 'ShiftWeight', entry: 'functions/steps/shift-weight.ts', arnVariable: 'ShiftWeightFunctionArn' },
+  { id: 'CheckAlarms', entry: 'functions/steps/check-alarms.ts', arnVariable: 'CheckAlarmsFunctionArn' },
+  { id: 'WaitForBake', entry: 'functions/steps/wait-for-bake.ts', arnVariable: 'WaitForBakeFunctionArn' },
+  { id: 'RollBack', entry: 'functions/steps/roll-back.ts', arnVariable: 'RollBackFunctionArn' },
+  {
+    id: 'RecordProgress',
+    entry: 'functions/steps/record-progress.ts',
+    arnVariable: 'RecordProgressFunctionArn',
+  },
+] as const;
+
+export type StepFunctionId = (typeof STEP_FUNCTIONS)[number]['id'];
+export type StepArnVariable = (typeof STEP_FUNCTIONS)[number]['arnVariable'];
+
+/** The state machines and the substitution variable that carries each one's ARN to its parent. */
+export const STATE_MACHINES = [
+  { id: 'Deployment', file: 'statemachines/deployment.asl.json', arnVariable: 'DeploymentStateMachineArn' },
+  { id: 'Wave', file: 'statemachines/wave.asl.json', arnVariable: 'WaveStateMachineArn' },
+  { id: 'Batch', file: 'statemachines/batch.asl.json', arnVariable: 'BatchStateMachineArn' },
+] as const;

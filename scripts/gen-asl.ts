@@ -1,0 +1,364 @@
+/*
+ * The ASL files in statemachines/ are the source of truth and are committed as JSON. This script
+ * only exists to write them consistently (shared Retry policies); run it after editing it:
+ *   node --import tsx scripts/gen-asl.ts
+ */
+import { writeFileSync } from 'node:fs';
+
+const TRANSIENT = [
+  'ThrottledError',
+  'TransientError',
+  'AliasConflictError',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+  'States.Timeout',
+];
+/** How long a wave or batch child execution may run; `breakwater plan` checks waves fit. */
+export const CHILD_TIMEOUT_SECONDS = 20 * 86_400;
+
+const retry = (maxAttempts = 6) => [
+  {
+    ErrorEquals: TRANSIENT,
+    IntervalSeconds: 2,
+    BackoffRate: 2,
+    MaxAttempts: maxAttempts,
+    MaxDelaySeconds: 60,
+    JitterStrategy: 'FULL',
+  },
+];
+const task = (resource: string, rest: Record<string, unknown>) => ({
+  Type: 'Task',
+  Resource: `\${${resource}}`,
+  TimeoutSeconds: 60,
+  Retry: retry(),
+  ...rest,
+});
+const syncChild = (arnVar: string, input: Record<string, unknown>, rest: Record<string, unknown>) => ({
+  Type: 'Task',
+  Resource: 'arn:aws:states:::states:startExecution.sync:2',
+  Parameters: {
+    StateMachineArn: `\${${arnVar}}`,
+    Input: { ...input, 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' },
+  },
+  // A child runs for hours or days: the default Task timeout must not apply. 20 days also stays
+  // below the largest JavaScript timer (2^31 ms), so the local interpreter honours it exactly.
+  TimeoutSeconds: CHILD_TIMEOUT_SECONDS,
+  ...rest,
+});
+const resetCheck = (next: string) => ({
+  Type: 'Pass',
+  Result: { verdict: 'pending', signature: '' },
+  ResultPath: '$.check',
+  Next: next,
+});
+const pollLoop = (
+  prefix: string,
+  resource: string,
+  params: Record<string, unknown>,
+  onBaked: string,
+  onFailed: string,
+) => ({
+  [prefix]: task(resource, {
+    Parameters: { ...params, 'previous.$': '$.check' },
+    ResultPath: '$.check',
+    Next: `${prefix}Verdict`,
+  }),
+  [`${prefix}Verdict`]: {
+    Type: 'Choice',
+    Choices: [
+      { Variable: '$.check.verdict', StringEquals: 'baked', Next: onBaked },
+      { Variable: '$.check.verdict', StringEquals: 'failed', Next: onFailed },
+    ],
+    Default: `${prefix}Wait`,
+  },
+  [`${prefix}Wait`]: { Type: 'Wait', SecondsPath: '$.check.waitSeconds', Next: prefix },
+});
+const ids = { 'deploymentId.$': '$.deploymentId', 'waveIndex.$': '$.waveIndex' };
+
+/*
+ * Sequential loops (waves, batches, steps) are index loops, not Maps with MaxConcurrency 1: the
+ * local interpreter keeps launching queued Map iterations after one fails, which AWS does not.
+ * Increment: a Pass computes States.MathAdd into a scratch field, a second Pass copies it back.
+ * The first index goes through Parameters too: the local interpreter ignores a falsy `Result: 0`.
+ */
+const advance = (prefix: string, indexPath: string, countPath: string, loopTo: string, done: string) => ({
+  [`Next${prefix}`]: {
+    Type: 'Pass',
+    Parameters: { [`next.$`]: `States.MathAdd(${indexPath}, 1)` },
+    ResultPath: '$.advance',
+    Next: `Advance${prefix}`,
+  },
+  [`Advance${prefix}`]: {
+    Type: 'Pass',
+    InputPath: '$.advance.next',
+    ResultPath: indexPath,
+    Next: `More${prefix}s`,
+  },
+  [`More${prefix}s`]: {
+    Type: 'Choice',
+    Choices: [{ Variable: indexPath, NumericLessThanPath: countPath, Next: loopTo }],
+    Default: done,
+  },
+});
+
+const shiftMap = (name: string, resource: string, taskName: string, next: string) => ({
+  Type: 'Map',
+  ItemsPath: '$.targets',
+  MaxConcurrency: 40,
+  ItemSelector: { ...ids, 'targetIndex.$': '$$.Map.Item.Value', 'step.$': '$.step' },
+  ItemProcessor: {
+    ProcessorConfig: { Mode: 'INLINE' },
+    StartAt: taskName,
+    States: { [taskName]: task(resource, { End: true }) },
+  },
+  ResultPath: '$.shift',
+  Next: next,
+  Comment: name,
+});
+
+const batch = {
+  Comment:
+    'Breakwater batch: a group of a wave’s targets (up to its concurrency) taken through prepare, one-box, bake and rolling steps together. A failure here fails the execution; the wave rolls back.',
+  StartAt: 'PrepareTargets',
+  States: {
+    PrepareTargets: {
+      Type: 'Map',
+      ItemsPath: '$.targets',
+      MaxConcurrency: 40,
+      ItemSelector: { ...ids, 'targetIndex.$': '$$.Map.Item.Value' },
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'PrepareTarget',
+        States: {
+          PrepareTarget: task('PrepareTargetFunctionArn', { ResultPath: '$.prepare', Next: 'TargetLocked' }),
+          TargetLocked: {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.prepare.status', StringEquals: 'locked', Next: 'WaitForTargetLock' }],
+            Default: 'TargetPrepared',
+          },
+          WaitForTargetLock: { Type: 'Wait', SecondsPath: '$.prepare.waitSeconds', Next: 'PrepareTarget' },
+          TargetPrepared: { Type: 'Succeed' },
+        },
+      },
+      ResultPath: null,
+      Next: 'FirstStep',
+    },
+    FirstStep: { Type: 'Pass', Parameters: { next: 0 }, ResultPath: '$.advance', Next: 'AdvanceStepIndex' },
+    NextStep: {
+      Type: 'Pass',
+      Parameters: { 'step.$': 'States.ArrayGetItem($.steps, $.stepIndex)' },
+      ResultPath: '$.current',
+      Next: 'LoadStep',
+    },
+    LoadStep: { Type: 'Pass', InputPath: '$.current.step', ResultPath: '$.step', Next: 'StepKind' },
+    StepKind: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.step.kind', StringEquals: 'one-box', Next: 'StartOneBox' }],
+      Default: 'ShiftWeights',
+    },
+    StartOneBox: shiftMap(
+      'One-box: the first share of traffic on the new version',
+      'StartOneBoxFunctionArn',
+      'StartOneBoxOnTarget',
+      'ResetOneBoxCheck',
+    ),
+    ResetOneBoxCheck: resetCheck('WaitForOneBoxBake'),
+    ...pollLoop(
+      'WaitForOneBoxBake',
+      'WaitForBakeFunctionArn',
+      {
+        ...ids,
+        'batchIndex.$': '$.batchIndex',
+        'targets.$': '$.targets',
+        'step.$': '$.step',
+        'shift.$': '$.shift',
+        scope: 'batch',
+      },
+      'StepDone',
+      'OneBoxFailed',
+    ),
+    OneBoxFailed: {
+      Type: 'Fail',
+      Error: 'RollbackRequired',
+      Cause: 'The one-box bake failed; the reason is in the deployment timeline.',
+    },
+    ShiftWeights: shiftMap(
+      'Rolling: the next weight on every target of the batch',
+      'ShiftWeightFunctionArn',
+      'ShiftWeightOnTarget',
+      'ResetStepCheck',
+    ),
+    ResetStepCheck: resetCheck('CheckStepAlarms'),
+    ...pollLoop(
+      'CheckStepAlarms',
+      'CheckAlarmsFunctionArn',
+      {
+        ...ids,
+        'batchIndex.$': '$.batchIndex',
+        'targets.$': '$.targets',
+        'step.$': '$.step',
+        'shift.$': '$.shift',
+        scope: 'batch',
+      },
+      'StepDone',
+      'StepFailed',
+    ),
+    StepFailed: {
+      Type: 'Fail',
+      Error: 'RollbackRequired',
+      Cause: 'A rolling step failed its health check; the reason is in the deployment timeline.',
+    },
+    StepDone: { Type: 'Pass', Next: 'NextStepIndex' },
+    ...advance('StepIndex', '$.stepIndex', '$.stepCount', 'NextStep', 'BatchDeployed'),
+    BatchDeployed: { Type: 'Succeed' },
+  },
+};
+
+const catchToRollback = (next: string) => [
+  { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: next },
+];
+
+const wave = {
+  Comment:
+    'Breakwater wave: one wave of a deployment. Batches of targets run one after the other as child executions, then the wave bakes. Any failure rolls the wave back and fails.',
+  StartAt: 'StartWave',
+  States: {
+    StartWave: task('StartWaveFunctionArn', {
+      Parameters: ids,
+      ResultPath: '$.wave',
+      Next: 'FirstBatch',
+      Catch: catchToRollback('RollBackWave'),
+    }),
+    FirstBatch: { Type: 'Pass', Parameters: { next: 0 }, ResultPath: '$.advance', Next: 'AdvanceBatchIndex' },
+    DeployBatch: syncChild(
+      'BatchStateMachineArn',
+      {
+        ...ids,
+        'batchIndex.$': '$.batchIndex',
+        'targets.$': 'States.ArrayGetItem($.wave.batches, $.batchIndex)',
+        'steps.$': '$.wave.steps',
+        'stepCount.$': '$.wave.stepCount',
+      },
+      { ResultPath: null, Next: 'NextBatchIndex', Catch: catchToRollback('RollBackWave') },
+    ),
+    ...advance('BatchIndex', '$.batchIndex', '$.wave.batchCount', 'DeployBatch', 'BeginWaveBake'),
+    BeginWaveBake: task('RecordProgressFunctionArn', {
+      Parameters: { ...ids, event: 'wave-bake-started' },
+      ResultPath: '$.bake',
+      Next: 'ResetWaveCheck',
+      Catch: catchToRollback('RollBackWave'),
+    }),
+    ResetWaveCheck: resetCheck('WaitForWaveBake'),
+    ...pollLoop(
+      'WaitForWaveBake',
+      'WaitForBakeFunctionArn',
+      { ...ids, scope: 'wave', 'startedAtMs.$': '$.bake.startedAtMs' },
+      'CompleteWave',
+      'WaveBakeFailed',
+    ),
+    WaveBakeFailed: {
+      Type: 'Pass',
+      Parameters: { Error: 'RollbackRequired', 'Cause.$': '$.check.reason' },
+      ResultPath: '$.error',
+      Next: 'RollBackWave',
+    },
+    CompleteWave: task('RecordProgressFunctionArn', {
+      Parameters: { ...ids, event: 'wave-succeeded' },
+      ResultPath: null,
+      Next: 'WaveSucceeded',
+      Catch: catchToRollback('RollBackWave'),
+    }),
+    WaveSucceeded: { Type: 'Succeed' },
+    RollBackWave: {
+      ...task('RollBackFunctionArn', {
+        Parameters: { ...ids, scope: 'wave', 'error.$': '$.error' },
+        ResultPath: '$.rollback',
+        Next: 'WaveRolledBack',
+      }),
+      Retry: [
+        {
+          ErrorEquals: ['States.ALL'],
+          IntervalSeconds: 2,
+          BackoffRate: 2,
+          MaxAttempts: 12,
+          MaxDelaySeconds: 60,
+          JitterStrategy: 'FULL',
+        },
+      ],
+    },
+    WaveRolledBack: {
+      Type: 'Fail',
+      Error: 'WaveRolledBack',
+      Cause: 'The wave was rolled back; the reason is in the deployment timeline.',
+    },
+  },
+};
+
+const deployment = {
+  Comment:
+    'Breakwater deployment: carries one change through the waves of a pipeline, each wave a child execution. Every failure path ends in a rollback of every target that carries the new version. Input: {"pipeline": "<name>", "change": {"id": "<commit or build id>", "version": "<Lambda version, for versions artifacts>"}, "requestedBy": "<who>"}.',
+  StartAt: 'StartDeployment',
+  States: {
+    StartDeployment: task('StartDeploymentFunctionArn', {
+      Parameters: { 'request.$': '$', 'executionName.$': '$$.Execution.Name' },
+      ResultPath: '$.deployment',
+      Next: 'FirstWave',
+      Catch: [
+        { ErrorEquals: ['InvalidInputError'], ResultPath: '$.error', Next: 'InvalidInput' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StartFailed' },
+      ],
+    }),
+    InvalidInput: { Type: 'Fail', Error: 'InvalidInput', CausePath: '$.error.Cause' },
+    StartFailed: { Type: 'Fail', Error: 'StartFailed', CausePath: '$.error.Cause' },
+    FirstWave: { Type: 'Pass', Parameters: { next: 0 }, ResultPath: '$.advance', Next: 'AdvanceWaveIndex' },
+    RunWave: syncChild(
+      'WaveStateMachineArn',
+      { 'deploymentId.$': '$.deployment.deploymentId', 'waveIndex.$': '$.waveIndex' },
+      { ResultPath: null, Next: 'NextWaveIndex', Catch: catchToRollback('RollBackDeployment') },
+    ),
+    ...advance('WaveIndex', '$.waveIndex', '$.deployment.waveCount', 'RunWave', 'CompleteDeployment'),
+    CompleteDeployment: task('RecordProgressFunctionArn', {
+      Parameters: { 'deploymentId.$': '$.deployment.deploymentId', event: 'deployment-succeeded' },
+      ResultPath: null,
+      Next: 'DeploymentSucceeded',
+      Catch: catchToRollback('RollBackDeployment'),
+    }),
+    DeploymentSucceeded: { Type: 'Succeed' },
+    RollBackDeployment: {
+      ...task('RollBackFunctionArn', {
+        Parameters: {
+          'deploymentId.$': '$.deployment.deploymentId',
+          scope: 'deployment',
+          'error.$': '$.error',
+        },
+        ResultPath: '$.rollback',
+        Next: 'DeploymentRolledBack',
+      }),
+      Retry: [
+        {
+          ErrorEquals: ['States.ALL'],
+          IntervalSeconds: 2,
+          BackoffRate: 2,
+          MaxAttempts: 20,
+          MaxDelaySeconds: 60,
+          JitterStrategy: 'FULL',
+        },
+      ],
+    },
+    DeploymentRolledBack: {
+      Type: 'Fail',
+      Error: 'DeploymentRolledBack',
+      Cause: 'The deployment was rolled back; the reason is in the deployment timeline.',
+    },
+  },
+};
+
+for (const [name, def] of Object.entries({ deployment, wave, batch })) {
+  writeFileSync(
+    new URL(`../statemachines/${name}.asl.json`, import.meta.url),
+    `${JSON.stringify(def, null, 2)}\n`,
+  );
+}

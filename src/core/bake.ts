@@ -1,0 +1,113 @@
+import type { AlarmStateValue } from '../ports/fleet.js';
+import { formatDuration } from './duration.js';
+
+/** What one poll of a bake or health check concludes. */
+export type BakeVerdict = 'baking' | 'inconclusive' | 'baked' | 'failed';
+
+export interface AlarmObservation {
+  readonly name: string;
+  /** `missing` when the alarm does not exist where it should. */
+  readonly state: AlarmStateValue | 'missing';
+  readonly reason?: string;
+  readonly where: string;
+}
+
+export interface BakeInput {
+  readonly elapsedSeconds: number;
+  readonly durationSeconds: number;
+  readonly minDataPoints: number;
+  readonly dataPoints: number;
+  readonly alarms: readonly AlarmObservation[];
+  /** How long past the duration an inconclusive bake may wait before failing safe. */
+  readonly inconclusiveTimeoutSeconds: number;
+  readonly pollIntervalSeconds: number;
+  readonly cancelRequested?: { readonly by: string; readonly reason: string };
+}
+
+export interface BakeAssessment {
+  readonly verdict: BakeVerdict;
+  /** Why, in words a person reading the timeline understands. */
+  readonly reason: string;
+  /** The alarm that failed the bake, if one did. */
+  readonly alarm?: string;
+  /** When to look again (only for baking / inconclusive). */
+  readonly waitSeconds: number;
+}
+
+/**
+ * Decides what a bake (or a rolling step's health check) does next. Pure.
+ *
+ * - Any alarm in ALARM fails it at once, whatever else is true; so does a stop request or an alarm
+ *   that does not exist (nothing would be watching).
+ * - It is baked only when the duration has passed AND the new version served at least
+ *   `minDataPoints` invocations AND no alarm is INSUFFICIENT_DATA: no data is not good data.
+ * - Past the duration without that, it is inconclusive and keeps baking until
+ *   `duration + inconclusiveTimeout`, then fails safe and says what was missing.
+ *
+ * @example assessBake({ elapsedSeconds: 3600, durationSeconds: 3600, minDataPoints: 100, dataPoints: 140,
+ *   alarms: [], inconclusiveTimeoutSeconds: 3600, pollIntervalSeconds: 60 }).verdict // 'baked'
+ */
+export function assessBake(input: BakeInput): BakeAssessment {
+  const poll = Math.max(1, input.pollIntervalSeconds);
+  if (input.cancelRequested) {
+    return {
+      verdict: 'failed',
+      reason: `stopped by ${input.cancelRequested.by}: ${input.cancelRequested.reason}`,
+      waitSeconds: 0,
+    };
+  }
+  const firing = input.alarms.find((a) => a.state === 'ALARM');
+  if (firing) {
+    return {
+      verdict: 'failed',
+      reason: `alarm ${firing.name} (${firing.where}) is in ALARM${firing.reason ? `: ${firing.reason}` : ''}`,
+      alarm: firing.name,
+      waitSeconds: 0,
+    };
+  }
+  const missing = input.alarms.find((a) => a.state === 'missing');
+  if (missing) {
+    return {
+      verdict: 'failed',
+      reason: `alarm ${missing.name} does not exist in ${missing.where}: nothing would watch this change`,
+      alarm: missing.name,
+      waitSeconds: 0,
+    };
+  }
+
+  const shortOfData = input.dataPoints < input.minDataPoints;
+  const noData = input.alarms.filter((a) => a.state === 'INSUFFICIENT_DATA');
+  const remaining = input.durationSeconds - input.elapsedSeconds;
+  if (remaining > 0) {
+    return {
+      verdict: 'baking',
+      reason: `baking: ${formatDuration(input.elapsedSeconds)} of ${formatDuration(input.durationSeconds)}, ${input.dataPoints}/${input.minDataPoints} data points`,
+      waitSeconds: Math.min(poll, remaining),
+    };
+  }
+  if (!shortOfData && noData.length === 0) {
+    return {
+      verdict: 'baked',
+      reason: `baked ${formatDuration(input.elapsedSeconds)} with ${input.dataPoints} data points (needed ${input.minDataPoints})`,
+      waitSeconds: 0,
+    };
+  }
+  const missingWhat = [
+    ...(shortOfData ? [`only ${input.dataPoints} of ${input.minDataPoints} data points`] : []),
+    ...noData.map((a) => `alarm ${a.name} (${a.where}) has INSUFFICIENT_DATA`),
+  ].join('; ');
+  const overtime = -remaining;
+  if (overtime >= input.inconclusiveTimeoutSeconds) {
+    return {
+      verdict: 'failed',
+      reason: `bake inconclusive after ${formatDuration(input.elapsedSeconds)}: ${missingWhat}`,
+      ...(noData[0] ? { alarm: noData[0].name } : {}),
+      waitSeconds: 0,
+    };
+  }
+  return {
+    verdict: 'inconclusive',
+    reason: `inconclusive, still baking (${formatDuration(input.inconclusiveTimeoutSeconds - overtime)} left before rollback): ${missingWhat}`,
+    waitSeconds: Math.min(poll, input.inconclusiveTimeoutSeconds - overtime),
+  };
+}

@@ -1,0 +1,134 @@
+import type { ResolvedPipeline, ResolvedWave } from './pipeline.js';
+
+/** One traffic step of a batch: the one-box, then each rolling weight. */
+export interface RolloutStep {
+  readonly index: number;
+  readonly kind: 'one-box' | 'rolling';
+  /** Percent of traffic on the new version once the step is applied. */
+  readonly weight: number;
+  /** How long the step is watched before the next one. */
+  readonly bakeSeconds: number;
+  /** Invocations of the new version needed before the step may end (0 for rolling health checks). */
+  readonly minDataPoints: number;
+}
+
+/** The steps every batch of a wave goes through, in order. */
+export function rolloutSteps(wave: ResolvedWave): RolloutStep[] {
+  const steps: RolloutStep[] = [
+    {
+      index: 0,
+      kind: 'one-box',
+      weight: wave.oneBox.weight,
+      bakeSeconds: wave.oneBox.bake.duration,
+      minDataPoints: wave.oneBox.bake.minDataPoints,
+    },
+  ];
+  for (const weight of wave.rolling.weights) {
+    if (weight <= wave.oneBox.weight) continue;
+    steps.push({
+      index: steps.length,
+      kind: 'rolling',
+      weight,
+      bakeSeconds: wave.rolling.healthCheck,
+      minDataPoints: 0,
+    });
+  }
+  return steps;
+}
+
+/**
+ * Splits a wave's targets into batches of `concurrency`, deployed one batch after the other.
+ * Returns target indexes within the wave.
+ */
+export function targetBatches(wave: Pick<ResolvedWave, 'targets' | 'concurrency'>): number[][] {
+  const batches: number[][] = [];
+  for (let i = 0; i < wave.targets.length; i += wave.concurrency) {
+    batches.push(wave.targets.slice(i, i + wave.concurrency).map((_, j) => i + j));
+  }
+  return batches;
+}
+
+/** Seconds a wave takes when nothing fails, no data is short and no blocker holds it. */
+export function waveLeadTimeSeconds(wave: ResolvedWave): number {
+  const perBatch = rolloutSteps(wave).reduce((sum, s) => sum + s.bakeSeconds, 0);
+  return targetBatches(wave).length * perBatch + wave.bake.duration;
+}
+
+/*
+ * Step Functions history events per execution, as AWS counts them: a Lambda Task costs 5
+ * (Entered, Scheduled, Started, Succeeded, Exited), a Wait or Choice or Pass 2, a Map 4 plus 2 per
+ * iteration, a startExecution.sync Task 6. One bake poll (Task + Choice + Wait) is 9.
+ */
+const POLL_EVENTS = 9;
+const TASK_EVENTS = 5;
+
+/** Estimated history events of the biggest execution a wave runs (wave or batch), for the plan. */
+export function estimateHistoryEvents(wave: ResolvedWave): { wave: number; batch: number } {
+  const steps = rolloutSteps(wave);
+  const batches = targetBatches(wave);
+  const biggestBatch = Math.max(...batches.map((b) => b.length));
+  const polls = (seconds: number) => Math.ceil(seconds / Math.max(1, wave.pollInterval)) + 1;
+  const inconclusivePolls = polls(wave.inconclusiveTimeout);
+  const perTargetMap = 2 + TASK_EVENTS + 2; // iteration start/end, task, choice
+  let batch = 4 + 4 + biggestBatch * perTargetMap + 4 + steps.length * 2;
+  for (const step of steps) {
+    batch +=
+      4 +
+      biggestBatch * (2 + TASK_EVENTS) +
+      2 +
+      2 +
+      (polls(step.bakeSeconds) + inconclusivePolls) * POLL_EVENTS;
+  }
+  const waveEvents = 2 + TASK_EVENTS + 4 + batches.length * 8 + TASK_EVENTS + 2 + TASK_EVENTS * 2 + 2;
+  return {
+    wave: waveEvents + (polls(wave.bake.duration) + inconclusivePolls) * POLL_EVENTS,
+    batch,
+  };
+}
+
+/** One row of a rollout plan, for `breakwater plan`. */
+export interface PlannedWave {
+  readonly index: number;
+  readonly name: string;
+  readonly targets: readonly { id: string; region: string; account: string; cell?: string; alias: string }[];
+  readonly batches: number;
+  readonly steps: readonly RolloutStep[];
+  readonly waveBakeSeconds: number;
+  readonly waveMinDataPoints: number;
+  readonly leadTimeSeconds: number;
+  readonly historyEvents: { wave: number; batch: number };
+}
+
+export interface RolloutPlan {
+  readonly pipeline: string;
+  readonly waves: readonly PlannedWave[];
+  readonly totalLeadTimeSeconds: number;
+  readonly targetCount: number;
+}
+
+/** The rollout as data: waves, targets, steps, bakes and lead time. */
+export function planRollout(pipeline: ResolvedPipeline): RolloutPlan {
+  const waves = pipeline.waves.map((wave) => ({
+    index: wave.index,
+    name: wave.name,
+    targets: wave.targets.map((t) => ({
+      id: t.id,
+      region: t.region,
+      account: t.account,
+      ...(t.cell ? { cell: t.cell } : {}),
+      alias: `${t.functionName}:${t.alias}`,
+    })),
+    batches: targetBatches(wave).length,
+    steps: rolloutSteps(wave),
+    waveBakeSeconds: wave.bake.duration,
+    waveMinDataPoints: wave.bake.minDataPoints,
+    leadTimeSeconds: waveLeadTimeSeconds(wave),
+    historyEvents: estimateHistoryEvents(wave),
+  }));
+  return {
+    pipeline: pipeline.name,
+    waves,
+    totalLeadTimeSeconds: waves.reduce((s, w) => s + w.leadTimeSeconds, 0),
+    targetCount: waves.reduce((s, w) => s + w.targets.length, 0),
+  };
+}

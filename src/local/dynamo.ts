@@ -1,0 +1,97 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { createDocumentClient } from '../adapters/aws/dynamodb-store.js';
+import { DEFAULT_TABLE_NAME, tableDefinition } from '../adapters/aws/table.js';
+
+export interface LocalDynamoOptions {
+  /** Directory for on-disk persistence (created if missing); in memory when omitted. */
+  readonly path?: string;
+  /** @default 'breakwater' */
+  readonly tableName?: string;
+}
+
+export interface LocalDynamo {
+  /** `http://127.0.0.1:<port>`, for any other SDK client that should reach the same data. */
+  readonly endpoint: string;
+  /** A DocumentClient for `endpoint`, built like the one on AWS (`removeUndefinedValues`). */
+  readonly documentClient: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Stops the server and flushes the on-disk store; the client is destroyed. */
+  close(): Promise<void>;
+}
+
+/** dynalite accepts any signature; the SDK still wants credentials to sign with. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const LOCAL_REGION = 'us-east-1';
+/** With createTableMs 0 the table turns ACTIVE on the next tick; this is a generous bound. */
+const TABLE_ACTIVE_ATTEMPTS = 200;
+
+/**
+ * Starts a DynamoDB-compatible server (dynalite) on a free loopback port and makes sure the
+ * Breakwater table exists. With `path`, data lives on disk and a restart on the same path keeps
+ * it; without, it lives in memory (tests).
+ *
+ * @example
+ * const local = await startLocalDynamo({ path: '.breakwater/dynamo' });
+ * const store = new DynamoDeploymentStore({ client: local.documentClient, tableName: local.tableName, clock });
+ * // ...
+ * await local.close();
+ */
+export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
+  const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
+  if (options.path !== undefined) await mkdir(options.path, { recursive: true });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path !== undefined ? { path: options.path } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const documentClient = createDocumentClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+
+  const close = async (): Promise<void> => {
+    documentClient.destroy();
+    // Keep-alive sockets would hold close() open until they time out.
+    server.closeIdleConnections();
+    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+  };
+
+  try {
+    await ensureTable(documentClient, tableName);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { endpoint, documentClient, tableName, close };
+}
+
+async function ensureTable(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(tableDefinition(tableName)));
+  } catch (error) {
+    // Already there: a restart on the same path.
+    if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
+  }
+  for (let attempt = 0; attempt < TABLE_ACTIVE_ATTEMPTS; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await sleep(5);
+  }
+  throw new Error(`local DynamoDB: table "${tableName}" did not become ACTIVE`);
+}

@@ -1,0 +1,169 @@
+import './polyfill.js';
+import { fileURLToPath } from 'node:url';
+import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
+import { DynamoDeploymentStore } from '../adapters/aws/dynamodb-store.js';
+import type { ResolvedPipeline } from '../core/pipeline.js';
+import type { TimelineEvent } from '../ports/store.js';
+import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
+import type { StartRequest } from '../workflow/inputs.js';
+import { type LocalDynamo, startLocalDynamo } from './dynamo.js';
+import { FleetSimulator } from './fleet/simulator.js';
+import { localStepHandlers } from './handlers.js';
+import type { Scenario } from './scenario.js';
+import { type ExecutionOutcome, LocalStepFunctions } from './step-functions.js';
+import { VirtualTime } from './virtual-time.js';
+
+const LOCAL_ACCOUNT = '000000000000';
+const LOCAL_REGION = 'us-east-1';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export const lambdaArn = (id: string) =>
+  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:breakwater-${id}`;
+export const stateMachineArn = (id: string) =>
+  `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:breakwater-${id}`;
+
+/** A store that also tells a listener about each event written (live progress). */
+class ObservedStore extends DynamoDeploymentStore {
+  listener: ((event: TimelineEvent) => void) | undefined;
+  override async appendEvent(event: TimelineEvent): Promise<void> {
+    await super.appendEvent(event);
+    this.listener?.(event);
+  }
+}
+
+export interface EngineOptions {
+  readonly scenario: Scenario;
+  /** Pipelines to register; their targets make up the simulated fleet. */
+  readonly pipelines: readonly ResolvedPipeline[];
+  /** Keep DynamoDB on disk under this folder; in memory otherwise. */
+  readonly dataPath?: string;
+  readonly log?: Log;
+}
+
+export interface EngineStats {
+  readonly maxHistoryEvents: number;
+  readonly stateTransitions: number;
+  readonly lambdaInvocations: number;
+  readonly virtualSeconds: number;
+  readonly wallSeconds: number;
+  readonly executions: number;
+}
+
+/**
+ * Breakwater on one machine: the real ASL files in a local interpreter, the real step handlers
+ * in-process, DynamoDB on dynalite through the real DynamoDB adapter, and a simulated fleet on a
+ * virtual clock.
+ *
+ * @example
+ * const engine = await EmbeddedEngine.start({ scenario, pipelines: [pipeline] });
+ * const { done } = engine.startDeployment({ pipeline: pipeline.name, change: { id: 'c1', version: '2' } });
+ * const outcome = await engine.drive(done);
+ * await engine.close();
+ */
+export class EmbeddedEngine {
+  private sequence = 0;
+  private readonly startedWall = performance.now();
+  private readonly startedVirtual: number;
+
+  private constructor(
+    readonly dynamo: LocalDynamo,
+    readonly time: VirtualTime,
+    readonly store: ObservedStore,
+    readonly fleet: FleetSimulator,
+    readonly stepFunctions: LocalStepFunctions,
+  ) {
+    this.startedVirtual = time.nowMs();
+  }
+
+  static async start(options: EngineOptions): Promise<EmbeddedEngine> {
+    // DynamoDB boots on real timers (dynalite activates tables with setTimeout) before time is faked.
+    const dynamo = await startLocalDynamo(options.dataPath ? { path: options.dataPath } : {});
+    const time = VirtualTime.install(options.scenario.startMs);
+    try {
+      const store = new ObservedStore({
+        client: dynamo.documentClient,
+        tableName: dynamo.tableName,
+        clock: time.clock,
+      });
+      const fleet = new FleetSimulator({
+        clock: time.clock,
+        scenario: options.scenario,
+        targets: options.pipelines.flatMap((p) =>
+          p.waves.flatMap((w) => w.targets.map((t) => ({ ...t, waveName: w.name }))),
+        ),
+      });
+      const deps: StepDeps = {
+        store,
+        router: fleet,
+        alarms: fleet,
+        metrics: fleet,
+        clock: time.clock,
+        log: options.log ?? silentLog,
+      };
+      const handlers = localStepHandlers(deps);
+      const substitutions: Record<string, string> = {};
+      const lambdas = new Map<string, (event: unknown) => Promise<unknown>>();
+      for (const step of STEP_FUNCTIONS) {
+        substitutions[step.arnVariable] = lambdaArn(step.id);
+        lambdas.set(lambdaArn(step.id), handlers.get(step.arnVariable)!);
+      }
+      for (const machine of STATE_MACHINES) substitutions[machine.arnVariable] = stateMachineArn(machine.id);
+      const stepFunctions = new LocalStepFunctions({ time, lambdas, substitutions });
+      for (const machine of STATE_MACHINES)
+        stepFunctions.load(`${ROOT}${machine.file}`, stateMachineArn(machine.id));
+      const engine = new EmbeddedEngine(dynamo, time, store, fleet, stepFunctions);
+      for (const pipeline of options.pipelines)
+        await engine.drive(store.putPipeline(pipeline, 'embedded-engine'));
+      return engine;
+    } catch (error) {
+      time.uninstall();
+      await dynamo.close();
+      throw error;
+    }
+  }
+
+  /** Listens to every timeline event as it is written. */
+  onEvent(listener: (event: TimelineEvent) => void): void {
+    this.store.listener = listener;
+  }
+
+  /** Starts a deployment execution, as StartExecution on the Deployment state machine would. */
+  startDeployment(
+    request: StartRequest | Record<string, unknown>,
+    name?: string,
+  ): { deploymentId: string; done: Promise<ExecutionOutcome> } {
+    const executionName =
+      name ??
+      `d${String(++this.sequence).padStart(4, '0')}-${String((request as StartRequest).change?.id ?? 'change')
+        .replace(/[^A-Za-z0-9_-]/g, '')
+        .slice(0, 40)}`;
+    const execution = this.stepFunctions.startExecution(
+      stateMachineArn('Deployment'),
+      request,
+      executionName,
+    );
+    return { deploymentId: (request as StartRequest).deploymentId ?? executionName, done: execution.done };
+  }
+
+  /** Runs virtual time until `promise` settles. */
+  drive<T>(promise: Promise<T>, options?: { maxVirtualMs?: number }): Promise<T> {
+    return this.time.drive(promise, options);
+  }
+
+  stats(): EngineStats {
+    const executions = this.stepFunctions.executions;
+    return {
+      maxHistoryEvents: Math.max(0, ...executions.map((e) => e.historyEvents)),
+      stateTransitions: executions.reduce((s, e) => s + e.stateTransitions, 0),
+      lambdaInvocations: this.stepFunctions.lambdaInvocations,
+      virtualSeconds: Math.round((this.time.nowMs() - this.startedVirtual) / 1000),
+      wallSeconds: Math.round((performance.now() - this.startedWall) / 10) / 100,
+      executions: executions.length,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.time.uninstall();
+    await this.dynamo.close();
+  }
+}

@@ -1,0 +1,198 @@
+import { type AlarmObservation, assessBake, type BakeAssessment } from '../core/bake.js';
+import { expandAlarmName, type ResolvedWave, type Target } from '../core/pipeline.js';
+import { isoAt, isoNow } from '../ports/clock.js';
+import type { InvocationQuery, Scope } from '../ports/fleet.js';
+import type { BakeProgress, TargetRecord } from '../ports/store.js';
+import { loadWave, record } from './context.js';
+import type { StepDeps } from './deps.js';
+import type { CheckInputT } from './inputs.js';
+
+export interface CheckResult {
+  readonly verdict: BakeAssessment['verdict'];
+  readonly reason: string;
+  readonly waitSeconds: number;
+  /** What the last poll saw; a poll that sees the same thing writes nothing. */
+  readonly signature: string;
+  readonly dataPoints: number;
+  readonly elapsedSeconds: number;
+}
+
+const scopeKey = (s: Scope) => `${s.account}/${s.region}`;
+
+/** Alarms a set of targets is watched by, grouped by the account/region that owns them. */
+export function alarmsToWatch(
+  wave: ResolvedWave,
+  targets: readonly Target[],
+): Map<string, { scope: Scope; names: Set<string> }> {
+  const groups = new Map<string, { scope: Scope; names: Set<string> }>();
+  for (const t of targets) {
+    const scope = { account: t.account, region: t.region };
+    const group = groups.get(scopeKey(scope)) ?? { scope, names: new Set<string>() };
+    for (const template of [...wave.alarms.rollback, ...wave.alarms.oneBox]) {
+      group.names.add(expandAlarmName(template, t, wave.name));
+    }
+    groups.set(scopeKey(scope), group);
+  }
+  return groups;
+}
+
+/** One DescribeAlarms batch per account/region for the whole set, never one call per target. */
+async function readAlarms(
+  deps: StepDeps,
+  wave: ResolvedWave,
+  targets: readonly Target[],
+): Promise<AlarmObservation[]> {
+  const groups = [...alarmsToWatch(wave, targets).values()].filter((g) => g.names.size > 0);
+  const results = await Promise.all(
+    groups.map(async ({ scope, names }) => {
+      const readings = await deps.alarms.describeAlarms(scope, [...names]);
+      const byName = new Map(readings.map((r) => [r.name, r]));
+      return [...names].map((name): AlarmObservation => {
+        const r = byName.get(name);
+        const where = `${scope.region}/${scope.account}`;
+        return r ? { name, state: r.state, reason: r.reason, where } : { name, state: 'missing', where };
+      });
+    }),
+  );
+  return results.flat();
+}
+
+/** Data points: invocations of each target's new version since the bake began, one batch per region. */
+async function countDataPoints(
+  deps: StepDeps,
+  targets: readonly Target[],
+  progress: ReadonlyMap<string, TargetRecord>,
+  startMs: number,
+  endMs: number,
+): Promise<number> {
+  const groups = new Map<string, { scope: Scope; queries: InvocationQuery[] }>();
+  for (const t of targets) {
+    const version = progress.get(t.id)?.newVersion;
+    if (!version) continue;
+    const scope = { account: t.account, region: t.region };
+    const group = groups.get(scopeKey(scope)) ?? { scope, queries: [] };
+    group.queries.push({ id: t.id, functionName: t.functionName, alias: t.alias, version, startMs, endMs });
+    groups.set(scopeKey(scope), group);
+  }
+  const counts = await Promise.all(
+    [...groups.values()].map(({ scope, queries }) => deps.metrics.countInvocations(scope, queries)),
+  );
+  return counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
+}
+
+function signatureOf(
+  a: BakeAssessment,
+  alarms: readonly AlarmObservation[],
+  dataPoints: number,
+  min: number,
+): string {
+  const decile = min > 0 ? Math.min(10, Math.floor((dataPoints / min) * 10)) : 10;
+  return `${a.verdict}|${decile}|${alarms.map((x) => `${x.name}=${x.state}`).join(',')}`;
+}
+
+/**
+ * One poll of a bake (one-box or wave) or of a rolling step's health check: reads every alarm
+ * and the data points of the whole batch or wave in batched calls, decides with the pure
+ * {@link assessBake}, and writes only when what it saw changed.
+ */
+export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<CheckResult> {
+  const { deployment, wave } = await loadWave(deps, input.deploymentId, input.waveIndex);
+  const indexes = input.scope === 'batch' ? input.targets : wave.targets.map((_, i) => i);
+  const targets = indexes.map((i) => wave.targets[i]).filter((t): t is Target => t !== undefined);
+  const startedAtMs =
+    input.scope === 'batch' ? Math.max(...input.shift.map((s) => s.appliedAtMs)) : input.startedAtMs;
+  const durationSeconds = input.scope === 'batch' ? input.step.bakeSeconds : wave.bake.duration;
+  const minDataPoints = input.scope === 'batch' ? input.step.minDataPoints : wave.bake.minDataPoints;
+  const nowMs = deps.clock.nowMs();
+
+  const progress = new Map(
+    (await deps.store.getTargets(deployment.id))
+      .filter((r) => r.waveIndex === wave.index)
+      .map((r) => [r.targetId, r]),
+  );
+  const [alarms, dataPoints] = await Promise.all([
+    readAlarms(deps, wave, targets),
+    minDataPoints > 0 ? countDataPoints(deps, targets, progress, startedAtMs, nowMs) : Promise.resolve(0),
+  ]);
+  const elapsedSeconds = Math.max(0, (nowMs - startedAtMs) / 1000);
+  const assessment = assessBake({
+    elapsedSeconds,
+    durationSeconds,
+    minDataPoints,
+    dataPoints,
+    alarms,
+    inconclusiveTimeoutSeconds: wave.inconclusiveTimeout,
+    pollIntervalSeconds: wave.pollInterval,
+    ...(deployment.cancelRequest ? { cancelRequested: deployment.cancelRequest } : {}),
+  });
+  const signature = signatureOf(assessment, alarms, dataPoints, minDataPoints);
+  const result: CheckResult = {
+    verdict: assessment.verdict,
+    reason: assessment.reason,
+    waitSeconds: Math.max(1, Math.ceil(assessment.waitSeconds)),
+    signature,
+    dataPoints,
+    elapsedSeconds: Math.round(elapsedSeconds),
+  };
+  if (signature === input.previous.signature) return result;
+
+  const phase: BakeProgress['phase'] = input.scope === 'wave' ? 'wave' : input.step.kind;
+  const label =
+    input.scope === 'wave'
+      ? `wave ${wave.name} bake`
+      : input.step.kind === 'one-box'
+        ? `wave ${wave.name} batch ${input.batchIndex + 1} one-box bake`
+        : `wave ${wave.name} batch ${input.batchIndex + 1} health check at ${input.step.weight}%`;
+  await deps.store.updateWave(deployment.id, wave.index, {
+    ...(input.scope === 'wave' ? { status: 'baking' as const } : {}),
+    bake: {
+      phase,
+      startedAt: isoAt(startedAtMs),
+      durationSeconds,
+      minDataPoints,
+      dataPoints,
+      verdict: assessment.verdict === 'failed' ? 'failed' : assessment.verdict,
+      note: assessment.reason,
+      alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
+    },
+  });
+  if (assessment.verdict !== input.previous.verdict && assessment.verdict !== 'baking') {
+    const stepKey = input.scope === 'wave' ? 'wave' : `${input.batchIndex}:${input.step.index}`;
+    await record(deps, deployment.id, {
+      key: `bake:${wave.index}:${stepKey}:${assessment.verdict}`,
+      type: `bake-${assessment.verdict}`,
+      wave: wave.index,
+      message: `${label}: ${assessment.reason}`,
+      data: {
+        dataPoints,
+        minDataPoints,
+        elapsedSeconds: Math.round(elapsedSeconds),
+        ...(assessment.alarm ? { alarm: assessment.alarm } : {}),
+      },
+    });
+  }
+  if (assessment.verdict === 'failed' && !deployment.rollback) {
+    try {
+      await deps.store.updateDeployment(
+        deployment.id,
+        {
+          status: 'rolling_back',
+          updatedAt: isoNow(deps.clock),
+          rollback: {
+            reason: `${label}: ${assessment.reason}`,
+            ...(assessment.alarm ? { alarm: assessment.alarm } : {}),
+            detectedAt: isoNow(deps.clock),
+          },
+        },
+        { onlyIfStatusIn: ['running'] },
+      );
+    } catch (error) {
+      // Another poll or step already recorded why this deployment rolls back: keep the first reason.
+      deps.log.info('rollback reason already recorded', {
+        deploymentId: deployment.id,
+        error: String(error),
+      });
+    }
+  }
+  return result;
+}

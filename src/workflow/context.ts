@@ -1,0 +1,65 @@
+import { NotFoundError } from '../core/errors.js';
+import type { ResolvedPipeline, ResolvedWave, Target } from '../core/pipeline.js';
+import { isoNow } from '../ports/clock.js';
+import type { DeploymentRecord, TimelineEvent } from '../ports/store.js';
+import type { StepDeps } from './deps.js';
+
+/*
+ * Pipeline definitions are immutable per (name, version), so a warm Lambda (or the embedded
+ * engine) may keep them: a bake poll then reads only what changes.
+ */
+const definitions = new Map<string, ResolvedPipeline>();
+
+export async function loadPipeline(deps: StepDeps, name: string, version: number): Promise<ResolvedPipeline> {
+  const key = `${name}@${version}`;
+  const cached = definitions.get(key);
+  if (cached) return cached;
+  const record = await deps.store.getPipeline(name, version);
+  if (!record) throw new NotFoundError(`pipeline "${name}" version ${version} is not registered`);
+  definitions.set(key, record.definition);
+  return record.definition;
+}
+
+export async function loadDeployment(deps: StepDeps, id: string): Promise<DeploymentRecord> {
+  const deployment = await deps.store.getDeployment(id);
+  if (!deployment) throw new NotFoundError(`deployment "${id}" does not exist`);
+  return deployment;
+}
+
+export interface WaveContext {
+  readonly deployment: DeploymentRecord;
+  readonly pipeline: ResolvedPipeline;
+  readonly wave: ResolvedWave;
+}
+
+export async function loadWave(
+  deps: StepDeps,
+  deploymentId: string,
+  waveIndex: number,
+): Promise<WaveContext> {
+  const deployment = await loadDeployment(deps, deploymentId);
+  const pipeline = await loadPipeline(deps, deployment.pipelineName, deployment.pipelineVersion);
+  const wave = pipeline.waves[waveIndex];
+  if (!wave) {
+    throw new NotFoundError(
+      `pipeline "${pipeline.name}" has no wave ${waveIndex} (it has ${pipeline.waves.length})`,
+    );
+  }
+  return { deployment, pipeline, wave };
+}
+
+export function targetAt(wave: ResolvedWave, index: number): Target {
+  const target = wave.targets[index];
+  if (!target)
+    throw new NotFoundError(`wave "${wave.name}" has no target ${index} (it has ${wave.targets.length})`);
+  return target;
+}
+
+/** Appends a timeline event; `key` makes a retried step write it once. */
+export async function record(
+  deps: StepDeps,
+  deploymentId: string,
+  event: Omit<TimelineEvent, 'deploymentId' | 'at'> & { at?: string },
+): Promise<void> {
+  await deps.store.appendEvent({ deploymentId, at: event.at ?? isoNow(deps.clock), ...event });
+}

@@ -1,0 +1,22 @@
+import type { Clock } from '../ports/clock.js';
+import type { AlarmSource, MetricSource, TrafficRouter } from '../ports/fleet.js';
+import type { DeploymentStore } from '../ports/store.js';
+
+/** Minimal structured logger (Powertools' Logger satisfies it). */
+export interface Log {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export const silentLog: Log = { info() {}, warn() {}, error() {} };
+
+/** Everything a workflow step needs, injected by a composition root (Lambda or embedded engine). */
+export interface StepDeps {
+  readonly store: DeploymentStore;
+  readonly router: TrafficRouter;
+  readonly alarms: AlarmSource;
+  readonly metrics: MetricSource;
+  readonly clock: Clock;
+  readonly log: Log;
+}

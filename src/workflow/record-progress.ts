@@ -1,0 +1,65 @@
+import { ConflictError } from '../core/errors.js';
+import { aliasKey } from '../core/pipeline.js';
+import { isoNow } from '../ports/clock.js';
+import { loadDeployment, loadPipeline, record } from './context.js';
+import type { StepDeps } from './deps.js';
+
+type ProgressInput =
+  | { deploymentId: string; waveIndex: number; event: 'wave-bake-started' | 'wave-succeeded' }
+  | { deploymentId: string; event: 'deployment-succeeded' };
+
+/** Records a milestone the state machine reached. Idempotent. */
+export async function recordProgress(
+  deps: StepDeps,
+  input: ProgressInput,
+): Promise<{ startedAtMs?: number }> {
+  const now = isoNow(deps.clock);
+  const deployment = await loadDeployment(deps, input.deploymentId);
+  const pipeline = await loadPipeline(deps, deployment.pipelineName, deployment.pipelineVersion);
+  if (input.event === 'deployment-succeeded') {
+    try {
+      await deps.store.updateDeployment(
+        deployment.id,
+        { status: 'succeeded', updatedAt: now, endedAt: now },
+        { onlyIfStatusIn: ['running', 'succeeded'] },
+      );
+    } catch (error) {
+      if (error instanceof ConflictError)
+        throw new ConflictError(
+          `deployment ${deployment.id} cannot succeed: it is ${deployment.status}`,
+          error.existing,
+        );
+      throw error;
+    }
+    await Promise.all(
+      pipeline.waves.flatMap((w) => w.targets).map((t) => deps.store.releaseLock(aliasKey(t), deployment.id)),
+    );
+    await record(deps, deployment.id, {
+      key: 'deployment-succeeded',
+      type: 'deployment-succeeded',
+      message: `deployment succeeded: change ${deployment.change.id} is on every target of ${pipeline.name}`,
+    });
+    return {};
+  }
+  const wave = pipeline.waves[input.waveIndex];
+  const name = wave?.name ?? String(input.waveIndex);
+  if (input.event === 'wave-bake-started') {
+    const startedAtMs = deps.clock.nowMs();
+    await deps.store.updateWave(deployment.id, input.waveIndex, { status: 'baking' });
+    await record(deps, deployment.id, {
+      key: `wave-bake-started:${input.waveIndex}`,
+      type: 'wave-bake-started',
+      wave: input.waveIndex,
+      message: `wave ${name} is at 100% everywhere; baking ${wave ? `${wave.bake.duration}s and ${wave.bake.minDataPoints} data points` : ''}`,
+    });
+    return { startedAtMs };
+  }
+  await deps.store.updateWave(deployment.id, input.waveIndex, { status: 'succeeded', endedAt: now });
+  await record(deps, deployment.id, {
+    key: `wave-succeeded:${input.waveIndex}`,
+    type: 'wave-succeeded',
+    wave: input.waveIndex,
+    message: `wave ${name} succeeded`,
+  });
+  return {};
+}

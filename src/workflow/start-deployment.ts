@@ -1,0 +1,84 @@
+import { ConflictError, type InputIssue, InvalidInputError } from '../core/errors.js';
+import type { ResolvedPipeline } from '../core/pipeline.js';
+import { parseOrThrow } from '../core/validation.js';
+import { isoNow } from '../ports/clock.js';
+import type { ChangeRef, DeploymentRecord } from '../ports/store.js';
+import { record } from './context.js';
+import type { StepDeps } from './deps.js';
+import { type StartRequest, StartRequestSchema } from './inputs.js';
+
+/** Checks that a change names what its pipeline's artifact needs (a version for every target). */
+export function checkChangeFitsPipeline(change: ChangeRef, pipeline: ResolvedPipeline): void {
+  if (pipeline.artifact.type !== 'versions') return;
+  const issues: InputIssue[] = [];
+  const known = new Set(pipeline.waves.flatMap((w) => w.targets.map((t) => t.id)));
+  for (const id of Object.keys(change.versions ?? {})) {
+    if (!known.has(id)) {
+      issues.push({
+        path: `change.versions.${id}`,
+        message: `no target "${id}" in pipeline "${pipeline.name}"`,
+      });
+    }
+  }
+  for (const wave of pipeline.waves) {
+    for (const t of wave.targets) {
+      if (!change.versions?.[t.id] && !change.version) {
+        issues.push({
+          path: `change.versions.${t.id}`,
+          message: `pipeline "${pipeline.name}" deploys published versions: give change.version, or change.versions["${t.id}"]`,
+        });
+      }
+    }
+  }
+  if (issues.length > 0) throw new InvalidInputError('start request', issues);
+}
+
+/**
+ * Creates the deployment record for a start request. Idempotent: a retry with the same id and
+ * change returns the same deployment; a different change under an existing id is a conflict.
+ */
+export async function startDeployment(
+  deps: StepDeps,
+  rawRequest: unknown,
+  executionName: string,
+): Promise<{ deploymentId: string; waveCount: number }> {
+  const request: StartRequest = parseOrThrow(StartRequestSchema, rawRequest, 'start request');
+  const pipelineRecord = await deps.store.getPipeline(request.pipeline, request.pipelineVersion);
+  if (!pipelineRecord) {
+    throw new InvalidInputError('start request', [
+      {
+        path: 'pipeline',
+        message: `no pipeline "${request.pipeline}"${request.pipelineVersion ? ` version ${request.pipelineVersion}` : ''} is registered`,
+      },
+    ]);
+  }
+  const pipeline = pipelineRecord.definition;
+  checkChangeFitsPipeline(request.change, pipeline);
+
+  const id = request.deploymentId ?? executionName;
+  const now = isoNow(deps.clock);
+  const deployment: DeploymentRecord = {
+    id,
+    pipelineName: pipeline.name,
+    pipelineVersion: pipelineRecord.version,
+    change: request.change,
+    status: 'running',
+    createdAt: now,
+    updatedAt: now,
+    ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+  };
+  try {
+    await deps.store.createDeployment(deployment);
+  } catch (error) {
+    const existing =
+      error instanceof ConflictError ? (error.existing as DeploymentRecord | undefined) : undefined;
+    if (!existing || existing.change.id !== request.change.id || existing.pipelineName !== pipeline.name)
+      throw error;
+  }
+  await record(deps, id, {
+    key: 'deployment-started',
+    type: 'deployment-started',
+    message: `deployment of change ${request.change.id} through ${pipeline.waves.length} wave(s) of pipeline ${pipeline.name} v${pipelineRecord.version} started${request.requestedBy ? ` by ${request.requestedBy}` : ''}`,
+  });
+  return { deploymentId: id, waveCount: pipeline.waves.length };
+}

@@ -1,0 +1,42 @@
+import { DeploymentCancelledError } from '../core/errors.js';
+import { type RolloutStep, rolloutSteps, targetBatches } from '../core/rollout.js';
+import { isoNow } from '../ports/clock.js';
+import { loadWave, record } from './context.js';
+import type { StepDeps } from './deps.js';
+
+/** Marks a wave as deploying and hands the state machine its batches and steps. */
+export async function startWave(
+  deps: StepDeps,
+  input: { deploymentId: string; waveIndex: number },
+): Promise<{
+  name: string;
+  batches: number[][];
+  batchCount: number;
+  steps: RolloutStep[];
+  stepCount: number;
+}> {
+  const { deployment, wave } = await loadWave(deps, input.deploymentId, input.waveIndex);
+  if (deployment.cancelRequest) {
+    throw new DeploymentCancelledError(
+      `stopped by ${deployment.cancelRequest.by}: ${deployment.cancelRequest.reason}`,
+    );
+  }
+  const now = isoNow(deps.clock);
+  await deps.store.putWave({
+    deploymentId: deployment.id,
+    index: wave.index,
+    name: wave.name,
+    status: 'deploying',
+    startedAt: now,
+  });
+  await deps.store.updateDeployment(deployment.id, { currentWave: wave.index, updatedAt: now });
+  const batches = targetBatches(wave);
+  await record(deps, deployment.id, {
+    key: `wave-started:${wave.index}`,
+    type: 'wave-started',
+    wave: wave.index,
+    message: `wave ${wave.name} started: ${wave.targets.length} target(s) in ${batches.length} batch(es) of up to ${wave.concurrency}`,
+  });
+  const steps = rolloutSteps(wave);
+  return { name: wave.name, batches, batchCount: batches.length, steps, stepCount: steps.length };
+}

@@ -1,0 +1,434 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../src/core/errors.js';
+import { type ResolvedPipeline, resolvePipeline } from '../../src/core/pipeline.js';
+import { type LocalDynamo, startLocalDynamo } from '../../src/local/dynamo.js';
+import type { Clock } from '../../src/ports/clock.js';
+import type { DeploymentRecord, TargetRecord, WaveRecord } from '../../src/ports/store.js';
+
+/** A clock the test moves by hand. */
+function manualClock(startIso = '2026-03-02T10:00:00.000Z'): Clock & { advance(ms: number): void } {
+  let now = Date.parse(startIso);
+  return {
+    nowMs: () => now,
+    advance: (ms) => {
+      now += ms;
+    },
+  };
+}
+
+function pipeline(name: string, description?: string): ResolvedPipeline {
+  return resolvePipeline({
+    name,
+    ...(description !== undefined ? { description } : {}),
+    waves: [
+      {
+        name: 'wave-1',
+        targets: [
+          {
+            id: 'use1',
+            account: '123456789012',
+            region: 'us-east-1',
+            functionName: 'payments',
+            alias: 'live',
+          },
+        ],
+      },
+    ],
+  });
+}
+
+function deployment(id: string, overrides: Partial<DeploymentRecord> = {}): DeploymentRecord {
+  return {
+    id,
+    pipelineName: 'payments',
+    pipelineVersion: 1,
+    change: { id: 'abc123', version: '7' },
+    status: 'running',
+    createdAt: '2026-03-02T10:00:00.000Z',
+    updatedAt: '2026-03-02T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+let local: LocalDynamo;
+let clock: ReturnType<typeof manualClock>;
+let store: DynamoDeploymentStore;
+let unique = 0;
+/** A name no other test uses: the suite shares one table. */
+const fresh = (prefix: string) => `${prefix}-${++unique}`;
+
+beforeAll(async () => {
+  local = await startLocalDynamo();
+  clock = manualClock();
+  store = new DynamoDeploymentStore({ client: local.documentClient, tableName: local.tableName, clock });
+});
+
+afterAll(async () => {
+  await local?.close();
+});
+
+describe('DynamoDeploymentStore pipelines', () => {
+  it('numbers registrations 1, 2, 3 and returns the latest when no version is asked for', async () => {
+    const name = fresh('pipe');
+    const first = await store.putPipeline(pipeline(name, 'first'), 'alice');
+    clock.advance(1000);
+    const second = await store.putPipeline(pipeline(name, 'second'));
+    const third = await store.putPipeline(pipeline(name, 'third'));
+
+    expect([first.version, second.version, third.version]).toEqual([1, 2, 3]);
+    expect(first.registeredBy).toBe('alice');
+    expect(first.registeredAt).toBe('2026-03-02T10:00:00.000Z');
+    expect(second.registeredAt).toBe('2026-03-02T10:00:01.000Z');
+    expect((await store.getPipeline(name))?.definition.description).toBe('third');
+    expect(await store.getPipeline(name, 1)).toEqual(first);
+    expect(await store.getPipeline(name, 4)).toBeUndefined();
+    expect(await store.getPipeline(fresh('unknown'))).toBeUndefined();
+  });
+
+  it('gives concurrent registrations of the same pipeline distinct versions', async () => {
+    const name = fresh('race');
+
+    const records = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => store.putPipeline(pipeline(name, `writer ${i}`))),
+    );
+
+    expect(records.map((r) => r.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await store.getPipeline(name))?.version).toBe(6);
+    const listed = (await store.listPipelines()).find((p) => p.name === name);
+    expect(listed?.version).toBe(6);
+  });
+
+  it('lists each pipeline once, at its latest version', async () => {
+    const a = fresh('list-a');
+    const b = fresh('list-b');
+    await store.putPipeline(pipeline(a));
+    await store.putPipeline(pipeline(a, 'v2'));
+    await store.putPipeline(pipeline(b));
+
+    const listed = (await store.listPipelines()).filter((p) => p.name === a || p.name === b);
+
+    expect(listed.map((p) => [p.name, p.version])).toEqual([
+      [a, 2],
+      [b, 1],
+    ]);
+    expect(listed[0]?.definition.description).toBe('v2');
+  });
+});
+
+describe('DynamoDeploymentStore deployments', () => {
+  it('refuses to create a deployment twice and carries the existing record', async () => {
+    const id = fresh('dep');
+    const original = deployment(id, { requestedBy: 'alice' });
+    await store.createDeployment(original);
+
+    const second = store.createDeployment(deployment(id, { requestedBy: 'mallory' }));
+
+    await expect(second).rejects.toBeInstanceOf(ConflictError);
+    await expect(second).rejects.toMatchObject({ existing: original });
+    expect(await store.getDeployment(id)).toEqual(original);
+  });
+
+  it('applies a patch, stamps updatedAt from the clock and returns the updated record', async () => {
+    const id = fresh('dep');
+    await store.createDeployment(deployment(id));
+    clock.advance(60_000);
+
+    const updated = await store.updateDeployment(id, {
+      status: 'rolling_back',
+      currentWave: 0,
+      rollback: { reason: 'alarm', alarm: 'errors', detectedAt: '2026-03-02T10:05:00.000Z' },
+    });
+
+    expect(updated).toMatchObject({
+      id,
+      status: 'rolling_back',
+      currentWave: 0,
+      rollback: { reason: 'alarm', alarm: 'errors' },
+      updatedAt: new Date(clock.nowMs()).toISOString(),
+    });
+    expect(await store.getDeployment(id)).toEqual(updated);
+  });
+
+  it('refuses an update guarded by onlyIfStatusIn once the deployment has finished', async () => {
+    const id = fresh('dep');
+    await store.createDeployment(deployment(id));
+    await store.updateDeployment(id, { status: 'succeeded' }, { onlyIfStatusIn: ['running'] });
+
+    const cancel = store.updateDeployment(
+      id,
+      { cancelRequest: { by: 'bob', reason: 'oops', at: '2026-03-02T11:00:00.000Z' } },
+      { onlyIfStatusIn: ['running', 'rolling_back'] },
+    );
+
+    await expect(cancel).rejects.toBeInstanceOf(ConflictError);
+    await expect(cancel).rejects.toMatchObject({ existing: { id, status: 'succeeded' } });
+    expect((await store.getDeployment(id))?.cancelRequest).toBeUndefined();
+  });
+
+  it('reports a missing deployment, wave or target as NotFoundError on update', async () => {
+    const id = fresh('missing');
+
+    await expect(store.updateDeployment(id, { status: 'failed' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.updateWave(id, 0, { status: 'baking' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.updateTarget(id, 0, 't', { weight: 10 })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await store.getDeployment(id)).toBeUndefined();
+    expect(await store.getDeploymentView(id)).toBeUndefined();
+  });
+
+  it('refuses a patch that would move a deployment to another pipeline', async () => {
+    const id = fresh('dep');
+    await store.createDeployment(deployment(id));
+
+    await expect(store.updateDeployment(id, { pipelineName: 'other' })).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
+  });
+
+  it('lists a pipeline’s deployments newest first, one page at a time', async () => {
+    const pipelineName = fresh('listed');
+    const ids = Array.from({ length: 5 }, (_, i) => `${pipelineName}-d${i}`);
+    for (const [i, id] of ids.entries()) {
+      await store.createDeployment(
+        deployment(id, { pipelineName, createdAt: `2026-03-0${i + 1}T00:00:00.000Z` }),
+      );
+    }
+    await store.createDeployment(deployment(fresh('elsewhere'), { pipelineName: fresh('other-pipeline') }));
+
+    const first = await store.listDeployments(pipelineName, { limit: 2 });
+    const second = await store.listDeployments(pipelineName, { limit: 2, cursor: first.nextCursor });
+    const third = await store.listDeployments(pipelineName, { limit: 2, cursor: second.nextCursor });
+    const seen = [...first.items, ...second.items, ...third.items].map((d) => d.id);
+
+    expect(seen).toEqual([...ids].reverse());
+    expect(first.nextCursor).toBeDefined();
+    expect(third.items).toHaveLength(1);
+    expect(third.nextCursor).toBeUndefined();
+  });
+
+  it('rejects a cursor that no earlier page of this pipeline returned', async () => {
+    const pipelineName = fresh('cursor');
+    for (let i = 0; i < 3; i++) await store.createDeployment(deployment(fresh('d'), { pipelineName }));
+    const page = await store.listDeployments(pipelineName, { limit: 1 });
+
+    await expect(store.listDeployments(pipelineName, { cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
+    await expect(store.listDeployments(fresh('another'), { cursor: page.nextCursor })).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
+    await expect(store.listDeployments(pipelineName, { limit: 0 })).rejects.toBeInstanceOf(InvalidInputError);
+  });
+});
+
+describe('DynamoDeploymentStore waves, targets and events', () => {
+  it('returns the deployment with its waves, targets and events in order in one view', async () => {
+    const id = fresh('view');
+    await store.createDeployment(deployment(id));
+    const waves: WaveRecord[] = [1, 0].map((index) => ({
+      deploymentId: id,
+      index,
+      name: `wave-${index}`,
+      status: 'pending',
+    }));
+    for (const wave of waves) await store.putWave(wave);
+    const target = (waveIndex: number, targetId: string): TargetRecord => ({
+      deploymentId: id,
+      waveIndex,
+      targetId,
+      status: 'pending',
+      weight: 0,
+      updatedAt: '2026-03-02T10:00:00.000Z',
+    });
+    await store.putTarget(target(1, 'euw1'));
+    await store.putTarget(target(0, 'use1'));
+    await store.putTarget(target(0, 'apse2'));
+    await store.updateWave(id, 0, { status: 'baking', startedAt: '2026-03-02T10:01:00.000Z' });
+    await store.updateTarget(id, 0, 'use1', { status: 'one_box', weight: 10, newVersion: '7' });
+    // Written out of time order, with keys that sort differently from time.
+    await store.appendEvent({
+      deploymentId: id,
+      at: '2026-03-02T10:02:00.000Z',
+      key: 'a',
+      type: 'one-box',
+      message: 'one-box at 10%',
+      wave: 0,
+      target: 'use1',
+    });
+    await store.appendEvent({
+      deploymentId: id,
+      at: '2026-03-02T10:00:00.000Z',
+      key: 'z',
+      type: 'started',
+      message: 'started',
+    });
+    await store.appendEvent({
+      deploymentId: id,
+      at: '2026-03-02T10:01:00.000Z',
+      key: 'm',
+      type: 'wave-started',
+      message: 'wave 0',
+      data: { n: 1 },
+    });
+
+    const view = await store.getDeploymentView(id);
+
+    expect(view?.deployment).toEqual(deployment(id));
+    expect(view?.waves.map((w) => [w.index, w.status])).toEqual([
+      [0, 'baking'],
+      [1, 'pending'],
+    ]);
+    expect(view?.targets.map((t) => [t.waveIndex, t.targetId, t.status, t.weight])).toEqual([
+      [0, 'apse2', 'pending', 0],
+      [0, 'use1', 'one_box', 10],
+      [1, 'euw1', 'pending', 0],
+    ]);
+    expect(view?.events.map((e) => e.type)).toEqual(['started', 'wave-started', 'one-box']);
+    expect(view?.events[2]).toEqual({
+      deploymentId: id,
+      at: '2026-03-02T10:02:00.000Z',
+      key: 'a',
+      type: 'one-box',
+      message: 'one-box at 10%',
+      wave: 0,
+      target: 'use1',
+    });
+    expect((await store.getTargets(id)).map((t) => t.targetId)).toEqual(['apse2', 'use1', 'euw1']);
+  });
+
+  it('stores an event once however often its key is appended, even at a later time', async () => {
+    const id = fresh('events');
+    await store.createDeployment(deployment(id));
+    const event = {
+      deploymentId: id,
+      key: 'wave-0-started',
+      type: 'wave-started',
+      message: 'wave 0 started',
+    };
+
+    await store.appendEvent({ ...event, at: '2026-03-02T10:00:00.000Z' });
+    await store.appendEvent({ ...event, at: '2026-03-02T10:00:00.000Z' });
+    await store.appendEvent({ ...event, at: '2026-03-02T10:00:30.000Z', message: 'retried' });
+
+    const view = await store.getDeploymentView(id);
+    expect(view?.events).toEqual([{ ...event, at: '2026-03-02T10:00:00.000Z' }]);
+  });
+
+  it('reads a view larger than one 1 MB query page completely and in time order', async () => {
+    const id = fresh('big');
+    await store.createDeployment(deployment(id));
+    const padding = 'x'.repeat(4000);
+    const count = 300;
+    // Keys in reverse time order, so the sort key order is the opposite of the time order.
+    for (let i = 0; i < count; i++) {
+      const at = new Date(Date.parse('2026-03-02T10:00:00.000Z') + i * 1000).toISOString();
+      await store.appendEvent({
+        deploymentId: id,
+        at,
+        key: `k${String(count - i).padStart(4, '0')}`,
+        type: 'poll',
+        message: `poll ${i}`,
+        data: { padding },
+      });
+    }
+    const send = vi.spyOn(local.documentClient, 'send');
+
+    const view = await store.getDeploymentView(id);
+
+    const queries = send.mock.calls.filter(([command]) => command instanceof QueryCommand).length;
+    send.mockRestore();
+    expect(queries).toBeGreaterThan(1);
+    expect(view?.events).toHaveLength(count);
+    expect(view?.events.map((e) => e.message)).toEqual(Array.from({ length: count }, (_, i) => `poll ${i}`));
+  });
+});
+
+describe('DynamoDeploymentStore locks', () => {
+  it('refuses a second holder and names the one that holds the lock', async () => {
+    const alias = fresh('123456789012:us-east-1:fn:live');
+    expect(await store.acquireLock(alias, 'dep-1', '2026-03-02T10:00:00.000Z')).toEqual({ acquired: true });
+
+    expect(await store.acquireLock(alias, 'dep-2', '2026-03-02T10:01:00.000Z')).toEqual({
+      acquired: false,
+      holder: 'dep-1',
+    });
+  });
+
+  it('lets the holder take its own lock again', async () => {
+    const alias = fresh('alias');
+    await store.acquireLock(alias, 'dep-1', '2026-03-02T10:00:00.000Z');
+
+    expect(await store.acquireLock(alias, 'dep-1', '2026-03-02T10:05:00.000Z')).toEqual({ acquired: true });
+  });
+
+  it('ignores a release by someone who does not hold the lock', async () => {
+    const alias = fresh('alias');
+    await store.acquireLock(alias, 'dep-1', '2026-03-02T10:00:00.000Z');
+
+    await store.releaseLock(alias, 'dep-2');
+    await store.releaseLock(fresh('never-locked'), 'dep-2');
+
+    expect(await store.acquireLock(alias, 'dep-2', '2026-03-02T10:01:00.000Z')).toEqual({
+      acquired: false,
+      holder: 'dep-1',
+    });
+  });
+
+  it('hands the lock to the next deployment once the holder releases it', async () => {
+    const alias = fresh('alias');
+    await store.acquireLock(alias, 'dep-1', '2026-03-02T10:00:00.000Z');
+
+    await store.releaseLock(alias, 'dep-1');
+
+    expect(await store.acquireLock(alias, 'dep-2', '2026-03-02T10:01:00.000Z')).toEqual({ acquired: true });
+  });
+
+  it('grants the lock to exactly one of many concurrent takers', async () => {
+    const alias = fresh('alias');
+
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.acquireLock(alias, `dep-${i}`, '2026-03-02T10:00:00.000Z')),
+    );
+
+    expect(results.filter((r) => r.acquired)).toHaveLength(1);
+    const holders = new Set(results.flatMap((r) => (r.acquired ? [] : [r.holder])));
+    expect(holders.size).toBe(1);
+  });
+});
+
+describe('startLocalDynamo', () => {
+  it('keeps data on disk across a close and a restart on the same path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'breakwater-dynamo-'));
+    try {
+      const first = await startLocalDynamo({ path: dir });
+      const before = new DynamoDeploymentStore({
+        client: first.documentClient,
+        tableName: first.tableName,
+        clock,
+      });
+      await before.putPipeline(pipeline('persisted'));
+      await before.createDeployment(deployment('persisted-1'));
+      await first.close();
+
+      const second = await startLocalDynamo({ path: dir });
+      const after = new DynamoDeploymentStore({
+        client: second.documentClient,
+        tableName: second.tableName,
+        clock,
+      });
+      try {
+        expect((await after.getPipeline('persisted'))?.version).toBe(1);
+        expect(await after.getDeployment('persisted-1')).toEqual(deployment('persisted-1'));
+        expect((await after.putPipeline(pipeline('persisted'))).version).toBe(2);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
