@@ -1,0 +1,394 @@
+import type { InputIssue } from '../../core/errors.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { expandAlarmName } from '../../core/pipeline.js';
+import { isoAt } from '../../ports/clock.js';
+import type { AlarmStateValue } from '../../ports/fleet.js';
+import type { MetricAlarmDefinition, Scenario } from '../scenario.js';
+import { assessComposite, assessMetricAlarm, decideMetricAlarmState } from './alarm-assessment.js';
+import { type Aggregate, emptyAggregate, statistic } from './metrics.js';
+import { mapRuleNames, parseRule, type RuleNode, ruleAlarmNames } from './rule.js';
+import type { FleetTarget } from './types.js';
+
+/*
+ * CloudWatch alarms of the simulated fleet: the scenario's definitions expanded per target, and
+ * evaluated at every period boundary in time order — metric alarms first, then composites in
+ * dependency order — so that state change times are exact however rarely anyone reads them.
+ */
+
+/** An alarm as shown to people: where it lives, what it covers, its state. */
+export interface AlarmStatus {
+  readonly name: string;
+  readonly kind: 'metric' | 'composite';
+  readonly account: string;
+  readonly region: string;
+  readonly state: AlarmStateValue;
+  readonly reason: string;
+  readonly updatedAtMs: number;
+  /** Targets whose metrics (or whose alarms, for a composite) the alarm watches. */
+  readonly targetIds: readonly string[];
+}
+
+/** One state transition, as passed to `onAlarmChange` listeners. */
+export interface AlarmChange {
+  readonly name: string;
+  readonly kind: 'metric' | 'composite';
+  readonly account: string;
+  readonly region: string;
+  readonly from: AlarmStateValue;
+  readonly to: AlarmStateValue;
+  readonly reason: string;
+  readonly atMs: number;
+}
+
+/** What alarm evaluation needs from the rest of the fleet. */
+export interface AlarmEnvironment {
+  /** Adds a target's samples over [fromMs, toMs) to `aggregate`, only `version`'s when given. */
+  addSamples(
+    aggregate: Aggregate,
+    targetIndex: number,
+    version: string | null,
+    fromMs: number,
+    toMs: number,
+  ): void;
+  /** The version an ExecutedVersion-scoped alarm of this target watches at `atMs`. */
+  executedVersion(targetIndex: number, atMs: number): string;
+}
+
+interface AlarmCommon {
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  readonly targetIndexes: readonly number[];
+  state: AlarmStateValue;
+  reason: string;
+  updatedAtMs: number;
+}
+
+interface MetricAlarm extends AlarmCommon {
+  readonly kind: 'metric';
+  readonly definition: MetricAlarmDefinition;
+  readonly periodMs: number;
+  /** Period start → value, for the periods still inside the evaluation window. */
+  readonly window: Map<number, number | null>;
+  /** Which versions the cached values were computed for; a routing change invalidates them. */
+  windowKey: string;
+}
+
+interface CompositeAlarm extends AlarmCommon {
+  readonly kind: 'composite';
+  readonly rule: RuleNode;
+  readonly children: ReadonlyMap<string, AlarmCommon>;
+}
+
+type Alarm = MetricAlarm | CompositeAlarm;
+
+function scopeKey(account: string, region: string, name: string): string {
+  return `${account}\u0000${region}\u0000${name}`;
+}
+
+interface Group {
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  readonly targetIndexes: number[];
+}
+
+/** Targets whose expanded names coincide (in one account and region) share one alarm. */
+function groupTargets(template: string, targets: readonly FleetTarget[]): Group[] {
+  const groups = new Map<string, Group>();
+  targets.forEach((target, index) => {
+    const name = expandAlarmName(template, target, target.waveName);
+    const key = scopeKey(target.account, target.region, name);
+    const group = groups.get(key);
+    if (group) group.targetIndexes.push(index);
+    else groups.set(key, { name, account: target.account, region: target.region, targetIndexes: [index] });
+  });
+  return [...groups.values()];
+}
+
+const INITIAL_REASON = 'Unchecked: Initial alarm creation';
+
+/**
+ * Every alarm of the fleet, with lazily caught-up evaluation. Build it with
+ * {@link AlarmBook.fromScenario}; call {@link AlarmBook.evaluateAt} for every minute boundary in order.
+ */
+export class AlarmBook {
+  private readonly byKey = new Map<string, Alarm>();
+  private readonly metricAlarms: MetricAlarm[] = [];
+  /** In dependency order: a composite comes after every composite it names. */
+  private readonly composites: CompositeAlarm[] = [];
+
+  private constructor(
+    private readonly targets: readonly FleetTarget[],
+    private readonly env: AlarmEnvironment,
+  ) {}
+
+  /**
+   * Expands the scenario's alarm definitions over the targets. Throws InvalidInputError for
+   * duplicate names, composites naming alarms that do not exist, cycles, and composite rules
+   * that expand differently for targets sharing the composite's name.
+   *
+   * @example AlarmBook.fromScenario(scenario, targets, env, scenario.startMs)
+   */
+  static fromScenario(
+    scenario: Scenario,
+    targets: readonly FleetTarget[],
+    env: AlarmEnvironment,
+    createdAtMs: number,
+  ): AlarmBook {
+    const book = new AlarmBook(targets, env);
+    const issues: InputIssue[] = [];
+    const definedAt = new Map<string, string>();
+    const claim = (group: Group, path: string): boolean => {
+      const key = scopeKey(group.account, group.region, group.name);
+      const previous = definedAt.get(key);
+      if (previous) {
+        issues.push({
+          path,
+          message: `alarm "${group.name}" in ${group.account}/${group.region} is also defined at ${previous}`,
+        });
+        return false;
+      }
+      definedAt.set(key, path);
+      return true;
+    };
+
+    scenario.alarms.metric.forEach((definition, i) => {
+      for (const group of groupTargets(definition.name, targets)) {
+        if (!claim(group, `alarms.metric[${i}].name`)) continue;
+        const alarm: MetricAlarm = {
+          ...group,
+          kind: 'metric',
+          definition,
+          periodMs: definition.period * 1000,
+          window: new Map(),
+          windowKey: '',
+          state: 'INSUFFICIENT_DATA',
+          reason: INITIAL_REASON,
+          updatedAtMs: createdAtMs,
+        };
+        book.metricAlarms.push(alarm);
+        book.byKey.set(scopeKey(group.account, group.region, group.name), alarm);
+      }
+    });
+
+    const pending: { alarm: CompositeAlarm; names: string[]; path: string }[] = [];
+    scenario.alarms.composite.forEach((definition, i) => {
+      const template = parseRule(definition.rule);
+      for (const group of groupTargets(definition.name, targets)) {
+        if (!claim(group, `alarms.composite[${i}].name`)) continue;
+        const rule = book.expandRule(template, group, `alarms.composite[${i}].rule`, issues);
+        if (!rule) continue;
+        const alarm: CompositeAlarm = {
+          ...group,
+          kind: 'composite',
+          rule,
+          children: new Map(),
+          state: 'INSUFFICIENT_DATA',
+          reason: INITIAL_REASON,
+          updatedAtMs: createdAtMs,
+        };
+        book.byKey.set(scopeKey(group.account, group.region, group.name), alarm);
+        pending.push({ alarm, names: ruleAlarmNames(rule), path: `alarms.composite[${i}].rule` });
+      }
+    });
+    book.linkComposites(pending, issues);
+    if (issues.length > 0) throw new InvalidInputError('scenario', issues);
+    book.evaluateComposites(createdAtMs, []);
+    return book;
+  }
+
+  private expandRule(
+    template: RuleNode,
+    group: Group,
+    path: string,
+    issues: InputIssue[],
+  ): RuleNode | undefined {
+    const expansions = group.targetIndexes.map((index) => {
+      const target = this.targets[index] as FleetTarget;
+      return mapRuleNames(template, (name) => expandAlarmName(name, target, target.waveName));
+    });
+    const first = expansions[0] as RuleNode;
+    const differs = expansions.findIndex((rule) => JSON.stringify(rule) !== JSON.stringify(first));
+    if (differs >= 0) {
+      const a = this.targets[group.targetIndexes[0] as number]?.id;
+      const b = this.targets[group.targetIndexes[differs] as number]?.id;
+      issues.push({
+        path,
+        message:
+          `composite "${group.name}" names different alarms for targets "${a}" and "${b}"; ` +
+          'put the same placeholders in the composite name as in its rule',
+      });
+      return undefined;
+    }
+    return first;
+  }
+
+  private linkComposites(
+    pending: readonly { alarm: CompositeAlarm; names: string[]; path: string }[],
+    issues: InputIssue[],
+  ): void {
+    for (const { alarm, names, path } of pending) {
+      const children = alarm.children as Map<string, AlarmCommon>;
+      for (const name of names) {
+        const child = this.byKey.get(scopeKey(alarm.account, alarm.region, name));
+        if (child) children.set(name, child);
+        else {
+          issues.push({
+            path,
+            message: `composite "${alarm.name}" names alarm "${name}", which does not exist in ${alarm.account}/${alarm.region}`,
+          });
+        }
+      }
+    }
+    // Depth-first topological order; a composite met again while on the path is a cycle.
+    const state = new Map<CompositeAlarm, 'visiting' | 'done'>();
+    const visit = (alarm: CompositeAlarm, path: string): void => {
+      const seen = state.get(alarm);
+      if (seen === 'done') return;
+      if (seen === 'visiting') {
+        issues.push({ path, message: `composite "${alarm.name}" is part of a cycle of composite alarms` });
+        return;
+      }
+      state.set(alarm, 'visiting');
+      for (const child of alarm.children.values()) {
+        if ((child as Alarm).kind === 'composite') visit(child as CompositeAlarm, path);
+      }
+      state.set(alarm, 'done');
+      this.composites.push(alarm);
+    };
+    for (const { alarm, path } of pending) visit(alarm, path);
+  }
+
+  /**
+   * Evaluates every metric alarm whose period ends at `atMs`, then the composites if anything
+   * changed. Call for each minute boundary in order, after that minute's metrics exist.
+   */
+  evaluateAt(atMs: number): AlarmChange[] {
+    const changes: AlarmChange[] = [];
+    for (const alarm of this.metricAlarms) {
+      if (atMs % alarm.periodMs === 0) this.evaluateMetricAlarm(alarm, atMs, changes);
+    }
+    if (changes.length > 0) this.evaluateComposites(atMs, changes);
+    return changes;
+  }
+
+  /** The alarm named `name` in an account and region, if any. */
+  find(account: string, region: string, name: string): AlarmStatus | undefined {
+    const alarm = this.byKey.get(scopeKey(account, region, name));
+    return alarm ? this.status(alarm) : undefined;
+  }
+
+  /** Every alarm, sorted by account, region and name. */
+  all(): AlarmStatus[] {
+    return [...this.byKey.values()]
+      .map((alarm) => this.status(alarm))
+      .sort((a, b) =>
+        `${a.account}/${a.region}/${a.name}`.localeCompare(`${b.account}/${b.region}/${b.name}`),
+      );
+  }
+
+  private status(alarm: Alarm): AlarmStatus {
+    return {
+      name: alarm.name,
+      kind: alarm.kind,
+      account: alarm.account,
+      region: alarm.region,
+      state: alarm.state,
+      reason: alarm.reason,
+      updatedAtMs: alarm.updatedAtMs,
+      targetIds: alarm.targetIndexes.map((i) => (this.targets[i] as FleetTarget).id),
+    };
+  }
+
+  private evaluateMetricAlarm(alarm: MetricAlarm, atMs: number, changes: AlarmChange[]): void {
+    const { definition, periodMs } = alarm;
+    const versions =
+      definition.scope === 'new-version'
+        ? alarm.targetIndexes.map((index) => this.env.executedVersion(index, atMs))
+        : null;
+    const key = versions ? versions.join(',') : '';
+    if (key !== alarm.windowKey) {
+      alarm.window.clear();
+      alarm.windowKey = key;
+    }
+    const values: (number | null)[] = [];
+    for (let k = definition.evaluationPeriods; k >= 1; k--) {
+      const periodStart = atMs - k * periodMs;
+      let value = alarm.window.get(periodStart);
+      if (value === undefined) {
+        value = this.periodValue(alarm, versions, periodStart);
+        alarm.window.set(periodStart, value);
+      }
+      values.push(value);
+    }
+    alarm.window.delete(atMs - (definition.evaluationPeriods + 1) * periodMs);
+    const input = {
+      values,
+      comparison: definition.comparison,
+      threshold: definition.threshold,
+      datapointsToAlarm: definition.datapointsToAlarm,
+      treatMissingData: definition.treatMissingData,
+      current: alarm.state,
+    };
+    const state = decideMetricAlarmState(input);
+    if (state !== alarm.state) this.transition(alarm, state, assessMetricAlarm(input).reason, atMs, changes);
+  }
+
+  private periodValue(
+    alarm: MetricAlarm,
+    versions: readonly string[] | null,
+    periodStart: number,
+  ): number | null {
+    const aggregate = emptyAggregate();
+    alarm.targetIndexes.forEach((index, i) => {
+      this.env.addSamples(
+        aggregate,
+        index,
+        versions ? (versions[i] as string) : null,
+        periodStart,
+        periodStart + alarm.periodMs,
+      );
+    });
+    return statistic(alarm.definition.metric, alarm.definition.stat, aggregate);
+  }
+
+  private evaluateComposites(atMs: number, changes: AlarmChange[]): void {
+    for (const alarm of this.composites) {
+      const state = assessComposite(alarm.rule, (name) => alarm.children.get(name));
+      if (state !== alarm.state) this.transition(alarm, state, compositeReason(alarm, state), atMs, changes);
+    }
+  }
+
+  private transition(
+    alarm: Alarm,
+    to: AlarmStateValue,
+    reason: string,
+    atMs: number,
+    changes: AlarmChange[],
+  ): void {
+    changes.push({
+      name: alarm.name,
+      kind: alarm.kind,
+      account: alarm.account,
+      region: alarm.region,
+      from: alarm.state,
+      to,
+      reason,
+      atMs,
+    });
+    alarm.state = to;
+    alarm.reason = reason;
+    alarm.updatedAtMs = atMs;
+  }
+}
+
+/** Like CloudWatch: names the child whose change moved the composite, with when. */
+function compositeReason(alarm: CompositeAlarm, state: AlarmStateValue): string {
+  let latest: [string, AlarmCommon] | undefined;
+  for (const entry of alarm.children)
+    if (!latest || entry[1].updatedAtMs > latest[1].updatedAtMs) latest = entry;
+  if (!latest) return `Rule evaluated to ${state === 'ALARM' ? 'TRUE' : 'FALSE'}.`;
+  const [name, child] = latest;
+  return `${name} transitioned to ${child.state} at ${isoAt(child.updatedAtMs)}`;
+}

@@ -1,0 +1,352 @@
+import { z } from 'zod';
+import { DurationSchema, parseDuration } from '../core/duration.js';
+import { parseOrThrow } from '../core/validation.js';
+import { parseRule, RuleSyntaxError } from './fleet/rule.js';
+
+/*
+ * The simulation scenario: what a user writes to say how the simulated fleet behaves — traffic,
+ * the old and new version's health, the alarms that watch them, and the faults to inject. Times
+ * in the document are offsets from `start` ("30m") or ISO times; parsing resolves both to epoch
+ * milliseconds so the simulator never does date arithmetic on user input.
+ */
+
+const DEFAULT_START = '2026-11-23T09:00:00Z';
+
+/** A point in time: an offset from the scenario start (a duration) or an ISO time. */
+type TimeRef = { readonly afterSeconds: number } | { readonly atMs: number };
+
+const TIME_HELP = 'expected a duration from the start like "30m" or an ISO time like "2026-11-23T10:00:00Z"';
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+const TimeRefSchema = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx): TimeRef => {
+    if (typeof value === 'number') {
+      if (Number.isInteger(value) && value >= 0) return { afterSeconds: value };
+    } else if (ISO_TIME.test(value) && !Number.isNaN(Date.parse(value))) {
+      return { atMs: Date.parse(value) };
+    } else {
+      const seconds = value === '' ? undefined : parseDuration(value);
+      if (seconds !== undefined) return { afterSeconds: seconds };
+    }
+    ctx.addIssue({ code: 'custom', message: `${TIME_HELP}, got ${JSON.stringify(value)}`, input: value });
+    return z.NEVER;
+  })
+  .meta({ description: 'An offset from `start` ("30m", "1h30m", or seconds) or an ISO time.' });
+
+const Fraction = z.number().min(0).max(1);
+const TargetSelectors = z
+  .array(z.string().min(1))
+  .min(1, { message: 'expected at least one target id, wave name or "*"' })
+  .meta({ description: '"*" for every target, or target ids and wave names.' });
+
+export const BehaviourSchema = z
+  .object({
+    errorRate: Fraction.meta({ description: 'Share of invocations that fail (0..1).' }),
+    latencyMs: z.number().positive().meta({ description: 'Mean duration of an invocation in ms.' }),
+    throttleRate: Fraction.default(0).meta({
+      description: 'Share of requests throttled (not invoked); they count in Throttles, not Invocations.',
+    }),
+  })
+  .strict();
+
+export const TrafficSchema = z
+  .object({
+    requestsPerMinute: z.number().nonnegative().default(600).meta({
+      description: 'Requests per minute reaching each target alias.',
+    }),
+    perTarget: z
+      .record(z.string(), z.number().nonnegative())
+      .default({})
+      .meta({ description: 'Requests per minute for particular target ids, overriding the default.' }),
+    diurnalSwing: Fraction.default(0).meta({
+      description:
+        'Daily swing of traffic (0..1): requests × (1 − swing × cos(2π·hour/24)) on the virtual clock in UTC, ' +
+        'lowest at midnight, highest at noon.',
+    }),
+  })
+  .strict();
+
+export const AlarmMetricSchema = z.enum(['Errors', 'Invocations', 'Duration', 'Throttles', 'ErrorRate']);
+export const AlarmStatSchema = z.enum(['Sum', 'Average', 'Maximum', 'SampleCount', 'p99']);
+export const ComparisonSchema = z.enum([
+  'GreaterThanThreshold',
+  'GreaterThanOrEqualToThreshold',
+  'LessThanThreshold',
+  'LessThanOrEqualToThreshold',
+]);
+export const TreatMissingDataSchema = z.enum(['missing', 'ignore', 'breaching', 'notBreaching']);
+
+const AlarmName = z
+  .string()
+  .min(1)
+  .max(255)
+  .meta({
+    description:
+      'Alarm name; may use {target.id}, {target.region}, {target.cell}, {target.functionName}, {target.alias}, ' +
+      '{wave}. Targets whose expanded names are equal (in one account and region) share one alarm.',
+  });
+
+export const MetricAlarmSchema = z
+  .object({
+    name: AlarmName,
+    metric: AlarmMetricSchema.meta({
+      description: 'AWS/Lambda metric; ErrorRate is the metric-math expression 100*Errors/Invocations.',
+    }),
+    scope: z
+      .enum(['alias', 'new-version'])
+      .default('alias')
+      .meta({
+        description:
+          '"alias": every version behind the alias (FunctionName, Resource=fn:alias). "new-version": adds ' +
+          'ExecutedVersion = the version the alias routes additional traffic to, or its primary when none.',
+      }),
+    stat: AlarmStatSchema.optional().meta({
+      description:
+        'Statistic; default Average for Duration, Sum otherwise. p99 only for Duration. Ignored for ErrorRate.',
+    }),
+    period: DurationSchema.default(60).meta({ description: 'Seconds per datapoint; a multiple of 60.' }),
+    evaluationPeriods: z.number().int().min(1).max(1440).default(1),
+    datapointsToAlarm: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: 'Default: evaluationPeriods.' }),
+    comparison: ComparisonSchema.default('GreaterThanThreshold'),
+    threshold: z.number(),
+    treatMissingData: TreatMissingDataSchema.default('missing'),
+  })
+  .strict()
+  .superRefine((alarm, ctx) => {
+    if (alarm.period <= 0 || alarm.period % 60 !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['period'],
+        message: `expected a multiple of 60 seconds, got ${alarm.period}`,
+      });
+    }
+    if (alarm.stat === 'p99' && alarm.metric !== 'Duration') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stat'],
+        message: `p99 is only available for Duration, not ${alarm.metric}`,
+      });
+    }
+    if (alarm.datapointsToAlarm !== undefined && alarm.datapointsToAlarm > alarm.evaluationPeriods) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['datapointsToAlarm'],
+        message: `expected at most evaluationPeriods (${alarm.evaluationPeriods}), got ${alarm.datapointsToAlarm}`,
+      });
+    }
+  })
+  .transform((alarm) => ({
+    ...alarm,
+    stat: alarm.stat ?? (alarm.metric === 'Duration' ? ('Average' as const) : ('Sum' as const)),
+    datapointsToAlarm: alarm.datapointsToAlarm ?? alarm.evaluationPeriods,
+  }));
+
+export const CompositeAlarmSchema = z
+  .object({
+    name: AlarmName,
+    rule: z
+      .string()
+      .min(1)
+      .max(10_240)
+      .superRefine((rule, ctx) => {
+        try {
+          parseRule(rule);
+        } catch (error) {
+          if (!(error instanceof RuleSyntaxError)) throw error;
+          ctx.addIssue({ code: 'custom', message: `invalid rule: ${error.message}` });
+        }
+      })
+      .meta({
+        description:
+          'CloudWatch rule syntax: ALARM("a") OR (ALARM(b) AND NOT OK("c")), TRUE, FALSE, INSUFFICIENT_DATA(x); ' +
+          'names may use the same placeholders as the alarm name.',
+      }),
+  })
+  .strict();
+
+export const FaultSchema = z
+  .object({
+    targets: TargetSelectors.default(['*']),
+    at: TimeRefSchema,
+    kind: z.enum(['sudden', 'slow-burn']).meta({
+      description:
+        '"sudden": full strength at `at`. "slow-burn": grows linearly to full strength over `ramp`.',
+    }),
+    ramp: DurationSchema.optional().meta({ description: 'For slow-burn: time to reach full strength.' }),
+    errorRate: Fraction.optional().meta({ description: 'Error rate at full strength.' }),
+    latencyMs: z.number().positive().optional().meta({ description: 'Mean latency at full strength.' }),
+    throttleRate: Fraction.optional().meta({ description: 'Throttle rate at full strength.' }),
+    version: z.enum(['candidate', 'baseline', 'all']).default('candidate').meta({
+      description: 'Which versions misbehave: "candidate" is any version published after the initial one.',
+    }),
+    until: TimeRefSchema.optional().meta({ description: 'When the fault ends; default: never.' }),
+  })
+  .strict()
+  .superRefine((fault, ctx) => {
+    if (fault.errorRate === undefined && fault.latencyMs === undefined && fault.throttleRate === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['errorRate'],
+        message: 'a fault needs at least one of errorRate, latencyMs or throttleRate',
+      });
+    }
+    if (fault.kind === 'slow-burn' && (fault.ramp === undefined || fault.ramp <= 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ramp'],
+        message: 'a slow-burn fault needs a ramp longer than 0s',
+      });
+    }
+  });
+
+export const FleetApiSchema = z.enum([
+  'GetAlias',
+  'UpdateAlias',
+  'PublishVersion',
+  'GetFunctionConfiguration',
+  'DescribeAlarms',
+  'GetMetricData',
+]);
+
+export const ApiFaultSchema = z
+  .object({
+    api: FleetApiSchema,
+    error: z.enum(['throttle', 'transient']).meta({
+      description: '"throttle" throws ThrottledError, "transient" throws TransientError.',
+    }),
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: 'Fail the first N matching calls; default: all.' }),
+    at: TimeRefSchema.optional().meta({ description: 'When the fault starts; default: at the start.' }),
+    until: TimeRefSchema.optional(),
+    targets: TargetSelectors.optional().meta({
+      description: 'Only calls concerning these targets (for alarms and metrics: their account and region).',
+    }),
+  })
+  .strict();
+
+const ScenarioObjectSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().min(1).max(200).optional(),
+    description: z.string().max(2000).optional(),
+    start: z
+      .string()
+      .refine((s) => ISO_TIME.test(s) && Date.parse(s) % 60_000 === 0, {
+        message: 'expected an ISO time on a whole minute like "2026-11-23T09:00:00Z"',
+      })
+      .default(DEFAULT_START)
+      .meta({ description: 'Where the virtual clock starts (an ISO time on a whole minute).' }),
+    traffic: TrafficSchema.default({ requestsPerMinute: 600, perTarget: {}, diurnalSwing: 0 }),
+    baseline: BehaviourSchema.default({ errorRate: 0.001, latencyMs: 100, throttleRate: 0 }).meta({
+      description: 'The version serving before the deployment.',
+    }),
+    candidate: BehaviourSchema.optional().meta({
+      description: 'The new version; default: same as baseline.',
+    }),
+    alarms: z
+      .object({
+        metric: z.array(MetricAlarmSchema).default([]),
+        composite: z.array(CompositeAlarmSchema).default([]),
+      })
+      .strict()
+      .default({ metric: [], composite: [] }),
+    faults: z.array(FaultSchema).default([]),
+    apiFaults: z.array(ApiFaultSchema).default([]),
+    blockers: z.array(z.unknown()).optional().meta({ description: 'Reserved.' }),
+  })
+  .strict();
+
+function resolveTime(ref: TimeRef, startMs: number): number {
+  return 'atMs' in ref ? ref.atMs : startMs + ref.afterSeconds * 1000;
+}
+
+/**
+ * The scenario document. Parsing resolves every `at`/`until` to epoch ms (`atMs`, `untilMs`),
+ * fills defaults, and checks that each `until` comes after its `at`.
+ */
+export const ScenarioSchema = ScenarioObjectSchema.superRefine((s, ctx) => {
+  const startMs = Date.parse(s.start);
+  const check = (list: readonly { at?: TimeRef | undefined; until?: TimeRef | undefined }[], field: string) =>
+    list.forEach((item, i) => {
+      if (
+        item.until &&
+        resolveTime(item.until, startMs) <= resolveTime(item.at ?? { afterSeconds: 0 }, startMs)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field, i, 'until'],
+          message: 'expected `until` to be after `at`',
+        });
+      }
+    });
+  check(s.faults, 'faults');
+  check(s.apiFaults, 'apiFaults');
+}).transform((s) => {
+  const startMs = Date.parse(s.start);
+  const { $schema: _schema, ...rest } = s;
+  return {
+    ...rest,
+    startMs,
+    candidate: s.candidate ?? s.baseline,
+    faults: s.faults.map(({ at, until, ...fault }) => ({
+      ...fault,
+      atMs: resolveTime(at, startMs),
+      untilMs: until ? resolveTime(until, startMs) : undefined,
+    })),
+    apiFaults: s.apiFaults.map(({ at, until, ...fault }) => ({
+      ...fault,
+      atMs: at ? resolveTime(at, startMs) : startMs,
+      untilMs: until ? resolveTime(until, startMs) : undefined,
+    })),
+  };
+});
+
+/** What a user writes. */
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+/** A validated scenario: defaults filled, times in epoch ms. */
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type Behaviour = z.output<typeof BehaviourSchema>;
+export type MetricAlarmDefinition = z.output<typeof MetricAlarmSchema>;
+export type CompositeAlarmDefinition = z.output<typeof CompositeAlarmSchema>;
+export type AlarmMetric = z.output<typeof AlarmMetricSchema>;
+export type AlarmStat = z.output<typeof AlarmStatSchema>;
+export type Comparison = z.output<typeof ComparisonSchema>;
+export type TreatMissingData = z.output<typeof TreatMissingDataSchema>;
+export type FleetApi = z.output<typeof FleetApiSchema>;
+export type Fault = Scenario['faults'][number];
+export type ApiFault = Scenario['apiFaults'][number];
+
+/**
+ * Validates a scenario document and fills defaults. Throws InvalidInputError listing every
+ * problem with its path (`faults[0].kind: ...`).
+ *
+ * @example
+ * const scenario = parseScenario({ candidate: { errorRate: 0.2, latencyMs: 150 } });
+ * scenario.startMs; // Date.parse('2026-11-23T09:00:00Z')
+ */
+export function parseScenario(input: unknown): Scenario {
+  const name =
+    input && typeof input === 'object' && typeof (input as { name?: unknown }).name === 'string'
+      ? `scenario "${(input as { name: string }).name}"`
+      : 'scenario';
+  return parseOrThrow(ScenarioSchema, input, name);
+}
+
+/**
+ * The JSON Schema of the scenario document (what users write), for editors and docs.
+ *
+ * @example writeFileSync('docs/schema/scenario.json', JSON.stringify(scenarioJsonSchema(), null, 2))
+ */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ScenarioSchema, { io: 'input' }) as Record<string, unknown>;
+}
