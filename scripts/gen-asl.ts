@@ -29,6 +29,21 @@ const retry = (maxAttempts = 6) => [
     JitterStrategy: 'FULL',
   },
 ];
+/*
+ * A rollback must outlast whatever made the deployment fail (a throttled API, a brief outage):
+ * no jitter (full jitter can spend every attempt in seconds), ~16 minutes of attempts in all.
+ */
+const ROLLBACK_RETRY = [
+  {
+    ErrorEquals: ['States.ALL'],
+    IntervalSeconds: 2,
+    BackoffRate: 2,
+    MaxAttempts: 20,
+    MaxDelaySeconds: 60,
+    JitterStrategy: 'NONE',
+  },
+];
+
 const task = (resource: string, rest: Record<string, unknown>) => ({
   Type: 'Task',
   Resource: `\${${resource}}`,
@@ -87,7 +102,7 @@ const ids = { 'deploymentId.$': '$.deploymentId', 'waveIndex.$': '$.waveIndex' }
 const advance = (prefix: string, indexPath: string, countPath: string, loopTo: string, done: string) => ({
   [`Next${prefix}`]: {
     Type: 'Pass',
-    Parameters: { [`next.$`]: `States.MathAdd(${indexPath}, 1)` },
+    Parameters: { 'next.$': `States.MathAdd(${indexPath}, 1)` },
     ResultPath: '$.advance',
     Next: `Advance${prefix}`,
   },
@@ -278,16 +293,7 @@ const wave = {
         ResultPath: '$.rollback',
         Next: 'WaveRolledBack',
       }),
-      Retry: [
-        {
-          ErrorEquals: ['States.ALL'],
-          IntervalSeconds: 2,
-          BackoffRate: 2,
-          MaxAttempts: 12,
-          MaxDelaySeconds: 60,
-          JitterStrategy: 'FULL',
-        },
-      ],
+      Retry: ROLLBACK_RETRY,
     },
     WaveRolledBack: {
       Type: 'Fail',
@@ -337,16 +343,7 @@ const deployment = {
         ResultPath: '$.rollback',
         Next: 'DeploymentRolledBack',
       }),
-      Retry: [
-        {
-          ErrorEquals: ['States.ALL'],
-          IntervalSeconds: 2,
-          BackoffRate: 2,
-          MaxAttempts: 20,
-          MaxDelaySeconds: 60,
-          JitterStrategy: 'FULL',
-        },
-      ],
+      Retry: ROLLBACK_RETRY,
     },
     DeploymentRolledBack: {
       Type: 'Fail',

@@ -11,8 +11,8 @@ import { scenarioJsonSchema } from '../local/scenario.js';
 import { StartRequestSchema } from '../workflow/inputs.js';
 import { runDemo } from './demo.js';
 import { loadDocument } from './load.js';
-import { progressPrinter } from './progress.js';
 import { renderPlan } from './plan-table.js';
+import { progressPrinter } from './progress.js';
 import { renderSummary, simulate } from './simulate.js';
 
 /** Exit codes: 0 succeeded, 3 rolled back, 2 invalid input, 1 internal error or failed. */
@@ -32,7 +32,9 @@ async function loadPipeline(file: string) {
 }
 
 const program = new Command('breakwater')
-  .description('Safe, hands-off deployments on AWS: waves, one-box, rolling weights, bake with data points, alarm rollback.')
+  .description(
+    'Safe, hands-off deployments on AWS: waves, one-box, rolling weights, bake with data points, alarm rollback.',
+  )
   .showHelpAfterError();
 
 program
@@ -41,7 +43,9 @@ program
   .action(async (file: string) => {
     const p = await loadPipeline(file);
     const targets = p.waves.reduce((n, w) => n + w.targets.length, 0);
-    process.stdout.write(`${file}: pipeline ${p.name} is valid (${p.waves.length} waves, ${targets} targets)\n`);
+    process.stdout.write(
+      `${file}: pipeline ${p.name} is valid (${p.waves.length} waves, ${targets} targets)\n`,
+    );
   });
 
 program
@@ -56,26 +60,39 @@ program
 program
   .command('simulate <pipeline>')
   .description('Run one deployment of the pipeline on the embedded engine (virtual time, simulated fleet).')
-  .option('--scenario <file>', 'the world to simulate (traffic, behaviour, alarms, faults); default: a healthy candidate')
+  .option(
+    '--scenario <file>',
+    'the world to simulate (traffic, behaviour, alarms, faults); default: a healthy candidate',
+  )
   .option('--change <id>', 'change id to deploy', 'candidate')
   .option('--json', 'print one JSON document with the outcome instead of live progress')
-  .addOption(new Option('--max-days <n>', 'give up after this many virtual days').default('60').argParser(Number))
-  .action(async (file: string, opts: { scenario?: string; change: string; json?: boolean; maxDays: number }) => {
-    const pipeline = await loadPipeline(file);
-    const scenario = opts.scenario ? await loadDocument(opts.scenario, 'scenario') : undefined;
-    const out = (line: string) => process.stdout.write(`${line}\n`);
-    if (!opts.json) out(`Simulating ${pipeline.name}: ${pipeline.waves.length} waves, change ${opts.change}`);
-    const result = await simulate(pipeline, scenario as never, {
-      changeId: opts.change,
-      maxVirtualDays: opts.maxDays,
-      ...(opts.json ? {} : { onEvent: progressPrinter(out) }),
-    });
-    if (opts.json) {
-      const { timeline: _timeline, ...doc } = result;
-      out(JSON.stringify(doc, null, 2));
-    } else out(renderSummary(result));
-    process.exitCode = result.outcome === 'succeeded' ? EXIT.ok : result.outcome === 'rolled_back' ? EXIT.rolledBack : EXIT.internal;
-  });
+  .addOption(
+    new Option('--max-days <n>', 'give up after this many virtual days').default('60').argParser(Number),
+  )
+  .action(
+    async (file: string, opts: { scenario?: string; change: string; json?: boolean; maxDays: number }) => {
+      const pipeline = await loadPipeline(file);
+      const scenario = opts.scenario ? await loadDocument(opts.scenario, 'scenario') : undefined;
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      if (!opts.json)
+        out(`Simulating ${pipeline.name}: ${pipeline.waves.length} waves, change ${opts.change}`);
+      const result = await simulate(pipeline, scenario as never, {
+        changeId: opts.change,
+        maxVirtualDays: opts.maxDays,
+        ...(opts.json ? {} : { onEvent: progressPrinter(out) }),
+      });
+      if (opts.json) {
+        const { timeline: _timeline, ...doc } = result;
+        out(JSON.stringify(doc, null, 2));
+      } else out(renderSummary(result));
+      process.exitCode =
+        result.outcome === 'succeeded'
+          ? EXIT.ok
+          : result.outcome === 'rolled_back'
+            ? EXIT.rolledBack
+            : EXIT.internal;
+    },
+  );
 
 program
   .command('demo')
@@ -93,7 +110,10 @@ program
     const docs = {
       'pipeline.schema.json': z.toJSONSchema(PipelineSchema, { io: 'input', unrepresentable: 'any' }),
       'scenario.schema.json': scenarioJsonSchema(),
-      'start-request.schema.json': z.toJSONSchema(StartRequestSchema, { io: 'input', unrepresentable: 'any' }),
+      'start-request.schema.json': z.toJSONSchema(StartRequestSchema, {
+        io: 'input',
+        unrepresentable: 'any',
+      }),
     };
     for (const [name, schema] of Object.entries(docs)) {
       writeFileSync(join(opts.write, name), `${JSON.stringify(schema, null, 2)}\n`);

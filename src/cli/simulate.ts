@@ -166,7 +166,7 @@ export async function simulate(
       requestedBy: 'breakwater simulate',
     });
     await engine.drive(done, { maxVirtualMs: (options.maxVirtualDays ?? 60) * 86_400_000 });
-    const view = await engine.drive(engine.store.getDeploymentView(deploymentId));
+    const view = await engine.io(() => engine.store.getDeploymentView(deploymentId));
     if (!view) throw new Error(`deployment ${deploymentId} left no record`);
     const finalWeight = (id: string, newVersion: string | undefined) => {
       if (!newVersion) return 0;

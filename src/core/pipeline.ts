@@ -58,9 +58,11 @@ export const RollingSchema = z
       .array(Weight)
       .min(1)
       .refine((ws) => ws.every((w, i) => i === 0 || w > (ws[i - 1] ?? 0)), {
-        message: 'expected strictly increasing weights',
+        error: (issue) => `expected strictly increasing weights, got ${JSON.stringify(issue.input)}`,
       })
-      .refine((ws) => ws[ws.length - 1] === 100, { message: 'expected the last rolling weight to be 100' })
+      .refine((ws) => ws[ws.length - 1] === 100, {
+        error: (issue) => `expected the last rolling weight to be 100, got ${JSON.stringify(issue.input)}`,
+      })
       .meta({ description: 'Percent of traffic on the new version at each rolling step; the last is 100.' }),
     healthCheck: DurationSchema.meta({
       description: 'How long each rolling step is watched before the next.',

@@ -145,6 +145,14 @@ export class EmbeddedEngine {
     return { deploymentId: (request as StartRequest).deploymentId ?? executionName, done: execution.done };
   }
 
+  /**
+   * Runs real I/O outside any step (reading the store from a test or the CLI) without letting
+   * virtual time move while it is in flight.
+   */
+  io<T>(work: () => Promise<T>): Promise<T> {
+    return this.time.drive(this.time.track(work));
+  }
+
   /** Runs virtual time until `promise` settles. */
   drive<T>(promise: Promise<T>, options?: { maxVirtualMs?: number }): Promise<T> {
     return this.time.drive(promise, options);

@@ -13,6 +13,11 @@ type Definition = { StartAt: string; States: Record<string, AnyState> } & Record
 export type LambdaHandler = (event: unknown) => Promise<unknown>;
 
 const SYNC_CHILD = 'arn:aws:states:::states:startExecution.sync:2';
+/**
+ * Virtual time one Lambda invocation takes. On AWS a warm step Lambda takes tens of ms; modelling
+ * it keeps the timeline in causal order (a wave ends before its deployment does).
+ */
+export const LAMBDA_INVOCATION_MS = 10;
 /** Step Functions' payload limit: inputs and outputs above it fail the execution on AWS. */
 const PAYLOAD_LIMIT_BYTES = 256 * 1024;
 
@@ -96,6 +101,8 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, Machine>();
   readonly executions: ExecutionRecord[] = [];
   lambdaInvocations = 0;
+  /** Invocations per Lambda ARN. */
+  readonly invocationsByFunction = new Map<string, number>();
   private sequence = 0;
 
   constructor(
@@ -123,7 +130,11 @@ export class LocalStepFunctions {
       const lambda = this.options.lambdas.get(state.Resource);
       if (!lambda)
         throw new Error(`${file}: state ${stateName} calls ${state.Resource}, which has no local handler`);
-      handlers[stateName] = (input) => this.invokeLambda(lambda, input);
+      const arn = state.Resource;
+      handlers[stateName] = (input) => {
+        this.invocationsByFunction.set(arn, (this.invocationsByFunction.get(arn) ?? 0) + 1);
+        return this.invokeLambda(lambda, input);
+      };
     });
     const stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     this.machines.set(arn, { arn, name: arn.split(':').pop() ?? arn, stateMachine, handlers, syncStates });
@@ -137,6 +148,7 @@ export class LocalStepFunctions {
         name: 'States.DataLimitExceeded',
       });
     }
+    this.options.time.elapse(LAMBDA_INVOCATION_MS);
     const result = await this.options.time.track(() => handler(JSON.parse(payload)));
     return (result === undefined ? null : JSON.parse(JSON.stringify(result))) as Json;
   }

@@ -49,6 +49,11 @@ export class VirtualTime {
     return this.fake.now;
   }
 
+  /** Lets `ms` of virtual time pass now, firing any timer that falls due. */
+  elapse(ms: number): void {
+    this.fake.tick(ms);
+  }
+
   /** Runs `work` as a step handler: time does not move while it runs. */
   async track<T>(work: () => Promise<T>): Promise<T> {
     this.inFlight++;

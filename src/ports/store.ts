@@ -159,7 +159,8 @@ export interface DeploymentStore {
     targetId: string,
     patch: Patch<TargetRecord>,
   ): Promise<void>;
-  getTargets(deploymentId: string): Promise<TargetRecord[]>;
+  /** Every target record of a deployment, or of one of its waves. */
+  getTargets(deploymentId: string, waveIndex?: number): Promise<TargetRecord[]>;
 
   /** Appends once per `key`; a repeat with the same key is a no-op. */
   appendEvent(event: TimelineEvent): Promise<void>;

@@ -106,9 +106,7 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
   const nowMs = deps.clock.nowMs();
 
   const progress = new Map(
-    (await deps.store.getTargets(deployment.id))
-      .filter((r) => r.waveIndex === wave.index)
-      .map((r) => [r.targetId, r]),
+    (await deps.store.getTargets(deployment.id, wave.index)).map((r) => [r.targetId, r]),
   );
   const [alarms, dataPoints] = await Promise.all([
     readAlarms(deps, wave, targets),

@@ -5,13 +5,18 @@ import type { DeploymentRecord, TimelineEvent } from '../ports/store.js';
 import type { StepDeps } from './deps.js';
 
 /*
- * Pipeline definitions are immutable per (name, version), so a warm Lambda (or the embedded
- * engine) may keep them: a bake poll then reads only what changes.
+ * Pipeline definitions are immutable per (store, name, version), so a warm Lambda (or the
+ * embedded engine) may keep them: a bake poll then reads only what changes.
  */
-const definitions = new Map<string, ResolvedPipeline>();
+const definitionsByStore = new WeakMap<object, Map<string, ResolvedPipeline>>();
 
 export async function loadPipeline(deps: StepDeps, name: string, version: number): Promise<ResolvedPipeline> {
   const key = `${name}@${version}`;
+  let definitions = definitionsByStore.get(deps.store);
+  if (!definitions) {
+    definitions = new Map();
+    definitionsByStore.set(deps.store, definitions);
+  }
   const cached = definitions.get(key);
   if (cached) return cached;
   const record = await deps.store.getPipeline(name, version);

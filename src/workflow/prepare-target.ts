@@ -73,9 +73,7 @@ export async function prepareTarget(
   }
   const now = isoNow(deps.clock);
   const lock = await deps.store.acquireLock(aliasKey(t), deployment.id, now);
-  const existing = (await deps.store.getTargets(deployment.id)).find(
-    (r) => r.waveIndex === wave.index && r.targetId === t.id,
-  );
+  const existing = (await deps.store.getTargets(deployment.id, wave.index)).find((r) => r.targetId === t.id);
   if (!lock.acquired) {
     if (existing?.status !== 'waiting_for_lock') {
       await deps.store.putTarget({

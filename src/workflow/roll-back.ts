@@ -127,6 +127,13 @@ export async function rollBack(
   } else {
     const foreign = done.some((d) => d.outcome === 'foreign');
     const rollback = deployment.rollback!;
+    // A wave whose own rollback step gave up is still marked in flight: close it here.
+    const view = await deps.store.getDeploymentView(deployment.id);
+    await Promise.all(
+      (view?.waves ?? [])
+        .filter((w) => w.status === 'deploying' || w.status === 'baking')
+        .map((w) => deps.store.updateWave(deployment.id, w.index, { status: 'rolled_back', endedAt: now })),
+    );
     await deps.store.updateDeployment(deployment.id, {
       status: foreign ? 'failed' : 'rolled_back',
       updatedAt: now,

@@ -18,9 +18,7 @@ export async function applyStep(
 ): Promise<{ targetIndex: number; appliedAtMs: number }> {
   const { deployment, wave } = await loadWave(deps, input.deploymentId, input.waveIndex);
   const t = targetAt(wave, input.targetIndex);
-  const progress = (await deps.store.getTargets(deployment.id)).find(
-    (r) => r.waveIndex === wave.index && r.targetId === t.id,
-  );
+  const progress = (await deps.store.getTargets(deployment.id, wave.index)).find((r) => r.targetId === t.id);
   if (!progress?.previousVersion || !progress.newVersion) {
     throw new NotFoundError(`${t.id} was not prepared before step ${input.step.index}`);
   }

@@ -346,11 +346,15 @@ export class DynamoDeploymentStore implements DeploymentStore {
     );
   }
 
-  async getTargets(deploymentId: string): Promise<TargetRecord[]> {
+  async getTargets(deploymentId: string, waveIndex?: number): Promise<TargetRecord[]> {
+    const prefix =
+      waveIndex === undefined
+        ? keys.targetPrefix
+        : `${keys.targetPrefix}${String(waveIndex).padStart(3, '0')}#`;
     const items = await this.#queryAll({
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: { ':pk': keys.deploymentPk(deploymentId), ':prefix': keys.targetPrefix },
+      ExpressionAttributeValues: { ':pk': keys.deploymentPk(deploymentId), ':prefix': prefix },
       ConsistentRead: true,
     });
     return items.map((item) => toRecord<TargetRecord>(item));

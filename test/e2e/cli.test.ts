@@ -1,0 +1,223 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/*
+ * Runs the CLI as a user would: a separate Node process, from the project root, reading files
+ * from disk. Exit codes are part of the contract: 0 succeeded, 2 invalid input, 3 rolled back.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const PIPELINE = 'examples/payments.pipeline.ts';
+const BAD_ONE_BOX_IN_WORLD = 'examples/scenarios/bad-one-box-in-world.scenario.json';
+const TIMEOUT = 120_000;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+const execFileAsync = promisify(execFile);
+
+interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function breakwater(...args: string[]): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await execFileAsync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof failed.code !== 'number') throw error;
+    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+/** The `simulate --json` document, as far as these tests read it. */
+interface SimulationDocument {
+  outcome: string;
+  deploymentId: string;
+  waves: { name: string; outcome: string; targets: { id: string; outcome: string; finalWeight: number }[] }[];
+  rollback: null | { reason: string; alarm: string | null; detectedAt: string; trafficOffAt: string | null };
+  stats: Record<string, number>;
+}
+
+let workDir: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'breakwater-cli-'));
+});
+
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('breakwater validate', () => {
+  it('accepts the example pipeline', { timeout: TIMEOUT }, async () => {
+    // Act
+    const run = await breakwater('validate', PIPELINE);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('pipeline payments-api is valid (3 waves, 6 targets)');
+  });
+
+  it('exits 2 and lists every problem of a JSON pipeline with its path', { timeout: TIMEOUT }, async () => {
+    // Prepare
+    const file = join(workDir, 'broken.pipeline.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'orders',
+        waves: [
+          {
+            name: 'only',
+            targets: [
+              { id: 'euw1', account: '222222222222', region: 'Europe', functionName: 'orders', alias: 42 },
+            ],
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const run = await breakwater('validate', file);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('pipeline "orders" is invalid');
+    expect(run.stderr).toContain(
+      'waves[0].targets[0].region: expected an AWS region like "us-east-1", got "Europe"',
+    );
+    expect(run.stderr).toContain('waves[0].targets[0].alias: expected string, got 42');
+    expect(run.stderr).not.toContain('    at ');
+  });
+
+  it.each(['missing.pipeline.json', 'missing.pipeline.ts'])(
+    'exits 2 and says the file was not found for %s',
+    { timeout: TIMEOUT },
+    async (name) => {
+      // Act
+      const run = await breakwater('validate', join(workDir, name));
+
+      // Assess
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('file not found');
+    },
+  );
+});
+
+describe('breakwater plan', () => {
+  it('prints a table with every wave and the lead time', { timeout: TIMEOUT }, async () => {
+    // Act
+    const run = await breakwater('plan', PIPELINE);
+
+    // Assess
+    expect(run.code).toBe(0);
+    for (const wave of ['canary', 'europe', 'world']) expect(run.stdout).toContain(wave);
+    expect(run.stdout).toContain('lead time');
+    expect(run.stdout).toContain('lead time 7h30m');
+  });
+
+  it('prints the plan as JSON with the steps of every wave', { timeout: TIMEOUT }, async () => {
+    // Act
+    const run = await breakwater('plan', PIPELINE, '--json');
+
+    // Assess
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout) as {
+      pipeline: string;
+      waves: { name: string; steps: { kind: string; weight: number }[] }[];
+      totalLeadTimeSeconds: number;
+    };
+    expect(plan.pipeline).toBe('payments-api');
+    expect(plan.waves.map((w) => w.name)).toEqual(['canary', 'europe', 'world']);
+    for (const wave of plan.waves) {
+      expect(wave.steps[0]?.kind).toBe('one-box');
+      expect(wave.steps.at(-1)?.weight).toBe(100);
+    }
+    expect(plan.totalLeadTimeSeconds).toBe(27_000);
+  });
+});
+
+describe('breakwater simulate', () => {
+  it('deploys every target of a healthy candidate and exits 0', { timeout: TIMEOUT }, async () => {
+    // Act
+    const run = await breakwater('simulate', PIPELINE, '--json');
+
+    // Assess
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as SimulationDocument;
+    expect(doc.outcome).toBe('succeeded');
+    expect(doc.deploymentId).toEqual(expect.any(String));
+    expect(doc.deploymentId).not.toBe('');
+    expect(doc.rollback).toBeNull();
+    expect(doc.waves.map((w) => [w.name, w.outcome])).toEqual([
+      ['canary', 'succeeded'],
+      ['europe', 'succeeded'],
+      ['world', 'succeeded'],
+    ]);
+    for (const target of doc.waves.flatMap((w) => w.targets)) {
+      expect(target).toEqual({ id: expect.any(String), outcome: 'succeeded', finalWeight: 100 });
+    }
+    for (const stat of [
+      'maxHistoryEvents',
+      'stateTransitions',
+      'lambdaInvocations',
+      'virtualSeconds',
+      'wallSeconds',
+    ]) {
+      expect(doc.stats[stat], stat).toBeGreaterThan(0);
+    }
+    // The pipeline's bakes alone take 7h30m of virtual time.
+    expect(doc.stats.virtualSeconds).toBeGreaterThanOrEqual(27_000);
+  });
+
+  it('rolls every wave back and exits 3 when the world one-box alarm fires', {
+    timeout: TIMEOUT,
+  }, async () => {
+    // Act
+    const run = await breakwater('simulate', PIPELINE, '--scenario', BAD_ONE_BOX_IN_WORLD, '--json');
+
+    // Assess
+    expect(run.code).toBe(3);
+    const doc = JSON.parse(run.stdout) as SimulationDocument;
+    expect(doc.outcome).toBe('rolled_back');
+    expect(doc.rollback?.alarm).toBe('payments-onebox-errors-usw2');
+    expect(doc.rollback?.reason).toContain('payments-onebox-errors-usw2');
+    const detectedAt = doc.rollback?.detectedAt ?? '';
+    const trafficOffAt = doc.rollback?.trafficOffAt ?? '';
+    expect(detectedAt).toMatch(ISO_TIME);
+    expect(trafficOffAt).toMatch(ISO_TIME);
+    expect(Date.parse(trafficOffAt)).toBeGreaterThanOrEqual(Date.parse(detectedAt));
+    expect(doc.waves[2]).toMatchObject({ name: 'world', outcome: 'rolled_back' });
+    for (const target of doc.waves.flatMap((w) => w.targets)) {
+      expect(target.finalWeight, target.id).toBe(0);
+    }
+  });
+
+  it('exits 2 and names the bad field of a scenario file', { timeout: TIMEOUT }, async () => {
+    // Prepare
+    const file = join(workDir, 'bad.scenario.json');
+    await writeFile(file, JSON.stringify({ traffic: { requestsPerMinute: 'lots' } }));
+
+    // Act
+    const run = await breakwater('simulate', PIPELINE, '--scenario', file, '--json');
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('traffic.requestsPerMinute: expected number, got "lots"');
+    expect(run.stdout).toBe('');
+  });
+});
