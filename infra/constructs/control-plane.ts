@@ -1,0 +1,939 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  Arn,
+  ArnFormat,
+  Aws,
+  aws_apigateway as apigateway,
+  aws_cloudwatch as cloudwatch,
+  aws_cloudwatch_actions as cloudwatchActions,
+  Duration,
+  aws_dynamodb as dynamodb,
+  aws_events as events,
+  aws_events_targets as eventsTargets,
+  aws_iam as iam,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  aws_lambda_nodejs as nodejs,
+  RemovalPolicy,
+  Stack,
+  aws_stepfunctions as sfn,
+  type aws_sns as sns,
+  aws_sqs as sqs,
+  Validations,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { STATE_MACHINES, STEP_FUNCTIONS, type StepFunctionId } from '../../functions/steps/catalog.js';
+import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
+import { aslPlaceholders, loadAslDefinition } from './asl.js';
+import { nagResource } from './nag.js';
+import { ACCOUNT_ID, FUNCTION_NAME, REGION, ROLE_NAME, Validator } from './validation.js';
+
+/** The repository root: entries, lock file and ASL files are resolved against it. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The source of Breakwater's own events on EventBridge (see docs/deploy.md). */
+export const EVENT_SOURCE = 'breakwater';
+/** The detail-type of a deployment's state change published by Breakwater. */
+export const DEPLOYMENT_STATE_CHANGE = 'Breakwater Deployment State Change';
+
+/** Entry files of the API and trigger Lambdas, relative to the project root. */
+export interface ControlPlaneHandlerEntries {
+  /** The API Gateway handler (every route except the GitHub webhook). @default 'functions/api/router.ts' if it exists */
+  readonly api?: string;
+  /** The GitHub webhook handler, HMAC-verified. @default 'functions/triggers/github-webhook.ts' if it exists */
+  readonly githubWebhook?: string;
+  /** The CodeCommit referenceUpdated handler. @default 'functions/triggers/codecommit.ts' if it exists */
+  readonly codeCommit?: string;
+  /** The CloudWatch alarm state watcher (re-checks alarm blockers). @default 'functions/triggers/alarm-state.ts' if it exists */
+  readonly alarmState?: string;
+}
+
+/** Where each API/trigger handler lives by convention. */
+export const DEFAULT_HANDLER_ENTRIES: Required<ControlPlaneHandlerEntries> = {
+  api: 'functions/api/router.ts',
+  githubWebhook: 'functions/triggers/github-webhook.ts',
+  codeCommit: 'functions/triggers/codecommit.ts',
+  alarmState: 'functions/triggers/alarm-state.ts',
+};
+
+/** The default handler entries that exist on disk now; missing handlers are skipped, never stubbed. */
+export function discoverHandlerEntries(projectRoot: string = PROJECT_ROOT): ControlPlaneHandlerEntries {
+  const found: { -readonly [K in keyof ControlPlaneHandlerEntries]: string } = {};
+  for (const [kind, entry] of Object.entries(DEFAULT_HANDLER_ENTRIES) as [
+    keyof ControlPlaneHandlerEntries,
+    string,
+  ][]) {
+    if (existsSync(join(projectRoot, entry))) found[kind] = entry;
+  }
+  return found;
+}
+
+export interface BreakwaterControlPlaneProps {
+  /**
+   * Prefix of the physical names that must be known in advance: the state machines
+   * (`<name>-Deployment`, `<name>-Wave`, `<name>-Batch`) and the step Lambdas' roles
+   * (`<name>-<StepId>-<region>`), which target accounts trust by ARN.
+   * @default 'breakwater'
+   */
+  readonly name?: string;
+  /**
+   * Accounts that hold deployment targets other than this one. The step Lambdas may assume
+   * `arn:aws:iam::<account>:role/<targetRoleName>` in each, and nothing else.
+   * @default [] (targets only in this account)
+   */
+  readonly targetAccounts?: readonly string[];
+  /**
+   * Regions of the targets in this account; Lambda and CloudWatch permissions are scoped to them.
+   * @default [the stack's region]
+   */
+  readonly targetRegions?: readonly string[];
+  /**
+   * Names of the Lambda functions in this account that pipelines may deploy. When given, the
+   * step Lambdas may touch only these (and their versions and aliases); when not, any function
+   * of this account in `targetRegions`, except the control plane's own (explicit Deny).
+   * @default undefined (any function name, acknowledged in cdk-nag with the reason)
+   */
+  readonly targetFunctionNames?: readonly string[];
+  /**
+   * Name of the role in each target account (see BreakwaterTargetRole).
+   * @default 'breakwater-target'
+   */
+  readonly targetRoleName?: string;
+  /**
+   * Retention of every log group (Lambda, state machines, API access logs), in days; one of
+   * the values CloudWatch Logs accepts.
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * What happens to the table when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The state machines' log level. ALL records every state transition (what ran, with what
+   * input, when) — the record an operator needs after a rollback; ERROR records failures only.
+   * @default sfn.LogLevel.ALL
+   */
+  readonly stateMachineLogLevel?: sfn.LogLevel;
+  /**
+   * API and trigger handler entries (relative to the project root, or absolute). A kind left out
+   * is not built: no Lambda, no route, no rule target.
+   * @default discoverHandlerEntries() — the conventional files that exist on disk
+   */
+  readonly handlers?: ControlPlaneHandlerEntries;
+  /**
+   * Largest request body the API handlers accept, passed to them as MAX_BODY_BYTES. API Gateway's
+   * own limit (10 MB) cannot be lowered; the handlers enforce this one.
+   * @default 1_048_576 (1 MiB)
+   */
+  readonly maxRequestBodyBytes?: number;
+  /** Steady-state requests per second of the API stage. @default 20 */
+  readonly apiThrottlingRateLimit?: number;
+  /** Burst of the API stage. @default 40 */
+  readonly apiThrottlingBurstLimit?: number;
+  /**
+   * Create the account-level role API Gateway needs to write logs (one per account and region).
+   * Turn off when the account already has one.
+   * @default true
+   */
+  readonly apiCloudWatchRole?: boolean;
+  /** Where the control plane's own alarms notify. @default no action (alarms visible in the console) */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Memory of each Lambda. The steps wait on AWS calls, not on CPU.
+   * @default 256
+   */
+  readonly memorySize?: number;
+}
+
+type StepAccess = {
+  /** Lambda actions on target functions. */
+  readonly lambda?: readonly string[];
+  /** DescribeAlarms + GetMetricData on target alarms and metrics. */
+  readonly cloudWatch?: boolean;
+};
+
+/** What each step calls besides the table and the event bus (see src/workflow/*). */
+const STEP_ACCESS: Readonly<Record<StepFunctionId, StepAccess>> = {
+  StartDeployment: {},
+  StartWave: {},
+  PrepareTarget: {
+    lambda: [
+      'lambda:GetAlias',
+      'lambda:GetFunctionConfiguration',
+      'lambda:PublishVersion',
+      'lambda:UpdateFunctionCode',
+    ],
+  },
+  StartOneBox: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
+  ShiftWeight: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
+  CheckAlarms: { cloudWatch: true },
+  WaitForBake: { cloudWatch: true },
+  RollBack: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
+  RecordProgress: {},
+};
+
+/** The steps that reach into target accounts, and so the roles a BreakwaterTargetRole trusts. */
+export const TARGET_CALLER_STEPS: readonly StepFunctionId[] = STEP_FUNCTIONS.map((s) => s.id).filter(
+  (id) => STEP_ACCESS[id].lambda !== undefined || STEP_ACCESS[id].cloudWatch === true,
+);
+
+type MachineId = (typeof STATE_MACHINES)[number]['id'];
+
+/** The role name of a step Lambda; fixed so that target accounts can trust it before it exists. */
+export function stepRoleName(name: string, stepId: StepFunctionId, region: string): string {
+  return `${name}-${stepId}-${region}`;
+}
+
+/**
+ * The ARNs of the step Lambda roles a target account must trust, for a control plane deployed
+ * to `account`/`region` with `name`.
+ *
+ * @example new BreakwaterTargetRole(stack, 'Target', { controlPlaneRoleArns: targetCallerRoleArns('111111111111', 'eu-west-1'), ... })
+ */
+export function targetCallerRoleArns(
+  account: string,
+  region: string,
+  name = 'breakwater',
+  partition = 'aws',
+): string[] {
+  return TARGET_CALLER_STEPS.map(
+    (id) => `arn:${partition}:iam::${account}:role/${stepRoleName(name, id, region)}`,
+  );
+}
+
+const DEFAULT_NAME = 'breakwater';
+const NAME = /^[a-z][a-z0-9-]{0,19}$/;
+const MAX_API_BODY = 10 * 1024 * 1024;
+
+/**
+ * Breakwater's control plane in one account and region: the table, one Lambda per workflow
+ * step, the Deployment/Wave/Batch state machines built from `statemachines/*.asl.json`, the REST
+ * API and triggers for the handlers that exist, and alarms on the control plane itself.
+ *
+ * @example
+ * ```ts
+ * const plane = new BreakwaterControlPlane(stack, 'ControlPlane', { targetAccounts: ['222222222222'] });
+ * plane.grantStartDeployment(ciRole);
+ * ```
+ */
+export class BreakwaterControlPlane extends Construct {
+  /** The single table (see src/adapters/aws/table.ts). */
+  readonly table: dynamodb.Table;
+  /** One function per workflow step, by catalog id. */
+  readonly stepFunctions: Readonly<Record<StepFunctionId, nodejs.NodejsFunction>>;
+  /** The three state machines, by catalog id. */
+  readonly stateMachines: Readonly<Record<MachineId, sfn.StateMachine>>;
+  /** The machine a deployment starts in; the execution name is the deployment id. */
+  readonly deploymentStateMachine: sfn.StateMachine;
+  /** The REST API; undefined when neither the API handler nor the webhook handler exists. */
+  readonly api?: apigateway.RestApi;
+  /** The API and trigger Lambdas that were built. */
+  readonly handlerFunctions: Readonly<
+    Partial<Record<keyof ControlPlaneHandlerEntries, nodejs.NodejsFunction>>
+  >;
+  /** Receives the console-stop rollbacks EventBridge could not deliver. */
+  readonly rollbackDeadLetterQueue: sqs.Queue;
+  /** The control plane's own alarms. */
+  readonly alarms: readonly cloudwatch.Alarm[];
+  /** The roles of the steps that reach into target accounts (what BreakwaterTargetRole trusts). */
+  readonly targetCallerRoles: readonly iam.Role[];
+
+  readonly #name: string;
+  readonly #logRetention: logs.RetentionDays;
+  readonly #memorySize: number;
+  readonly #baseEnvironment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: BreakwaterControlPlaneProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const check = new Validator('BreakwaterControlPlane');
+    this.#name = props.name ?? DEFAULT_NAME;
+    check.pattern(
+      'name',
+      this.#name,
+      NAME,
+      'lower-case letters, digits and "-", starting with a letter, at most 20 characters',
+    );
+    const targetAccounts = props.targetAccounts ?? [];
+    check.each('targetAccounts', targetAccounts, ACCOUNT_ID, 'a 12-digit AWS account id');
+    check.unique('targetAccounts', targetAccounts);
+    const targetRegions = props.targetRegions ?? [stack.region];
+    check.nonEmpty('targetRegions', targetRegions);
+    check.each('targetRegions', targetRegions, REGION, 'an AWS region name such as "eu-west-1"');
+    check.unique('targetRegions', targetRegions);
+    if (props.targetFunctionNames !== undefined) {
+      check.nonEmpty('targetFunctionNames', props.targetFunctionNames);
+      check.each(
+        'targetFunctionNames',
+        props.targetFunctionNames,
+        FUNCTION_NAME,
+        'a Lambda function name (1-64 of a-z A-Z 0-9 - _)',
+      );
+    }
+    const targetRoleName = props.targetRoleName ?? 'breakwater-target';
+    check.pattern('targetRoleName', targetRoleName, ROLE_NAME, 'an IAM role name without a path');
+    const retentionDays = props.logRetentionDays ?? 30;
+    check.logRetention('logRetentionDays', retentionDays);
+    this.#logRetention = retentionDays as logs.RetentionDays;
+    const maxBody = props.maxRequestBodyBytes ?? 1_048_576;
+    check.integerInRange('maxRequestBodyBytes', maxBody, 1, MAX_API_BODY);
+    this.#memorySize = props.memorySize ?? 256;
+    check.integerInRange('memorySize', this.#memorySize, 128, 10_240);
+    const rate = props.apiThrottlingRateLimit ?? 20;
+    const burst = props.apiThrottlingBurstLimit ?? 40;
+    check.integerInRange('apiThrottlingRateLimit', rate, 1, 10_000);
+    check.integerInRange('apiThrottlingBurstLimit', burst, 1, 5_000);
+    const handlers = props.handlers ?? discoverHandlerEntries();
+
+    this.table = this.#createTable(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.#baseEnvironment = {
+      TABLE_NAME: this.table.tableName,
+      HOME_ACCOUNT_ID: stack.account,
+      TARGET_ROLE_ARN_TEMPLATE: `arn:${stack.partition}:iam::{account}:role/${targetRoleName}`,
+      POWERTOOLS_SERVICE_NAME: 'breakwater',
+      // Stack traces point into the TypeScript sources (the bundles ship their source maps).
+      NODE_OPTIONS: '--enable-source-maps',
+      EVENT_BUS_NAME: 'default',
+      EVENT_SOURCE,
+    };
+
+    // Steps ------------------------------------------------------------------------------------
+    const stepFunctions = {} as Record<StepFunctionId, nodejs.NodejsFunction>;
+    const callerRoles: iam.Role[] = [];
+    for (const step of STEP_FUNCTIONS) {
+      const role = new iam.Role(this, `${step.id}Role`, {
+        roleName: stepRoleName(this.#name, step.id, stack.region),
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Breakwater ${step.id} step`,
+      });
+      const fn = this.#createFunction(step.id, step.entry, role, {});
+      this.table.grantReadWriteData(fn);
+      this.#grantPublishEvents(role);
+      stepFunctions[step.id] = fn;
+      if (TARGET_CALLER_STEPS.includes(step.id)) callerRoles.push(role);
+    }
+    this.stepFunctions = stepFunctions;
+    this.targetCallerRoles = callerRoles;
+    for (const step of STEP_FUNCTIONS) {
+      this.#grantTargetAccess(step.id, stepFunctions[step.id], {
+        targetAccounts,
+        targetRegions,
+        targetFunctionNames: props.targetFunctionNames,
+        targetRoleName,
+      });
+    }
+
+    // State machines: children first, each named so its parent can refer to it by a built ARN.
+    const machineNames = Object.fromEntries(
+      STATE_MACHINES.map((m) => [m.id, `${this.#name}-${m.id}`]),
+    ) as Record<MachineId, string>;
+    const machineArn = (id: MachineId) =>
+      stack.formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: machineNames[id],
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const substitutions: Record<string, string> = {};
+    for (const step of STEP_FUNCTIONS) substitutions[step.arnVariable] = stepFunctions[step.id].functionArn;
+    for (const machine of STATE_MACHINES) substitutions[machine.arnVariable] = machineArn(machine.id);
+
+    const machines = {} as Record<MachineId, sfn.StateMachine>;
+    for (const machine of [...STATE_MACHINES].reverse()) {
+      machines[machine.id] = this.#createStateMachine(
+        machine,
+        machineNames,
+        substitutions,
+        machineArn,
+        props.stateMachineLogLevel,
+      );
+    }
+    this.stateMachines = machines;
+    this.deploymentStateMachine = machines.Deployment;
+
+    // Stopping a deployment from the console (or its timing out) skips the ASL's Catch: this rule
+    // still rolls it back (DESIGN rule 3). The execution name is the deployment id.
+    this.rollbackDeadLetterQueue = new sqs.Queue(this, 'RollbackDeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    Validations.of(this.rollbackDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the console-stop rollback rule; an alarm fires on its first message.',
+    });
+    new events.Rule(this, 'DeploymentStoppedRule', {
+      description:
+        'Rolls back a Breakwater deployment whose execution was stopped or timed out outside the workflow.',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['ABORTED', 'TIMED_OUT'], stateMachineArn: [machines.Deployment.stateMachineArn] },
+      },
+      targets: [
+        new eventsTargets.LambdaFunction(stepFunctions.RollBack, {
+          deadLetterQueue: this.rollbackDeadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+          event: events.RuleTargetInput.fromObject({
+            deploymentId: events.EventField.fromPath('$.detail.name'),
+            scope: 'deployment',
+            error: {
+              Error: 'ExecutionAborted',
+              Cause: `The deployment execution ended with status ${events.EventField.fromPath('$.detail.status')} outside the workflow (StopExecution or execution timeout).`,
+            },
+          }),
+        }),
+      ],
+    });
+
+    // API and triggers ---------------------------------------------------------------------------
+    const handlerFunctions: Partial<Record<keyof ControlPlaneHandlerEntries, nodejs.NodejsFunction>> = {};
+    const triggerEnvironment = {
+      DEPLOYMENT_STATE_MACHINE_ARN: machines.Deployment.stateMachineArn,
+      MAX_BODY_BYTES: String(maxBody),
+    };
+    for (const kind of Object.keys(DEFAULT_HANDLER_ENTRIES) as (keyof ControlPlaneHandlerEntries)[]) {
+      const entry = handlers[kind];
+      if (entry === undefined) continue;
+      const id = `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
+      const role = new iam.Role(this, `${id}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      });
+      handlerFunctions[kind] = this.#createFunction(id, entry, role, triggerEnvironment);
+    }
+    this.handlerFunctions = handlerFunctions;
+    if (handlerFunctions.api) {
+      this.table.grantReadWriteData(handlerFunctions.api);
+      machines.Deployment.grantStartExecution(handlerFunctions.api);
+      const deploymentExecutions = stack.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${machineNames.Deployment}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      handlerFunctions.api.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
+          resources: [deploymentExecutions],
+        }),
+      );
+      Validations.of(handlerFunctions.api.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(stack, deploymentExecutions)}]`,
+        reason:
+          'The API describes and cancels deployments: executions of the Deployment state machine, whose names (the deployment ids) are generated per deployment.',
+      });
+    }
+    for (const starter of [handlerFunctions.githubWebhook, handlerFunctions.codeCommit]) {
+      if (!starter) continue;
+      this.table.grantReadData(starter);
+      machines.Deployment.grantStartExecution(starter);
+    }
+    if (handlerFunctions.alarmState) this.table.grantReadWriteData(handlerFunctions.alarmState);
+
+    if (handlerFunctions.api || handlerFunctions.githubWebhook) {
+      this.api = this.#createApi(handlerFunctions, rate, burst, props.apiCloudWatchRole ?? true);
+    }
+
+    new events.Rule(this, 'CodeCommitReferenceUpdatedRule', {
+      description: 'Starts Breakwater deployments from CodeCommit pushes.',
+      eventPattern: {
+        source: ['aws.codecommit'],
+        detailType: ['CodeCommit Repository State Change'],
+        detail: { event: ['referenceUpdated'] },
+      },
+      targets: handlerFunctions.codeCommit
+        ? [new eventsTargets.LambdaFunction(handlerFunctions.codeCommit, { retryAttempts: 8 })]
+        : [],
+    });
+    new events.Rule(this, 'AlarmStateChangeRule', {
+      description: 'Re-checks Breakwater alarm blockers when a CloudWatch alarm changes state.',
+      eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'] },
+      targets: handlerFunctions.alarmState
+        ? [new eventsTargets.LambdaFunction(handlerFunctions.alarmState, { retryAttempts: 8 })]
+        : [],
+    });
+
+    this.alarms = this.#createAlarms(props.alarmTopic);
+    this.#acknowledgeStackWide();
+  }
+
+  /** Allows `grantee` to start deployments (states:StartExecution on the Deployment machine). */
+  grantStartDeployment(grantee: iam.IGrantable): iam.Grant {
+    return this.deploymentStateMachine.grantStartExecution(grantee);
+  }
+
+  /** Allows `grantee` to read the table (pipelines, deployments, timelines). */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantReadData(grantee);
+  }
+
+  /**
+   * Allows `grantee` to call the IAM-authorized API routes (execute-api:Invoke on the stage).
+   * @throws when the API was not built because no API handler exists.
+   */
+  grantInvokeApi(grantee: iam.IGrantable): iam.Grant {
+    if (!this.api) {
+      throw new Error(
+        `BreakwaterControlPlane: grantInvokeApi: expected an API, got none (no handler at "${DEFAULT_HANDLER_ENTRIES.api}" or "${DEFAULT_HANDLER_ENTRIES.githubWebhook}")`,
+      );
+    }
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.api.arnForExecuteApi()],
+    });
+  }
+
+  #createTable(removalPolicy: RemovalPolicy): dynamodb.Table {
+    const table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: PK, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: SK, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      // The AWS managed key (aws/dynamodb): encrypted at rest with KMS and auditable in
+      // CloudTrail, without a key policy to manage or kms:*-wildcard grants on every role.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      removalPolicy,
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: GSI1,
+      partitionKey: { name: GSI1_PK, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: GSI1_SK, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    return table;
+  }
+
+  #createFunction(
+    id: string,
+    entry: string,
+    role: iam.Role,
+    extraEnvironment: Record<string, string>,
+  ): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: this.#logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const fn = new nodejs.NodejsFunction(this, `${id}Function`, {
+      entry: isAbsolute(entry) ? entry : join(PROJECT_ROOT, entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: this.#memorySize,
+      // Above the ASL's 60 s task timeout, so a stuck call ends as States.Timeout (retried)
+      // rather than as a Lambda timeout (caught, rolled back).
+      timeout: Duration.seconds(90),
+      tracing: lambda.Tracing.ACTIVE,
+      role,
+      logGroup,
+      environment: { ...this.#baseEnvironment, ...extraEnvironment },
+      bundling: BUNDLING,
+    });
+    return fn;
+  }
+
+  #grantPublishEvents(role: iam.Role): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [
+          Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }),
+        ],
+        conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
+      }),
+    );
+  }
+
+  #grantTargetAccess(
+    stepId: StepFunctionId,
+    fn: nodejs.NodejsFunction,
+    scope: {
+      targetAccounts: readonly string[];
+      targetRegions: readonly string[];
+      targetFunctionNames: readonly string[] | undefined;
+      targetRoleName: string;
+    },
+  ): void {
+    const access = STEP_ACCESS[stepId];
+    if (access.lambda === undefined && access.cloudWatch !== true) return;
+    const stack = Stack.of(this);
+    const statements: iam.PolicyStatement[] = [];
+    const acks: { id: string; reason: string }[] = [];
+    const lambdaArn = (region: string, resourceName: string) =>
+      stack.formatArn({
+        service: 'lambda',
+        region,
+        resource: 'function',
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+
+    if (access.lambda !== undefined) {
+      if (scope.targetFunctionNames !== undefined) {
+        const resources = scope.targetRegions.flatMap((region) =>
+          scope.targetFunctionNames!.flatMap((name) => [
+            lambdaArn(region, name),
+            lambdaArn(region, `${name}:*`),
+          ]),
+        );
+        statements.push(new iam.PolicyStatement({ actions: [...access.lambda], resources }));
+        for (const resource of resources.filter((r) => r.endsWith(':*'))) {
+          acks.push({
+            id: `AwsSolutions-IAM5[Resource::${nagResource(stack, resource)}]`,
+            reason:
+              'Qualified ARNs of a configured target function: its version numbers are published during the deployment and its alias names come from pipelines, so the qualifier cannot be listed in advance.',
+          });
+        }
+      } else {
+        const resources = scope.targetRegions.map((region) => lambdaArn(region, '*'));
+        statements.push(new iam.PolicyStatement({ actions: [...access.lambda], resources }));
+        // A pipeline may name any function of this account; none may be the control plane itself.
+        statements.push(
+          new iam.PolicyStatement({
+            effect: iam.Effect.DENY,
+            actions: [...access.lambda].filter(
+              (a) => a !== 'lambda:GetAlias' && a !== 'lambda:GetFunctionConfiguration',
+            ),
+            resources: Object.values(this.stepFunctions).flatMap((f) => [
+              f.functionArn,
+              `${f.functionArn}:*`,
+            ]),
+          }),
+        );
+        for (const resource of resources) {
+          acks.push({
+            id: `AwsSolutions-IAM5[Resource::${nagResource(stack, resource)}]`,
+            reason:
+              'targetFunctionNames is not configured: pipelines registered at run time may deploy any Lambda function of the control plane account in the target regions. Set targetFunctionNames to scope this; an explicit Deny keeps the control plane functions out of reach.',
+          });
+        }
+      }
+    }
+    if (access.cloudWatch === true) {
+      const alarmArns = scope.targetRegions.map((region) =>
+        stack.formatArn({
+          service: 'cloudwatch',
+          region,
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+      statements.push(
+        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: alarmArns }),
+      );
+      statements.push(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+      for (const resource of alarmArns) {
+        acks.push({
+          id: `AwsSolutions-IAM5[Resource::${nagResource(stack, resource)}]`,
+          reason:
+            'Alarm names come from pipeline definitions registered at run time; DescribeAlarms is read-only and limited to the account and target regions.',
+        });
+      }
+      acks.push({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'cloudwatch:GetMetricData supports no resource-level permissions; it is read-only (bake data-point counts).',
+      });
+    }
+    if (scope.targetAccounts.length > 0) {
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['sts:AssumeRole'],
+          resources: scope.targetAccounts.map((account) =>
+            Arn.format({
+              partition: Aws.PARTITION,
+              service: 'iam',
+              region: '',
+              account,
+              resource: 'role',
+              resourceName: scope.targetRoleName,
+            }),
+          ),
+        }),
+      );
+    }
+    const policy = new iam.Policy(this, `${stepId}TargetAccess`, {
+      statements,
+      roles: [fn.role as iam.Role],
+    });
+    for (const ack of acks) Validations.of(policy).acknowledge(ack);
+  }
+
+  #createStateMachine(
+    machine: (typeof STATE_MACHINES)[number],
+    names: Record<MachineId, string>,
+    substitutions: Record<string, string>,
+    machineArn: (id: MachineId) => string,
+    level: sfn.LogLevel | undefined,
+  ): sfn.StateMachine {
+    const stack = Stack.of(this);
+    const file = join(PROJECT_ROOT, machine.file);
+    const logGroup = new logs.LogGroup(this, `${machine.id}StateMachineLogs`, {
+      // Step Functions vended logs need the /aws/vendedlogs/ prefix to stay under the resource policy size limit.
+      logGroupName: `/aws/vendedlogs/states/${names[machine.id]}`,
+      retention: this.#logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stateMachine = new sfn.StateMachine(this, `${machine.id}StateMachine`, {
+      stateMachineName: names[machine.id],
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(loadAslDefinition(file, substitutions)),
+      logs: { destination: logGroup, level: level ?? sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    const placeholders = new Set(aslPlaceholders(readFileSync(file, 'utf8')));
+    const invoked = STEP_FUNCTIONS.filter((s) => placeholders.has(s.arnVariable)).map(
+      (s) => this.stepFunctions[s.id],
+    );
+    stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: invoked.map((f) => f.functionArn),
+      }),
+    );
+    const children = STATE_MACHINES.filter((m) => placeholders.has(m.arnVariable));
+    if (children.length > 0) {
+      stateMachine.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: children.map((c) => machineArn(c.id)),
+        }),
+      );
+      const executionArns = children.map((c) =>
+        stack.formatArn({
+          service: 'states',
+          resource: 'execution',
+          resourceName: `${names[c.id]}:*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+      stateMachine.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
+          resources: executionArns,
+        }),
+      );
+      // .sync waits for the child through a Step Functions managed EventBridge rule.
+      stateMachine.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+          resources: [
+            stack.formatArn({
+              service: 'events',
+              resource: 'rule',
+              resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
+            }),
+          ],
+        }),
+      );
+      for (const arn of executionArns) {
+        Validations.of(stateMachine.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${nagResource(stack, arn)}]`,
+          reason:
+            'Executions of the child state machine (startExecution.sync:2): execution names are generated per run, so the policy names the child machine and leaves the execution name open.',
+        });
+      }
+    }
+    Validations.of(stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Added by CDK for Step Functions logging (logs:*LogDelivery, DescribeLogGroups, resource policies) and X-Ray tracing (xray:PutTraceSegments...): these actions support no resource-level permissions.',
+    });
+    return stateMachine;
+  }
+
+  #createApi(
+    handlers: Partial<Record<keyof ControlPlaneHandlerEntries, nodejs.NodejsFunction>>,
+    rate: number,
+    burst: number,
+    cloudWatchRole: boolean,
+  ): apigateway.RestApi {
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: this.#logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const api = new apigateway.RestApi(this, 'Api', {
+      restApiName: `${this.#name}-api`,
+      description: 'Breakwater: queries and commands (IAM/SigV4) and the GitHub webhook (HMAC).',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      cloudWatchRole,
+      defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
+      deployOptions: {
+        stageName: 'v1',
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+        throttlingRateLimit: rate,
+        throttlingBurstLimit: burst,
+      },
+    });
+    const validator = new apigateway.RequestValidator(this, 'ApiRequestValidator', {
+      restApi: api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    if (handlers.api) {
+      const integration = new apigateway.LambdaIntegration(handlers.api);
+      api.root.addMethod('ANY', integration, { requestValidator: validator });
+      api.root.addResource('{proxy+}').addMethod('ANY', integration, { requestValidator: validator });
+    }
+    if (handlers.githubWebhook) {
+      const method = api.root
+        .resourceForPath('webhooks/github')
+        .addMethod('POST', new apigateway.LambdaIntegration(handlers.githubWebhook), {
+          // GitHub cannot sign with SigV4: the handler verifies X-Hub-Signature-256 (HMAC) instead.
+          authorizationType: apigateway.AuthorizationType.NONE,
+          requestValidator: validator,
+          requestParameters: {
+            'method.request.header.X-Hub-Signature-256': true,
+            'method.request.header.X-GitHub-Event': true,
+          },
+        });
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'GitHub webhooks cannot sign requests with SigV4; the handler verifies the X-Hub-Signature-256 HMAC with the shared webhook secret before doing anything, and API Gateway rejects requests without the signature header.',
+      });
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason: 'The GitHub webhook is authenticated by its HMAC signature, not by a Cognito user.',
+      });
+    }
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Breakwater API callers are AWS principals (CLI, CI roles) authorized with IAM/SigV4, not Cognito users.',
+    });
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'No WAF by default: every command route requires SigV4 and the webhook an HMAC, and the stage is throttled. Attach a WAF web ACL to the stage if your organisation requires one.',
+    });
+    if (cloudWatchRole) {
+      Validations.of(api).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level role API Gateway uses to write access and execution logs; AWS maintains this managed policy for exactly that purpose.',
+      });
+    }
+    return api;
+  }
+
+  #createAlarms(topic: sns.ITopic | undefined): cloudwatch.Alarm[] {
+    const period = Duration.minutes(5);
+    const alarms: cloudwatch.Alarm[] = [];
+    const add = (id: string, metric: cloudwatch.IMetric, description: string) => {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // These metrics are only emitted when something happened: no data means nothing failed.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (topic) alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+      alarms.push(alarm);
+    };
+    for (const [id, machine] of Object.entries(this.stateMachines)) {
+      add(
+        `${id}ExecutionsFailedAlarm`,
+        machine.metricFailed({ period }),
+        `Breakwater ${id} executions failed (a rolled-back deployment also ends failed: read its timeline).`,
+      );
+    }
+    add(
+      'DeploymentExecutionsTimedOutAlarm',
+      this.deploymentStateMachine.metricTimedOut({ period }),
+      'A Breakwater deployment execution timed out.',
+    );
+    const functions = [...Object.entries(this.stepFunctions), ...Object.entries(this.handlerFunctions)];
+    for (const [id, fn] of functions) {
+      const name = id[0]!.toUpperCase() + id.slice(1);
+      add(
+        `${name}ErrorsAlarm`,
+        fn.metricErrors({ period, statistic: 'Sum' }),
+        `Breakwater ${name} Lambda errors.`,
+      );
+      add(
+        `${name}ThrottlesAlarm`,
+        fn.metricThrottles({ period, statistic: 'Sum' }),
+        `Breakwater ${name} Lambda throttles.`,
+      );
+    }
+    add(
+      'TableThrottlesAlarm',
+      new cloudwatch.MathExpression({
+        expression: 'FILL(reads, 0) + FILL(writes, 0)',
+        usingMetrics: {
+          reads: this.table.metric('ReadThrottleEvents', { statistic: 'Sum', period }),
+          writes: this.table.metric('WriteThrottleEvents', { statistic: 'Sum', period }),
+        },
+        period,
+        label: 'Throttled reads and writes',
+      }),
+      'The Breakwater table throttled requests.',
+    );
+    add(
+      'RollbackDeadLetterAlarm',
+      this.rollbackDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      'A console-stop rollback could not be delivered to the RollBack Lambda: roll the deployment back by hand (see docs/deploy.md).',
+    );
+    return alarms;
+  }
+
+  /** Findings that every function in the construct shares, each with its reason. */
+  #acknowledgeStackWide(): void {
+    const stack = Stack.of(this);
+    for (const fn of [...Object.values(this.stepFunctions), ...Object.values(this.handlerFunctions)]) {
+      if (!fn) continue;
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason:
+          'nodejs22.x on purpose: the code is tested on Node 20 and 22; nodejs24.x is adopted after the test matrix covers it.',
+      });
+      const role = fn.role as iam.Role;
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Active X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions.',
+      });
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable)}.Arn>/index/*]`,
+        reason: `Table grant from CDK (grantReadData/grantReadWriteData) covers the table's indexes; the table has exactly one, ${GSI1}, which the deployment listings query.`,
+      });
+    }
+  }
+}
+
+/** How every Breakwater Lambda is bundled (see docs/deploy.md for the measurements behind it). */
+export const BUNDLING: nodejs.BundlingOptions = {
+  forceDockerBundling: false,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  format: nodejs.OutputFormat.ESM,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  // Bundled CommonJS dependencies call require() for Node built-ins; ESM has none without this.
+  banner:
+    "import { createRequire as __bwCreateRequire } from 'node:module'; const require = __bwCreateRequire(import.meta.url);",
+  // The SDK v3 clients are bundled (and tree-shaken) instead of taken from the runtime: the code
+  // runs the exact versions it was tested with, and a smaller bundle loads faster than the
+  // runtime's full SDK packages. See docs/deploy.md for the sizes.
+  externalModules: [],
+};

@@ -1,0 +1,28 @@
+import { type Stack, Token } from 'aws-cdk-lib';
+
+/**
+ * How cdk-nag spells a resource inside a finding id such as `AwsSolutions-IAM5[Resource::…]`:
+ * pseudo parameters become `<AWS::Region>`, attributes `<LogicalId.Arn>`. Acknowledgements
+ * name the exact finding, so a new wildcard is never silently covered by an old reason.
+ */
+export function nagResource(stack: Stack, value: string): string {
+  if (!Token.isUnresolved(value)) return value;
+  return render(stack.resolve(value));
+}
+
+function render(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    if ('Ref' in object) return `<${String(object.Ref)}>`;
+    if ('Fn::GetAtt' in object) {
+      const [logicalId, attribute] = object['Fn::GetAtt'] as [string, string];
+      return `<${logicalId}.${attribute}>`;
+    }
+    if ('Fn::Join' in object) {
+      const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
+      return parts.map(render).join(separator);
+    }
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, aws_sqs as sqs, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleReport, formatBundleReport } from '../../infra/bundle-report.js';
+import { BreakwaterControlPlane, targetCallerRoleArns } from '../../infra/constructs/control-plane.js';
+import { BreakwaterTargetRole } from '../../infra/constructs/target-role.js';
+import { ALL_HANDLERS, HOME_ACCOUNT, REGION, TARGET_ACCOUNT } from './helpers.js';
+
+interface ValidationReport {
+  pluginReports: {
+    pluginName: string;
+    violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+  }[];
+}
+
+const outdirs: string[] = [];
+function tempOutdir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'breakwater-cdk-'));
+  outdirs.push(dir);
+  return dir;
+}
+
+function synthWithNag(build: (app: App) => void): {
+  outdir: string;
+  error?: unknown;
+  report: ValidationReport;
+} {
+  const outdir = tempOutdir();
+  // Asset metadata (what the CLI turns on) lets the bundle report find each function's folder.
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  build(app);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  let error: unknown;
+  try {
+    app.synth();
+  } catch (caught) {
+    error = caught;
+  }
+  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  return { outdir, error, report };
+}
+
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('cdk-nag AwsSolutionsChecks', () => {
+  let result: ReturnType<typeof synthWithNag>;
+
+  beforeAll(() => {
+    // GIVEN the whole app — control plane with every handler, bundled by esbuild, and a target
+    // account stack — checked by cdk-nag, as infra/app.ts does
+    // WHEN it is synthesized (once: bundling is the slow part)
+    result = synthWithNag((app) => {
+      const home = new Stack(app, 'Breakwater', { env: { account: HOME_ACCOUNT, region: REGION } });
+      new BreakwaterControlPlane(home, 'ControlPlane', {
+        targetAccounts: [TARGET_ACCOUNT],
+        handlers: ALL_HANDLERS,
+      });
+      const target = new Stack(app, 'BreakwaterTarget', { env: { account: TARGET_ACCOUNT, region: REGION } });
+      new BreakwaterTargetRole(target, 'TargetRole', {
+        controlPlaneRoleArns: targetCallerRoleArns(HOME_ACCOUNT, REGION),
+        functions: [{ functionName: 'payments', aliases: ['live'] }],
+      });
+    });
+  });
+
+  it('reports zero unacknowledged errors or warnings', () => {
+    // THEN synthesis passed and no plugin reported a violation
+    const violations = result.report.pluginReports.flatMap((p) =>
+      p.violations.map(
+        (v) => `${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`,
+      ),
+    );
+    expect(violations).toEqual([]);
+    expect(result.error).toBeUndefined();
+  });
+
+  it('bundles every function with esbuild and reports its size', () => {
+    // THEN each function's asset holds an ESM bundle, with the SDK inside it
+    const sizes = bundleReport(result.outdir);
+    console.log(formatBundleReport(sizes));
+    expect(sizes).toHaveLength(13);
+    for (const size of sizes) {
+      expect(size.codeBytes).toBeGreaterThan(0);
+      expect(size.zippedBytes).toBeLessThan(5 * 1024 * 1024);
+    }
+  });
+
+  it('does report a finding that nobody acknowledged (the check is live)', () => {
+    // GIVEN a stack with a queue that has no DLQ and no SSL policy, acknowledged by nobody
+    const unchecked = synthWithNag((app) => {
+      new sqs.Queue(new Stack(app, 'Unchecked', { env: { account: HOME_ACCOUNT, region: REGION } }), 'Queue');
+    });
+    // THEN synthesis fails with the rule ids in the report
+    expect(unchecked.error).toBeDefined();
+    const rules = unchecked.report.pluginReports.flatMap((p) => p.violations.map((v) => v.ruleName));
+    expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']));
+  });
+});
