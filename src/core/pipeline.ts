@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration.js';
+import { TimeWindowSchema } from './windows.js';
 import { parseOrThrow } from './validation.js';
 
 /*
@@ -27,6 +28,7 @@ export const TargetSchema = z
       .string()
       .regex(/^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$/, { message: 'expected a Lambda alias name (not a number)' })
       .refine((a) => a !== '$LATEST', { message: 'an alias cannot be $LATEST' }),
+    window: TimeWindowSchema.optional().meta({ description: 'When this target may start; overrides the wave and pipeline window.' }),
   })
   .strict();
 
@@ -99,6 +101,17 @@ export const WaveSettingsSchema = z
         'How long past the bake duration Breakwater keeps baking while data points are short or an alarm has ' +
         'INSUFFICIENT_DATA; then it rolls back and says why.',
     }),
+    window: TimeWindowSchema.optional().meta({
+      description: 'When a wave may start (days, hours, exclusions, blackouts, holidays). Absent: any time.',
+    }),
+    blockerAlarms: z
+      .array(z.string().min(1).max(255))
+      .optional()
+      .meta({
+        description:
+          'Alarms read before the wave (and each of its targets) starts, in each target region: any in ALARM makes ' +
+          'the wave wait. Same placeholders as alarm names. Absent: the rollback alarms.',
+      }),
   })
   .strict();
 
@@ -123,8 +136,30 @@ export const WaveSchema = z
     alarms: AlarmsSchema.optional(),
     pollInterval: DurationSchema.optional(),
     inconclusiveTimeout: DurationSchema.optional(),
+    window: TimeWindowSchema.optional(),
+    blockerAlarms: z.array(z.string().min(1).max(255)).optional(),
   })
   .strict();
+
+export const ExpediteSchema = z
+  .object({
+    bakeFraction: z
+      .number()
+      .gt(0)
+      .lte(1)
+      .meta({ description: 'Bakes (one-box, health checks, wave) are multiplied by this for an expedited change.' }),
+    minBake: DurationSchema.meta({ description: 'No bake is ever shorter than this when expedited.' }),
+    ignoreWindows: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Whether an approved expedite may start outside time windows.' }),
+  })
+  .strict()
+  .meta({
+    description:
+      'How an expedited change runs once someone other than the requester approves it. The one-box and alarm ' +
+      'rollback always stay.',
+  });
 
 export const SourceSchema = z.discriminatedUnion('type', [
   z
@@ -187,6 +222,14 @@ export const PipelineSchema = z
     source: SourceSchema.default({ type: 'manual' }),
     artifact: ArtifactSchema.default({ type: 'versions' }),
     defaults: DefaultsSchema.default({}),
+    expedite: ExpediteSchema.optional(),
+    pipelining: z
+      .enum(['supersede', 'queue'])
+      .default('supersede')
+      .meta({
+        description:
+          'When several changes wait for the first wave: "supersede" runs only the newest, "queue" runs them all in order.',
+      }),
     waves: z.array(WaveSchema).min(1, { message: 'expected at least one wave' }).max(50),
   })
   .strict()
@@ -252,6 +295,8 @@ export interface ResolvedPipeline {
   readonly description?: string;
   readonly source: Source;
   readonly artifact: Artifact;
+  readonly expedite?: z.output<typeof ExpediteSchema>;
+  readonly pipelining: 'supersede' | 'queue';
   readonly waves: readonly ResolvedWave[];
 }
 
@@ -276,6 +321,8 @@ export function resolvePipeline(input: unknown): ResolvedPipeline {
     ...(p.description !== undefined ? { description: p.description } : {}),
     source: p.source,
     artifact: p.artifact,
+    ...(p.expedite ? { expedite: p.expedite } : {}),
+    pipelining: p.pipelining,
     waves: p.waves.map((wave, index) => {
       const { name: waveName, targets, ...own } = wave;
       const settings: WaveSettings = { ...base, ...stripUndefined(own) };

@@ -1,3 +1,4 @@
+import type { ManualBlockScope } from '../core/blockers.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
 
 /*
@@ -25,8 +26,8 @@ export interface ChangeRef {
   readonly versions?: Readonly<Record<string, string>>;
 }
 
-export type DeploymentStatus = 'running' | 'rolling_back' | 'succeeded' | 'rolled_back' | 'failed';
-export type DeploymentOutcome = 'succeeded' | 'rolled_back' | 'failed';
+export type DeploymentStatus = 'running' | 'rolling_back' | 'succeeded' | 'rolled_back' | 'failed' | 'superseded';
+export type DeploymentOutcome = 'succeeded' | 'rolled_back' | 'failed' | 'superseded';
 
 export interface RollbackInfo {
   readonly reason: string;
@@ -48,9 +49,22 @@ export interface DeploymentRecord {
   readonly currentWave?: number;
   readonly cancelRequest?: { readonly by: string; readonly reason: string; readonly at: string };
   readonly rollback?: RollbackInfo;
+  /** An expedited change: shorter bakes under the pipeline's expedite policy, once approved. */
+  readonly expedite?: ExpediteRequest;
+  /** Why the deployment ended without running (superseded by a newer change...). */
+  readonly endReason?: string;
 }
 
-export type WaveStatus = 'pending' | 'deploying' | 'baking' | 'succeeded' | 'rolled_back' | 'failed';
+export interface ExpediteRequest {
+  readonly requestedBy: string;
+  readonly reason: string;
+  readonly requestedAt: string;
+  /** Someone other than the requester; until then the change runs at normal speed... or waits. */
+  readonly approvedBy?: string;
+  readonly approvedAt?: string;
+}
+
+export type WaveStatus = 'pending' | 'waiting' | 'deploying' | 'baking' | 'succeeded' | 'rolled_back' | 'failed';
 
 export interface BakeProgress {
   readonly phase: 'one-box' | 'rolling' | 'wave';
@@ -71,6 +85,13 @@ export interface WaveRecord {
   readonly startedAt?: string;
   readonly endedAt?: string;
   readonly bake?: BakeProgress;
+  /** While the wave waits to start: what holds it, since when. */
+  readonly blocked?: WaveBlockedState;
+}
+
+export interface WaveBlockedState {
+  readonly since: string;
+  readonly blockers: readonly { readonly id: string; readonly kind: string; readonly description: string; readonly until?: string }[];
 }
 
 export type TargetStatus =
@@ -115,6 +136,29 @@ export interface DeploymentView {
   readonly waves: readonly WaveRecord[];
   readonly targets: readonly TargetRecord[];
   readonly events: readonly TimelineEvent[];
+  readonly overrides: readonly OverrideRecord[];
+}
+
+/** A manual block: holds matching waves before they start (never a rollback). */
+export interface BlockerRecord {
+  readonly id: string;
+  readonly scope: ManualBlockScope;
+  readonly reason: string;
+  readonly author: string;
+  readonly createdAt: string;
+  readonly expiresAt?: string;
+}
+
+/** A named person's decision to go ahead despite one blocker, for one deployment. */
+export interface OverrideRecord {
+  readonly deploymentId: string;
+  /** `alarm:<name>`, `window` or `manual:<id>`. */
+  readonly blockerId: string;
+  readonly by: string;
+  readonly reason: string;
+  /** Alarm overrides only count when they ship the fix for that alarm. */
+  readonly fixesAlarm?: boolean;
+  readonly at: string;
 }
 
 export type LockResult = { readonly acquired: true } | { readonly acquired: false; readonly holder: string };
@@ -166,6 +210,14 @@ export interface DeploymentStore {
   appendEvent(event: TimelineEvent): Promise<void>;
   /** Everything about one deployment in one query (paginated internally). */
   getDeploymentView(id: string): Promise<DeploymentView | undefined>;
+
+  /** Fails with ConflictError when the id exists. */
+  putBlocker(record: BlockerRecord): Promise<void>;
+  /** Removes a blocker; returns what was removed, or undefined when there was none. */
+  removeBlocker(id: string): Promise<BlockerRecord | undefined>;
+  listBlockers(): Promise<BlockerRecord[]>;
+  /** Records an override once per (deployment, blocker); a repeat keeps the first. */
+  putOverride(record: OverrideRecord): Promise<void>;
 
   /** Takes the lock on an alias for a deployment; re-entrant for the same holder. */
   acquireLock(aliasKey: string, holder: string, at: string): Promise<LockResult>;

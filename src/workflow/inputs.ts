@@ -27,6 +27,11 @@ export const StartRequestSchema = z
       })
       .strict(),
     requestedBy: z.string().min(1).max(200).optional(),
+    expedite: z
+      .object({ reason: z.string().min(1).max(500) })
+      .strict()
+      .optional()
+      .meta({ description: 'Ask to expedite under the pipeline policy; someone else must approve it.' }),
     pipelineVersion: z.number().int().positive().optional(),
     deploymentId: z
       .string()

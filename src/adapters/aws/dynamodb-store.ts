@@ -18,11 +18,13 @@ import {
 import type { ResolvedPipeline } from '../../core/pipeline.js';
 import { type Clock, isoNow } from '../../ports/clock.js';
 import type {
+  BlockerRecord,
   DeploymentRecord,
   DeploymentStatus,
   DeploymentStore,
   DeploymentView,
   LockResult,
+  OverrideRecord,
   Page,
   PipelineRecord,
   TargetRecord,
@@ -383,16 +385,65 @@ export class DynamoDeploymentStore implements DeploymentStore {
     const waves: WaveRecord[] = [];
     const targets: TargetRecord[] = [];
     const events: TimelineEvent[] = [];
+    const overrides: OverrideRecord[] = [];
     for (const item of items) {
       const sk = String(item[SK]);
       if (sk === keys.deploymentSk) deployment = toRecord<DeploymentRecord>(item);
       else if (sk.startsWith(keys.wavePrefix)) waves.push(toRecord<WaveRecord>(item));
       else if (sk.startsWith(keys.targetPrefix)) targets.push(toRecord<TargetRecord>(item));
       else if (sk.startsWith(keys.eventPrefix)) events.push(toRecord<TimelineEvent>(item));
+      else if (sk.startsWith(keys.overridePrefix)) overrides.push(toRecord<OverrideRecord>(item));
     }
     if (deployment === undefined) return undefined;
     events.sort(compareEvents);
-    return { deployment, waves, targets, events };
+    return { deployment, waves, targets, events, overrides };
+  }
+
+  // ---- blockers and overrides ------------------------------------------------------------------
+
+  async putBlocker(record: BlockerRecord): Promise<void> {
+    const written = await this.#putIfAbsent({
+      ...stripUndefined(record),
+      [PK]: keys.blockersPk,
+      [SK]: keys.blockerSk(record.id),
+      [ENTITY]: 'blocker',
+    });
+    if (!written) {
+      const existing = await this.#get<BlockerRecord>(keys.blockersPk, keys.blockerSk(record.id));
+      throw new ConflictError(`blocker "${record.id}" already exists`, existing);
+    }
+  }
+
+  async removeBlocker(id: string): Promise<BlockerRecord | undefined> {
+    const out = await this.#call('DeleteItem', () =>
+      this.#client.send(
+        new DeleteCommand({
+          TableName: this.#tableName,
+          Key: { [PK]: keys.blockersPk, [SK]: keys.blockerSk(id) },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    return out.Attributes ? toRecord<BlockerRecord>(out.Attributes) : undefined;
+  }
+
+  async listBlockers(): Promise<BlockerRecord[]> {
+    const items = await this.#queryAll({
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: { ':pk': keys.blockersPk },
+      ConsistentRead: true,
+    });
+    return items.map((item) => toRecord<BlockerRecord>(item)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async putOverride(record: OverrideRecord): Promise<void> {
+    await this.#putIfAbsent({
+      ...stripUndefined(record),
+      [PK]: keys.deploymentPk(record.deploymentId),
+      [SK]: keys.overrideSk(record.blockerId),
+      [ENTITY]: 'override',
+    });
   }
 
   // ---- locks -----------------------------------------------------------------------------------

@@ -76,6 +76,10 @@ export const keys = {
   targetPrefix: 'TARGET#',
   eventSk: (key: string) => `EVENT#${key}`,
   eventPrefix: 'EVENT#',
+  blockersPk: 'BLOCKERS',
+  blockerSk: (id: string) => `BLOCKER#${id}`,
+  overrideSk: (blockerId: string) => `OVERRIDE#${blockerId}`,
+  overridePrefix: 'OVERRIDE#',
   lockPk: (aliasKey: string) => `LOCK#${aliasKey}`,
   lockSk: 'LOCK',
 } as const;
