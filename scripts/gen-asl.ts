@@ -148,13 +148,14 @@ const batch = {
         ProcessorConfig: { Mode: 'INLINE' },
         StartAt: 'PrepareTarget',
         States: {
-          PrepareTarget: task('PrepareTargetFunctionArn', { ResultPath: '$.prepare', Next: 'TargetLocked' }),
-          TargetLocked: {
+          PrepareTarget: task('PrepareTargetFunctionArn', { ResultPath: '$.prepare', Next: 'TargetReady' }),
+          // Not ready: its alias is locked by another deployment, or a blocker holds this target.
+          TargetReady: {
             Type: 'Choice',
-            Choices: [{ Variable: '$.prepare.status', StringEquals: 'locked', Next: 'WaitForTargetLock' }],
-            Default: 'TargetPrepared',
+            Choices: [{ Variable: '$.prepare.status', StringEquals: 'ready', Next: 'TargetPrepared' }],
+            Default: 'WaitForTarget',
           },
-          WaitForTargetLock: { Type: 'Wait', SecondsPath: '$.prepare.waitSeconds', Next: 'PrepareTarget' },
+          WaitForTarget: { Type: 'Wait', SecondsPath: '$.prepare.waitSeconds', Next: 'PrepareTarget' },
           TargetPrepared: { Type: 'Succeed' },
         },
       },
@@ -320,12 +321,34 @@ const deployment = {
     InvalidInput: { Type: 'Fail', Error: 'InvalidInput', CausePath: '$.error.Cause' },
     StartFailed: { Type: 'Fail', Error: 'StartFailed', CausePath: '$.error.Cause' },
     FirstWave: { Type: 'Pass', Parameters: { next: 0 }, ResultPath: '$.advance', Next: 'AdvanceWaveIndex' },
+    // Blockers hold a wave before it starts: alarms, time windows, manual blocks, the previous
+    // change still in the wave. A wave that already succeeded (a resumed deployment) is skipped.
+    CheckWaveGate: task('CheckWaveGateFunctionArn', {
+      Parameters: { 'deploymentId.$': '$.deployment.deploymentId', 'waveIndex.$': '$.waveIndex' },
+      ResultPath: '$.gate',
+      Next: 'WaveGate',
+      Catch: catchToRollback('RollBackDeployment'),
+    }),
+    WaveGate: {
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.gate.decision', StringEquals: 'go', Next: 'RunWave' },
+        { Variable: '$.gate.decision', StringEquals: 'skip', Next: 'NextWaveIndex' },
+        { Variable: '$.gate.decision', StringEquals: 'superseded', Next: 'DeploymentSuperseded' },
+      ],
+      Default: 'WaitForWaveGate',
+    },
+    WaitForWaveGate: { Type: 'Wait', SecondsPath: '$.gate.waitSeconds', Next: 'CheckWaveGate' },
+    DeploymentSuperseded: {
+      Type: 'Succeed',
+      Comment: 'A newer change of the pipeline took its place before it started.',
+    },
     RunWave: syncChild(
       'WaveStateMachineArn',
       { 'deploymentId.$': '$.deployment.deploymentId', 'waveIndex.$': '$.waveIndex' },
       { ResultPath: null, Next: 'NextWaveIndex', Catch: catchToRollback('RollBackDeployment') },
     ),
-    ...advance('WaveIndex', '$.waveIndex', '$.deployment.waveCount', 'RunWave', 'CompleteDeployment'),
+    ...advance('WaveIndex', '$.waveIndex', '$.deployment.waveCount', 'CheckWaveGate', 'CompleteDeployment'),
     CompleteDeployment: task('RecordProgressFunctionArn', {
       Parameters: { 'deploymentId.$': '$.deployment.deploymentId', event: 'deployment-succeeded' },
       ResultPath: null,

@@ -9,6 +9,11 @@ export const STEP_FUNCTIONS = [
     entry: 'functions/steps/start-deployment.ts',
     arnVariable: 'StartDeploymentFunctionArn',
   },
+  {
+    id: 'CheckWaveGate',
+    entry: 'functions/steps/check-wave-gate.ts',
+    arnVariable: 'CheckWaveGateFunctionArn',
+  },
   { id: 'StartWave', entry: 'functions/steps/start-wave.ts', arnVariable: 'StartWaveFunctionArn' },
   {
     id: 'PrepareTarget',

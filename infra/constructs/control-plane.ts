@@ -159,8 +159,12 @@ type StepAccess = {
 /** What each step calls besides the table and the event bus (see src/workflow/*). */
 const STEP_ACCESS: Readonly<Record<StepFunctionId, StepAccess>> = {
   StartDeployment: {},
+  // Reads the blocker alarms of the wave's targets before the wave starts.
+  CheckWaveGate: { cloudWatch: true },
   StartWave: {},
+  // Reads the target's blocker alarms before it starts, then prepares its alias.
   PrepareTarget: {
+    cloudWatch: true,
     lambda: [
       'lambda:GetAlias',
       'lambda:GetFunctionConfiguration',

@@ -10,6 +10,8 @@ export interface AlarmObservation {
   readonly state: AlarmStateValue | 'missing';
   readonly reason?: string;
   readonly where: string;
+  /** When the alarm entered its state. */
+  readonly sinceMs?: number;
 }
 
 export interface BakeInput {

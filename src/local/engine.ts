@@ -2,7 +2,7 @@ import './polyfill.js';
 import { fileURLToPath } from 'node:url';
 import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import { DynamoDeploymentStore } from '../adapters/aws/dynamodb-store.js';
-import type { ResolvedPipeline } from '../core/pipeline.js';
+import { aliasKey, type ResolvedPipeline } from '../core/pipeline.js';
 import type { TimelineEvent } from '../ports/store.js';
 import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
 import type { StartRequest } from '../workflow/inputs.js';
@@ -21,6 +21,18 @@ export const lambdaArn = (id: string) =>
   `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:breakwater-${id}`;
 export const stateMachineArn = (id: string) =>
   `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:breakwater-${id}`;
+
+/** Every alias the pipelines deploy to, once: two pipelines may share a target (the alias lock keeps them apart). */
+function fleetTargets(pipelines: readonly ResolvedPipeline[]) {
+  const seen = new Map<string, ResolvedPipeline['waves'][number]['targets'][number] & { waveName: string }>();
+  for (const p of pipelines) {
+    for (const w of p.waves) {
+      for (const t of w.targets)
+        if (!seen.has(aliasKey(t))) seen.set(aliasKey(t), { ...t, waveName: w.name });
+    }
+  }
+  return [...seen.values()];
+}
 
 /** A store that also tells a listener about each event written (live progress). */
 class ObservedStore extends DynamoDeploymentStore {
@@ -88,9 +100,7 @@ export class EmbeddedEngine {
       const fleet = new FleetSimulator({
         clock: time.clock,
         scenario: options.scenario,
-        targets: options.pipelines.flatMap((p) =>
-          p.waves.flatMap((w) => w.targets.map((t) => ({ ...t, waveName: w.name }))),
-        ),
+        targets: fleetTargets(options.pipelines),
       });
       const deps: StepDeps = {
         store,

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { StepArnVariable } from '../../functions/steps/catalog.js';
 import { createHandler as checkAlarms } from '../../functions/steps/check-alarms.js';
+import { createHandler as checkWaveGate } from '../../functions/steps/check-wave-gate.js';
 import { createHandler as prepareTarget } from '../../functions/steps/prepare-target.js';
 import { createHandler as recordProgress } from '../../functions/steps/record-progress.js';
 import { createHandler as rollBack } from '../../functions/steps/roll-back.js';
@@ -17,6 +18,7 @@ const factories: Record<
   (deps: () => StepDeps) => (event: unknown, context: Context) => Promise<unknown>
 > = {
   StartDeploymentFunctionArn: startDeployment,
+  CheckWaveGateFunctionArn: checkWaveGate,
   StartWaveFunctionArn: startWave,
   PrepareTargetFunctionArn: prepareTarget,
   StartOneBoxFunctionArn: startOneBox,

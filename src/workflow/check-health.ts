@@ -23,12 +23,13 @@ const scopeKey = (s: Scope) => `${s.account}/${s.region}`;
 export function alarmsToWatch(
   wave: ResolvedWave,
   targets: readonly Target[],
+  templates: readonly string[] = [...wave.alarms.rollback, ...wave.alarms.oneBox],
 ): Map<string, { scope: Scope; names: Set<string> }> {
   const groups = new Map<string, { scope: Scope; names: Set<string> }>();
   for (const t of targets) {
     const scope = { account: t.account, region: t.region };
     const group = groups.get(scopeKey(scope)) ?? { scope, names: new Set<string>() };
-    for (const template of [...wave.alarms.rollback, ...wave.alarms.oneBox]) {
+    for (const template of templates) {
       group.names.add(expandAlarmName(template, t, wave.name));
     }
     groups.set(scopeKey(scope), group);
@@ -37,12 +38,13 @@ export function alarmsToWatch(
 }
 
 /** One DescribeAlarms batch per account/region for the whole set, never one call per target. */
-async function readAlarms(
+export async function readAlarms(
   deps: StepDeps,
   wave: ResolvedWave,
   targets: readonly Target[],
+  templates: readonly string[] = [...wave.alarms.rollback, ...wave.alarms.oneBox],
 ): Promise<AlarmObservation[]> {
-  const groups = [...alarmsToWatch(wave, targets).values()].filter((g) => g.names.size > 0);
+  const groups = [...alarmsToWatch(wave, targets, templates).values()].filter((g) => g.names.size > 0);
   const results = await Promise.all(
     groups.map(async ({ scope, names }) => {
       const readings = await deps.alarms.describeAlarms(scope, [...names]);
@@ -50,7 +52,9 @@ async function readAlarms(
       return [...names].map((name): AlarmObservation => {
         const r = byName.get(name);
         const where = `${scope.region}/${scope.account}`;
-        return r ? { name, state: r.state, reason: r.reason, where } : { name, state: 'missing', where };
+        return r
+          ? { name, state: r.state, reason: r.reason, where, sinceMs: r.updatedAtMs }
+          : { name, state: 'missing', where };
       });
     }),
   );

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../core/errors.js';
-import type { ResolvedPipeline, ResolvedWave, Target } from '../core/pipeline.js';
+import { aliasKey, type ResolvedPipeline, type ResolvedWave, type Target } from '../core/pipeline.js';
 import { isoNow } from '../ports/clock.js';
 import type { DeploymentRecord, TimelineEvent } from '../ports/store.js';
 import type { StepDeps } from './deps.js';
@@ -67,4 +67,19 @@ export async function record(
   event: Omit<TimelineEvent, 'deploymentId' | 'at'> & { at?: string },
 ): Promise<void> {
   await deps.store.appendEvent({ deploymentId, at: event.at ?? isoNow(deps.clock), ...event });
+}
+
+/** The lock that keeps one change per wave of a pipeline. */
+export const waveSlotKey = (pipeline: string, waveIndex: number) => `wave-slot:${pipeline}:${waveIndex}`;
+
+/** Releases every alias lock and wave slot a deployment may hold (a no-op for those it does not). */
+export async function releaseAll(
+  deps: StepDeps,
+  pipeline: ResolvedPipeline,
+  deploymentId: string,
+): Promise<void> {
+  await Promise.all([
+    ...pipeline.waves.flatMap((w) => w.targets).map((t) => deps.store.releaseLock(aliasKey(t), deploymentId)),
+    ...pipeline.waves.map((w) => deps.store.releaseLock(waveSlotKey(pipeline.name, w.index), deploymentId)),
+  ]);
 }

@@ -1,7 +1,6 @@
 import { ConflictError } from '../core/errors.js';
-import { aliasKey } from '../core/pipeline.js';
 import { isoNow } from '../ports/clock.js';
-import { loadDeployment, loadPipeline, record } from './context.js';
+import { loadDeployment, loadPipeline, record, releaseAll } from './context.js';
 import type { StepDeps } from './deps.js';
 
 type ProgressInput =
@@ -31,9 +30,7 @@ export async function recordProgress(
         );
       throw error;
     }
-    await Promise.all(
-      pipeline.waves.flatMap((w) => w.targets).map((t) => deps.store.releaseLock(aliasKey(t), deployment.id)),
-    );
+    await releaseAll(deps, pipeline, deployment.id);
     await record(deps, deployment.id, {
       key: 'deployment-succeeded',
       type: 'deployment-succeeded',

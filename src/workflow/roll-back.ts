@@ -1,9 +1,9 @@
 import { decideRollback } from '../core/alias.js';
 import { AliasConflictError } from '../core/errors.js';
-import { aliasKey, type Target } from '../core/pipeline.js';
+import type { Target } from '../core/pipeline.js';
 import { isoNow } from '../ports/clock.js';
 import type { DeploymentRecord, TargetRecord } from '../ports/store.js';
-import { loadDeployment, loadPipeline, record } from './context.js';
+import { loadDeployment, loadPipeline, record, releaseAll } from './context.js';
 import type { StepDeps } from './deps.js';
 import type { RollBackInputT } from './inputs.js';
 import { aliasRef, toRouting } from './routing.js';
@@ -140,9 +140,7 @@ export async function rollBack(
       endedAt: now,
       rollback: { ...rollback, trafficOffAt: rollback.trafficOffAt ?? now },
     });
-    await Promise.all(
-      pipeline.waves.flatMap((w) => w.targets).map((t) => deps.store.releaseLock(aliasKey(t), deployment.id)),
-    );
+    await releaseAll(deps, pipeline, deployment.id);
     await record(deps, deployment.id, {
       key: 'deployment-rolled-back',
       type: foreign ? 'deployment-failed' : 'deployment-rolled-back',

@@ -59,9 +59,10 @@ describe('deployment workflow on the embedded engine', () => {
     const calls = (id: string) => engine!.stepFunctions.invocationsByFunction.get(lambdaArn(id)) ?? 0;
     const polls = calls('CheckAlarms') + calls('WaitForBake');
     // 4 targets, 2 alarms each, one region: exactly one DescribeAlarms per poll (per-target reads
-    // would make it 4 per poll), and one GetMetricData per bake poll that needs data points.
+    // would make it 4 per poll), and one GetMetricData per bake poll that needs data points. The
+    // wave gate reads the wave's blocker alarms once per check.
     expect(polls).toBeGreaterThan(10);
-    expect(engine.fleet.callCounts.DescribeAlarms).toBe(polls);
+    expect(engine.fleet.callCounts.DescribeAlarms).toBe(polls + calls('CheckWaveGate'));
     expect(engine.fleet.callCounts.GetMetricData).toBe(calls('WaitForBake'));
   });
 
@@ -172,25 +173,24 @@ describe('deployment workflow on the embedded engine', () => {
     expect(view.waves[0]?.status).toBe('rolled_back');
   });
 
-  it('makes a second deployment on the same targets wait for the lock, then run', async () => {
-    const pipeline = smallPipeline({
-      waves: [
-        {
-          name: 'only',
-          targets: [
-            { id: 'x1', account: '123456789012', region: 'us-east-1', functionName: 'fn-x1', alias: 'live' },
-          ],
-        },
-      ],
-    });
-    engine = await startEngine(pipeline);
-    await engine.fleet.publishVersion(
-      { account: '123456789012', region: 'us-east-1', functionName: 'fn-x1', alias: 'live' },
-      { code: { s3Bucket: 'b', s3Key: 'v3.zip' }, description: 'v3' },
-    );
+  it('makes a deployment of another pipeline wait for the alias lock on a shared target, then run', async () => {
+    const x1 = {
+      id: 'x1',
+      account: '123456789012',
+      region: 'us-east-1',
+      functionName: 'fn-x1',
+      alias: 'live',
+    };
+    const pipeline = smallPipeline({ waves: [{ name: 'only', targets: [x1] }] });
+    const hotfix = smallPipeline({ name: 'orders-hotfix', waves: [{ name: 'fix', targets: [x1] }] });
+    engine = await startEngine(pipeline, {}, [hotfix]);
+    await engine.fleet.publishVersion(x1, { code: { s3Bucket: 'b', s3Key: 'v3.zip' }, description: 'v3' });
 
     const first = engine.startDeployment({ pipeline: 'orders', change: { id: 'first', version: '2' } });
-    const second = engine.startDeployment({ pipeline: 'orders', change: { id: 'second', version: '3' } });
+    const second = engine.startDeployment({
+      pipeline: 'orders-hotfix',
+      change: { id: 'second', version: '3' },
+    });
     const [a, b] = await engine.drive(Promise.all([first.done, second.done]));
 
     expect([a.status, b.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);

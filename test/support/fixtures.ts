@@ -55,10 +55,14 @@ export function errorRateAlarms(prefix = 'orders') {
 }
 
 /** Starts an engine on `pipeline` + `scenario`, with the candidate (v2) published on every target. */
-export async function startEngine(pipeline: ResolvedPipeline, scenario: ScenarioInput = {}) {
+export async function startEngine(
+  pipeline: ResolvedPipeline,
+  scenario: ScenarioInput = {},
+  more: ResolvedPipeline[] = [],
+) {
   const engine = await EmbeddedEngine.start({
     scenario: parseScenario({ start: '2026-11-23T09:00:00Z', alarms: errorRateAlarms(), ...scenario }),
-    pipelines: [pipeline],
+    pipelines: [pipeline, ...more],
   });
   for (const t of pipeline.waves.flatMap((w) => w.targets)) {
     await engine.fleet.publishVersion(aliasRef(t), {

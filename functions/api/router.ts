@@ -1,0 +1,269 @@
+import middy, { type MiddyfiedHandler } from '@middy/core';
+import httpEventNormalizer from '@middy/http-event-normalizer';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpRouterHandler, { type Route } from '@middy/http-router';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { createBlocker, listBlockers, removeBlocker } from '../../src/api/blockers.js';
+import {
+  approveExpedite,
+  getDeploymentDetail,
+  overrideBlocker,
+  startDeploymentByHand,
+  stopDeployment,
+} from '../../src/api/deployments.js';
+import type { ApiDeps } from '../../src/api/deps.js';
+import { buildOpenApiDocument } from '../../src/api/openapi.js';
+import {
+  getPipeline,
+  listPipelineDeployments,
+  listPipelines,
+  registerPipeline,
+} from '../../src/api/pipelines.js';
+import {
+  ApproveExpediteBodySchema,
+  BlockerIdSchema,
+  CreateBlockerBodySchema,
+  DeploymentIdSchema,
+  GetPipelineQuerySchema,
+  ListDeploymentsQuerySchema,
+  OverrideBodySchema,
+  PipelineNameSchema,
+  parseRequest,
+  StartBodySchema,
+  StopBodySchema,
+} from '../../src/api/schemas.js';
+import { InvalidInputError, NotFoundError } from '../../src/core/errors.js';
+import { apiLambdaDeps } from '../lib/api-deps.js';
+import {
+  type ApiEvent,
+  type ApiResult,
+  bodyLimit,
+  DEFAULT_MAX_BODY_BYTES,
+  errorResponder,
+  json,
+} from './http.js';
+
+/*
+ * The API Lambda: every route except the GitHub webhook (functions/triggers/github-webhook.ts).
+ * Each route is parse (zod) → call a service in src/api → return; the rules live in the services.
+ */
+
+export interface ApiHandlerOptions {
+  /** Largest request body accepted (413 above). @default 1_048_576 */
+  readonly maxBodyBytes?: number;
+}
+
+type RouteHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
+
+/** A route whose body is JSON: parsed (415 for another content type, 400 for malformed JSON). */
+function withJsonBody(handler: RouteHandler): RouteHandler {
+  return middy<ApiEvent, ApiResult, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use({
+      onError: (request) => {
+        // Malformed JSON is the caller's input problem: a 400 with the usual issue list.
+        const error = request.error as (Error & { cause?: { package?: string; message?: string } }) | null;
+        if (error?.cause?.package === '@middy/http-json-body-parser' && error.message.startsWith('Invalid')) {
+          throw invalidJson(error.cause.message);
+        }
+      },
+    })
+    .use(httpJsonBodyParser())
+    .handler(handler);
+}
+
+function invalidJson(detail: string | undefined): InvalidInputError {
+  return new InvalidInputError('request body', [
+    { path: '', message: `expected a JSON document${detail ? ` (${detail})` : ''}` },
+  ]);
+}
+
+/** Path parameters, decoded and validated: an issue is reported as `path.<name>`. */
+function pathParams<S extends z.ZodRawShape>(event: ApiEvent, shape: S): z.output<z.ZodObject<S>> {
+  const raw: Record<string, string | undefined> = {};
+  for (const key of Object.keys(shape)) raw[key] = decode(event.pathParameters?.[key]);
+  return parseRequest(z.object(shape), raw, 'path');
+}
+
+function decode(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** The IAM principal that signed the request (API Gateway fills it for SigV4 callers). */
+function caller(event: ApiEvent): string | undefined {
+  return event.requestContext?.identity?.userArn ?? undefined;
+}
+
+/**
+ * The routes the API serves, each a thin handler over a service of src/api.
+ *
+ * @example apiRoutes(deps).map((r) => `${r.method} ${r.path}`)
+ */
+export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
+  const openApi = JSON.stringify(buildOpenApiDocument());
+  return [
+    {
+      method: 'GET',
+      path: '/pipelines',
+      handler: async () => json(200, await listPipelines(deps)),
+    },
+    {
+      method: 'GET',
+      path: '/pipelines/{name}',
+      handler: async (event: ApiEvent) => {
+        const { name } = pathParams(event, { name: PipelineNameSchema });
+        const { version } = parseRequest(GetPipelineQuerySchema, event.queryStringParameters ?? {}, 'query');
+        return json(200, await getPipeline(deps, name, version));
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/pipelines/{name}',
+      handler: withJsonBody(async (event) => {
+        const { name } = pathParams(event, { name: PipelineNameSchema });
+        const record = await registerPipeline(deps, name, event.body, caller(event));
+        return json(201, record, {
+          Location: `/pipelines/${encodeURIComponent(name)}?version=${record.version}`,
+        });
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/pipelines/{name}/deployments',
+      handler: async (event: ApiEvent) => {
+        const { name } = pathParams(event, { name: PipelineNameSchema });
+        const page = parseRequest(ListDeploymentsQuerySchema, event.queryStringParameters ?? {}, 'query');
+        return json(200, await listPipelineDeployments(deps, name, page));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/pipelines/{name}/deployments',
+      handler: withJsonBody(async (event) => {
+        const { name } = pathParams(event, { name: PipelineNameSchema });
+        const body = parseRequest(StartBodySchema, event.body, 'body');
+        const started = await startDeploymentByHand(deps, name, body);
+        return json(202, started, { Location: `/deployments/${started.deploymentId}` });
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/deployments/{id}',
+      handler: async (event: ApiEvent) => {
+        const { id } = pathParams(event, { id: DeploymentIdSchema });
+        return json(200, await getDeploymentDetail(deps, id));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/deployments/{id}/stop',
+      handler: withJsonBody(async (event) => {
+        const { id } = pathParams(event, { id: DeploymentIdSchema });
+        const body = parseRequest(StopBodySchema, event.body, 'body');
+        return json(202, await stopDeployment(deps, id, body));
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/deployments/{id}/expedite/approve',
+      handler: withJsonBody(async (event) => {
+        const { id } = pathParams(event, { id: DeploymentIdSchema });
+        const body = parseRequest(ApproveExpediteBodySchema, event.body, 'body');
+        return json(200, await approveExpedite(deps, id, body));
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/deployments/{id}/overrides',
+      handler: withJsonBody(async (event) => {
+        const { id } = pathParams(event, { id: DeploymentIdSchema });
+        const body = parseRequest(OverrideBodySchema, event.body, 'body');
+        return json(201, await overrideBlocker(deps, id, body));
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/blockers',
+      handler: async () => json(200, await listBlockers(deps)),
+    },
+    {
+      method: 'POST',
+      path: '/blockers',
+      handler: withJsonBody(async (event) => {
+        const body = parseRequest(CreateBlockerBodySchema, event.body, 'body');
+        const blocker = await createBlocker(deps, body);
+        return json(201, blocker, { Location: `/blockers/${encodeURIComponent(blocker.id)}` });
+      }),
+    },
+    {
+      method: 'DELETE',
+      path: '/blockers/{id}',
+      handler: async (event: ApiEvent) => {
+        const { id } = pathParams(event, { id: BlockerIdSchema });
+        await removeBlocker(deps, id);
+        return { statusCode: 204, headers: {}, body: '' };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/openapi.json',
+      handler: async () => ({
+        statusCode: 200,
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: openApi,
+      }),
+    },
+  ];
+}
+
+/**
+ * The API handler for API Gateway REST proxy events (v1): header and event normalizers,
+ * security headers, one error handler, the body size limit, then the router.
+ *
+ * @example
+ * const handle = createApiHandler({ store, starter, clock: systemClock, log: silentLog, newId: () => randomUUID() });
+ * const response = await handle(event, context);
+ */
+export function createApiHandler(
+  deps: ApiDeps,
+  options: ApiHandlerOptions = {},
+): MiddyfiedHandler<ApiEvent, ApiResult, Error, Context> {
+  const router = httpRouterHandler<ApiEvent, ApiResult>({
+    routes: apiRoutes(deps),
+    notFoundResponse: ({ method, path }) => {
+      throw new NotFoundError(`no route ${method} ${path}`);
+    },
+  });
+  return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(httpHeaderNormalizer())
+    .use(httpEventNormalizer())
+    .use(httpSecurityHeaders())
+    .use(errorResponder(deps.log))
+    .use(bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
+    .handler(router as unknown as (event: ApiEvent, context: Context) => Promise<ApiResult>);
+}
+
+let lambdaHandler: ReturnType<typeof createApiHandler> | undefined;
+
+function lambdaApiHandler(): ReturnType<typeof createApiHandler> {
+  if (!lambdaHandler) {
+    const { deps, env } = apiLambdaDeps();
+    lambdaHandler = createApiHandler(deps, { maxBodyBytes: env.MAX_BODY_BYTES });
+  }
+  return lambdaHandler;
+}
+
+/** The Lambda entry point; its dependencies are built once per container (functions/lib/api-deps.ts). */
+export const handler = (event: ApiEvent, context: Context): Promise<ApiResult> =>
+  lambdaApiHandler()(event, context);
+
+// In Lambda, an incomplete environment fails the cold start, naming the variable; elsewhere
+// (tests, the local server) nothing is built until this handler is actually called.
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaApiHandler();

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { createDocumentClient, DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
+import { StepFunctionsWorkflowStarter } from '../../src/adapters/aws/step-functions-starter.js';
+import type { ApiDeps } from '../../src/api/deps.js';
+import { parseOrThrow } from '../../src/core/validation.js';
+import { systemClock } from '../../src/ports/clock.js';
+import type { Log } from '../../src/workflow/deps.js';
+
+/*
+ * The composition root of the API and trigger Lambdas on AWS: the environment checked with zod
+ * and the SDK clients built once per container. In Lambda the handler modules build it at import
+ * time, so a missing variable fails the cold start with its name.
+ */
+
+export const ApiEnvSchema = z.object({
+  TABLE_NAME: z.string().min(3),
+  DEPLOYMENT_STATE_MACHINE_ARN: z.string().regex(/^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:.+$/, {
+    message: 'expected the ARN of the Deployment state machine',
+  }),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+});
+export type ApiEnv = z.output<typeof ApiEnvSchema>;
+
+export const WebhookEnvSchema = ApiEnvSchema.extend({
+  GITHUB_WEBHOOK_SECRET: z.string().min(1, { message: 'expected the GitHub webhook secret' }),
+});
+export type WebhookEnv = z.output<typeof WebhookEnvSchema>;
+
+export function readApiEnv(env: NodeJS.ProcessEnv = process.env): ApiEnv {
+  return parseOrThrow(ApiEnvSchema, env, 'API Lambda environment');
+}
+
+export function readWebhookEnv(env: NodeJS.ProcessEnv = process.env): WebhookEnv {
+  return parseOrThrow(WebhookEnvSchema, env, 'GitHub webhook Lambda environment');
+}
+
+function powertoolsLog(logger: Logger): Log {
+  return {
+    info: (message, extra) => logger.info(message, extra ?? {}),
+    warn: (message, extra) => logger.warn(message, extra ?? {}),
+    error: (message, extra) => logger.error(message, extra ?? {}),
+  };
+}
+
+let built: { deps: ApiDeps; env: ApiEnv } | undefined;
+
+/** The API's dependencies on AWS, built on first use and kept for the container's life. */
+export function apiLambdaDeps(): { deps: ApiDeps; env: ApiEnv } {
+  if (built) return built;
+  const env = readApiEnv();
+  const deps: ApiDeps = {
+    store: new DynamoDeploymentStore({
+      client: createDocumentClient(),
+      tableName: env.TABLE_NAME,
+      clock: systemClock,
+    }),
+    starter: new StepFunctionsWorkflowStarter({
+      client: new SFNClient({}),
+      stateMachineArn: env.DEPLOYMENT_STATE_MACHINE_ARN,
+    }),
+    clock: systemClock,
+    log: powertoolsLog(new Logger({ serviceName: 'breakwater' })),
+    newId: () => randomUUID(),
+  };
+  built = { deps, env };
+  return built;
+}

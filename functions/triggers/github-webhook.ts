@@ -1,0 +1,115 @@
+import middy, { type MiddyfiedHandler } from '@middy/core';
+import httpEventNormalizer from '@middy/http-event-normalizer';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import { verify } from '@octokit/webhooks-methods';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import type { TriggerDeps } from '../../src/api/deps.js';
+import { UnauthorizedError } from '../../src/api/errors.js';
+import { GithubPushSchema, handleGithubDelivery } from '../../src/api/github.js';
+import { parseRequest } from '../../src/api/schemas.js';
+import { InvalidInputError } from '../../src/core/errors.js';
+import {
+  type ApiEvent,
+  type ApiResult,
+  bodyLimit,
+  DEFAULT_MAX_BODY_BYTES,
+  errorResponder,
+  json,
+  rawBody,
+} from '../api/http.js';
+import { apiLambdaDeps, readWebhookEnv } from '../lib/api-deps.js';
+
+/*
+ * POST /webhooks/github. Nothing is parsed or started before the X-Hub-Signature-256 HMAC of the
+ * raw body checks out (constant-time comparison). Deployments start asynchronously, so GitHub
+ * gets its answer well within its 10 s.
+ */
+
+export interface GithubWebhookDeps extends TriggerDeps {
+  /** The secret set on the GitHub webhook. */
+  readonly secret: string;
+  /** Largest body accepted (413 above). @default 1_048_576 */
+  readonly maxBodyBytes?: number;
+}
+
+const HeadersSchema = z.object({
+  'x-github-event': z.string().min(1).max(100),
+  'x-github-delivery': z.string().min(1).max(200),
+});
+
+/** Refuses the request (401) unless the body carries the signature of the shared secret. */
+async function verifySignature(secret: string, body: string, signature: string | undefined): Promise<void> {
+  if (!signature) throw new UnauthorizedError('missing X-Hub-Signature-256 header');
+  // verify() throws on an empty payload; an empty body is never a signed delivery.
+  if (body === '' || !(await verify(secret, body, signature))) {
+    throw new UnauthorizedError('X-Hub-Signature-256 does not match the body');
+  }
+}
+
+function parseJsonBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new InvalidInputError('webhook body', [
+      { path: '', message: 'expected a JSON document: set the webhook content type to application/json' },
+    ]);
+  }
+}
+
+/**
+ * The GitHub webhook handler (API Gateway REST proxy events).
+ *
+ * @example
+ * const handle = createGithubWebhookHandler({ store, starter, log: silentLog, secret: process.env.GITHUB_WEBHOOK_SECRET! });
+ */
+export function createGithubWebhookHandler(
+  deps: GithubWebhookDeps,
+): MiddyfiedHandler<ApiEvent, ApiResult, Error, Context> {
+  return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(httpHeaderNormalizer())
+    .use(httpEventNormalizer())
+    .use(httpSecurityHeaders())
+    .use(errorResponder(deps.log))
+    .use(bodyLimit(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
+    .handler(async (event) => {
+      const body = rawBody(event).toString('utf8');
+      await verifySignature(deps.secret, body, event.headers['x-hub-signature-256']);
+      const headers = parseRequest(HeadersSchema, event.headers, 'header');
+      const result = await handleGithubDelivery(
+        deps,
+        {
+          event: headers['x-github-event'],
+          deliveryId: headers['x-github-delivery'],
+          payload: parseJsonBody(body),
+        },
+        (payload) => parseRequest(GithubPushSchema, payload, 'body'),
+      );
+      return json(result.statusCode, result.body);
+    });
+}
+
+let lambdaHandler: ReturnType<typeof createGithubWebhookHandler> | undefined;
+
+function lambdaWebhookHandler(): ReturnType<typeof createGithubWebhookHandler> {
+  if (!lambdaHandler) {
+    const env = readWebhookEnv();
+    const { deps } = apiLambdaDeps();
+    lambdaHandler = createGithubWebhookHandler({
+      store: deps.store,
+      starter: deps.starter,
+      log: deps.log,
+      secret: env.GITHUB_WEBHOOK_SECRET,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+    });
+  }
+  return lambdaHandler;
+}
+
+/** The Lambda entry point. */
+export const handler = (event: ApiEvent, context: Context): Promise<ApiResult> =>
+  lambdaWebhookHandler()(event, context);
+
+// In Lambda, a missing GITHUB_WEBHOOK_SECRET (or other variable) fails the cold start by name.
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaWebhookHandler();
