@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration.js';
-import { TimeWindowSchema } from './windows.js';
 import { parseOrThrow } from './validation.js';
+import { TimeWindowSchema } from './windows.js';
 
 /*
  * The pipeline model: what authors write (TypeScript through definePipeline, or JSON), validated
@@ -28,7 +28,9 @@ export const TargetSchema = z
       .string()
       .regex(/^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$/, { message: 'expected a Lambda alias name (not a number)' })
       .refine((a) => a !== '$LATEST', { message: 'an alias cannot be $LATEST' }),
-    window: TimeWindowSchema.optional().meta({ description: 'When this target may start; overrides the wave and pipeline window.' }),
+    window: TimeWindowSchema.optional().meta({
+      description: 'When this target may start; overrides the wave and pipeline window.',
+    }),
   })
   .strict();
 
@@ -143,11 +145,9 @@ export const WaveSchema = z
 
 export const ExpediteSchema = z
   .object({
-    bakeFraction: z
-      .number()
-      .gt(0)
-      .lte(1)
-      .meta({ description: 'Bakes (one-box, health checks, wave) are multiplied by this for an expedited change.' }),
+    bakeFraction: z.number().gt(0).lte(1).meta({
+      description: 'Bakes (one-box, health checks, wave) are multiplied by this for an expedited change.',
+    }),
     minBake: DurationSchema.meta({ description: 'No bake is ever shorter than this when expedited.' }),
     ignoreWindows: z
       .boolean()
@@ -223,13 +223,10 @@ export const PipelineSchema = z
     artifact: ArtifactSchema.default({ type: 'versions' }),
     defaults: DefaultsSchema.default({}),
     expedite: ExpediteSchema.optional(),
-    pipelining: z
-      .enum(['supersede', 'queue'])
-      .default('supersede')
-      .meta({
-        description:
-          'When several changes wait for the first wave: "supersede" runs only the newest, "queue" runs them all in order.',
-      }),
+    pipelining: z.enum(['supersede', 'queue']).default('supersede').meta({
+      description:
+        'When several changes wait for the first wave: "supersede" runs only the newest, "queue" runs them all in order.',
+    }),
     waves: z.array(WaveSchema).min(1, { message: 'expected at least one wave' }).max(50),
   })
   .strict()

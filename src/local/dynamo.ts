@@ -6,6 +6,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { createDocumentClient } from '../adapters/aws/dynamodb-store.js';
 import { DEFAULT_TABLE_NAME, tableDefinition } from '../adapters/aws/table.js';
+import { LoopbackHttpHandler } from './loopback-http-handler.js';
 
 export interface LocalDynamoOptions {
   /** Directory for on-disk persistence (created if missing); in memory when omitted. */
@@ -63,6 +64,10 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
     endpoint,
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
+    // The SDK's retry back-off sleeps on setTimeout, which the embedded engine's virtual clock
+    // owns: a hidden retry would park a step forever. Fail fast; the workflow's Retry handles it.
+    maxAttempts: 1,
+    requestHandler: new LoopbackHttpHandler(),
   });
 
   const close = async (): Promise<void> => {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import { DynamoDeploymentStore } from '../adapters/aws/dynamodb-store.js';
 import { aliasKey, type ResolvedPipeline } from '../core/pipeline.js';
+import { isoAt } from '../ports/clock.js';
 import type { TimelineEvent } from '../ports/store.js';
 import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
 import type { StartRequest } from '../workflow/inputs.js';
@@ -122,13 +123,39 @@ export class EmbeddedEngine {
       for (const machine of STATE_MACHINES)
         stepFunctions.load(`${ROOT}${machine.file}`, stateMachineArn(machine.id));
       const engine = new EmbeddedEngine(dynamo, time, store, fleet, stepFunctions);
+      await engine.scheduleManualBlocks(options.scenario);
       for (const pipeline of options.pipelines)
-        await engine.drive(store.putPipeline(pipeline, 'embedded-engine'));
+        await engine.io(() => store.putPipeline(pipeline, 'embedded-engine'));
       return engine;
     } catch (error) {
       time.uninstall();
       await dynamo.close();
       throw error;
+    }
+  }
+
+  /**
+   * Puts the scenario's manual blocks in the store when their time comes on the virtual clock, and
+   * removes them at `until`, the way a person would through the API.
+   */
+  private async scheduleManualBlocks(scenario: Scenario): Promise<void> {
+    const at = async (ms: number, work: () => Promise<unknown>) => {
+      if (ms <= this.time.nowMs()) await this.io(work);
+      else setTimeout(() => void this.time.track(work), ms - this.time.nowMs());
+    };
+    for (const [i, b] of scenario.blockers.entries()) {
+      if (b.kind !== 'manual') continue;
+      const id = b.id ?? `scenario-${i + 1}`;
+      await at(b.atMs, () =>
+        this.store.putBlocker({
+          id,
+          scope: b.scope,
+          reason: b.reason,
+          author: b.author,
+          createdAt: isoAt(b.atMs),
+        }),
+      );
+      if (b.untilMs !== undefined) await at(b.untilMs, () => this.store.removeBlocker(id));
     }
   }
 

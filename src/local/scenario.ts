@@ -205,6 +205,47 @@ export const FaultSchema = z
     }
   });
 
+export const ScenarioBlockerSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('alarm'),
+      name: z
+        .string()
+        .min(1)
+        .meta({ description: 'Alarm name, as a pipeline names it in blockerAlarms or rollback alarms.' }),
+      region: z.string().min(1),
+      account: z
+        .string()
+        .regex(/^\d{12}$/)
+        .optional()
+        .meta({ description: 'Default: every account with a target in the region.' }),
+      at: TimeRefSchema,
+      until: TimeRefSchema.optional(),
+      reason: z.string().default('scripted by the scenario'),
+    })
+    .strict()
+    .meta({ description: 'The alarm is in ALARM from `at` until `until` (OK otherwise).' }),
+  z
+    .object({
+      kind: z.literal('manual'),
+      id: z.string().min(1).optional(),
+      scope: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('global') }).strict(),
+        z.object({ kind: z.literal('pipeline'), pipeline: z.string().min(1) }).strict(),
+        z.object({ kind: z.literal('wave'), pipeline: z.string().min(1), wave: z.string().min(1) }).strict(),
+        z
+          .object({ kind: z.literal('target'), pipeline: z.string().min(1), target: z.string().min(1) })
+          .strict(),
+      ]),
+      reason: z.string().min(1),
+      author: z.string().min(1),
+      at: TimeRefSchema,
+      until: TimeRefSchema.optional(),
+    })
+    .strict()
+    .meta({ description: 'A manual block created at `at` and removed at `until`.' }),
+]);
+
 export const FleetApiSchema = z.enum([
   'GetAlias',
   'UpdateAlias',
@@ -262,7 +303,9 @@ const ScenarioObjectSchema = z
       .default({ metric: [], composite: [] }),
     faults: z.array(FaultSchema).default([]),
     apiFaults: z.array(ApiFaultSchema).default([]),
-    blockers: z.array(z.unknown()).optional().meta({ description: 'Reserved.' }),
+    blockers: z.array(ScenarioBlockerSchema).default([]).meta({
+      description: 'Blockers over time: an alarm held in ALARM, or a manual block put in place and removed.',
+    }),
   })
   .strict();
 
@@ -308,6 +351,11 @@ export const ScenarioSchema = ScenarioObjectSchema.superRefine((s, ctx) => {
       atMs: at ? resolveTime(at, startMs) : startMs,
       untilMs: until ? resolveTime(until, startMs) : undefined,
     })),
+    blockers: s.blockers.map(({ at, until, ...blocker }) => ({
+      ...blocker,
+      atMs: resolveTime(at, startMs),
+      untilMs: until ? resolveTime(until, startMs) : undefined,
+    })),
   };
 });
 
@@ -325,6 +373,7 @@ export type TreatMissingData = z.output<typeof TreatMissingDataSchema>;
 export type FleetApi = z.output<typeof FleetApiSchema>;
 export type Fault = Scenario['faults'][number];
 export type ApiFault = Scenario['apiFaults'][number];
+export type ScenarioBlocker = Scenario['blockers'][number];
 
 /**
  * Validates a scenario document and fills defaults. Throws InvalidInputError listing every

@@ -193,6 +193,7 @@ export class LocalStepFunctions {
       status: 'RUNNING',
     };
     this.executions.push(record);
+    this.options.time.touch();
     const startTime = new Date(this.options.time.nowMs()).toISOString();
     const run = machine.stateMachine.run(input as Json, {
       overrides: { taskResourceLocalHandlers: machine.handlers },
@@ -209,6 +210,7 @@ export class LocalStepFunctions {
     });
     const counting = (async () => {
       for await (const event of run.eventLogs) {
+        this.options.time.touch();
         record.historyEvents += awsHistoryEvents(event, machine.syncStates);
         if (event.type === 'StateEntered') record.stateTransitions++;
       }

@@ -26,7 +26,13 @@ export interface ChangeRef {
   readonly versions?: Readonly<Record<string, string>>;
 }
 
-export type DeploymentStatus = 'running' | 'rolling_back' | 'succeeded' | 'rolled_back' | 'failed' | 'superseded';
+export type DeploymentStatus =
+  | 'running'
+  | 'rolling_back'
+  | 'succeeded'
+  | 'rolled_back'
+  | 'failed'
+  | 'superseded';
 export type DeploymentOutcome = 'succeeded' | 'rolled_back' | 'failed' | 'superseded';
 
 export interface RollbackInfo {
@@ -64,7 +70,14 @@ export interface ExpediteRequest {
   readonly approvedAt?: string;
 }
 
-export type WaveStatus = 'pending' | 'waiting' | 'deploying' | 'baking' | 'succeeded' | 'rolled_back' | 'failed';
+export type WaveStatus =
+  | 'pending'
+  | 'waiting'
+  | 'deploying'
+  | 'baking'
+  | 'succeeded'
+  | 'rolled_back'
+  | 'failed';
 
 export interface BakeProgress {
   readonly phase: 'one-box' | 'rolling' | 'wave';
@@ -91,12 +104,18 @@ export interface WaveRecord {
 
 export interface WaveBlockedState {
   readonly since: string;
-  readonly blockers: readonly { readonly id: string; readonly kind: string; readonly description: string; readonly until?: string }[];
+  readonly blockers: readonly {
+    readonly id: string;
+    readonly kind: string;
+    readonly description: string;
+    readonly until?: string;
+  }[];
 }
 
 export type TargetStatus =
   | 'pending'
   | 'waiting_for_lock'
+  | 'blocked'
   | 'prepared'
   | 'one_box'
   | 'rolling'
@@ -218,6 +237,7 @@ export interface DeploymentStore {
   listBlockers(): Promise<BlockerRecord[]>;
   /** Records an override once per (deployment, blocker); a repeat keeps the first. */
   putOverride(record: OverrideRecord): Promise<void>;
+  listOverrides(deploymentId: string): Promise<OverrideRecord[]>;
 
   /** Takes the lock on an alias for a deployment; re-entrant for the same holder. */
   acquireLock(aliasKey: string, holder: string, at: string): Promise<LockResult>;

@@ -9,5 +9,7 @@ export interface WorkflowStarter {
    * Idempotent per deployment id: starting the same id with the same input again returns the
    * running execution; a different input under an existing id is a ConflictError.
    */
-  startDeployment(request: StartRequest & { readonly deploymentId: string }): Promise<{ readonly executionArn: string }>;
+  startDeployment(
+    request: StartRequest & { readonly deploymentId: string },
+  ): Promise<{ readonly executionArn: string }>;
 }

@@ -1,4 +1,5 @@
 import { type AlarmObservation, assessBake, type BakeAssessment } from '../core/bake.js';
+import { activeExpedite, expediteBake } from '../core/expedite.js';
 import { expandAlarmName, type ResolvedWave, type Target } from '../core/pipeline.js';
 import { isoAt, isoNow } from '../ports/clock.js';
 import type { InvocationQuery, Scope } from '../ports/fleet.js';
@@ -100,13 +101,18 @@ function signatureOf(
  * {@link assessBake}, and writes only when what it saw changed.
  */
 export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<CheckResult> {
-  const { deployment, wave } = await loadWave(deps, input.deploymentId, input.waveIndex);
+  const { deployment, pipeline, wave } = await loadWave(deps, input.deploymentId, input.waveIndex);
   const indexes = input.scope === 'batch' ? input.targets : wave.targets.map((_, i) => i);
   const targets = indexes.map((i) => wave.targets[i]).filter((t): t is Target => t !== undefined);
   const startedAtMs =
     input.scope === 'batch' ? Math.max(...input.shift.map((s) => s.appliedAtMs)) : input.startedAtMs;
-  const durationSeconds = input.scope === 'batch' ? input.step.bakeSeconds : wave.bake.duration;
-  const minDataPoints = input.scope === 'batch' ? input.step.minDataPoints : wave.bake.minDataPoints;
+  // Steps arrive already expedited (StartWave); the wave bake is expedited here, once approved.
+  const waveBake = expediteBake(
+    { seconds: wave.bake.duration, minDataPoints: wave.bake.minDataPoints },
+    activeExpedite(pipeline, deployment.expedite),
+  );
+  const durationSeconds = input.scope === 'batch' ? input.step.bakeSeconds : waveBake.seconds;
+  const minDataPoints = input.scope === 'batch' ? input.step.minDataPoints : waveBake.minDataPoints;
   const nowMs = deps.clock.nowMs();
 
   const progress = new Map(

@@ -1,16 +1,19 @@
 import { decidePrepare } from '../core/alias.js';
 import { DeploymentCancelledError, InvalidInputError } from '../core/errors.js';
 import { aliasKey, type ResolvedPipeline, type Target } from '../core/pipeline.js';
+import { mergeWindow } from '../core/windows.js';
 import { isoNow } from '../ports/clock.js';
 import type { CodeSource } from '../ports/fleet.js';
 import type { DeploymentRecord } from '../ports/store.js';
+import { assessStart, holdingBlockers } from './blocker-check.js';
 import { loadWave, record, targetAt } from './context.js';
 import type { StepDeps } from './deps.js';
 import { aliasRef, toRouting } from './routing.js';
 
 export type PrepareResult =
   | { status: 'ready'; newVersion: string; previousVersion: string }
-  | { status: 'locked'; holder: string; waitSeconds: number };
+  | { status: 'locked'; holder: string; waitSeconds: number }
+  | { status: 'blocked'; blockers: string[]; waitSeconds: number };
 
 function fill(template: string, t: Target, change: string): string {
   return template
@@ -72,8 +75,42 @@ export async function prepareTarget(
     );
   }
   const now = isoNow(deps.clock);
-  const lock = await deps.store.acquireLock(aliasKey(t), deployment.id, now);
   const existing = (await deps.store.getTargets(deployment.id, wave.index)).find((r) => r.targetId === t.id);
+  if (!existing?.previousVersion) {
+    // Before a target starts: its own window (in its region) and its region's blocker alarms.
+    const assessment = await assessStart(deps, {
+      deployment,
+      pipeline,
+      wave,
+      targets: [t],
+      window: mergeWindow(wave.window, undefined, t.window),
+      region: t.region,
+      overrides: await deps.store.listOverrides(deployment.id),
+      starting: { pipeline: pipeline.name, wave: wave.name, target: t.id },
+    });
+    const holding = holdingBlockers(assessment);
+    if (holding.length > 0) {
+      if (existing?.status !== 'blocked') {
+        await deps.store.putTarget({
+          deploymentId: deployment.id,
+          waveIndex: wave.index,
+          targetId: t.id,
+          status: 'blocked',
+          weight: 0,
+          updatedAt: now,
+        });
+        await record(deps, deployment.id, {
+          key: `target-blocked:${wave.index}:${t.id}:${holding.map((b) => b.id).join(',')}`,
+          type: 'target-blocked',
+          wave: wave.index,
+          target: t.id,
+          message: `${t.id} waits: ${holding.map((b) => b.description).join('; ')}`,
+        });
+      }
+      return { status: 'blocked', blockers: holding.map((b) => b.id), waitSeconds: assessment.waitSeconds };
+    }
+  }
+  const lock = await deps.store.acquireLock(aliasKey(t), deployment.id, now);
   if (!lock.acquired) {
     if (existing?.status !== 'waiting_for_lock') {
       await deps.store.putTarget({

@@ -1,4 +1,5 @@
 import { ConflictError } from '../core/errors.js';
+import { aliasKey } from '../core/pipeline.js';
 import { isoNow } from '../ports/clock.js';
 import { loadDeployment, loadPipeline, record, releaseAll } from './context.js';
 import type { StepDeps } from './deps.js';
@@ -52,6 +53,9 @@ export async function recordProgress(
     return { startedAtMs };
   }
   await deps.store.updateWave(deployment.id, input.waveIndex, { status: 'succeeded', endedAt: now });
+  // The wave's targets are done: the next change of the pipeline may take them (pipelining). If a
+  // later wave fails, the rollback takes each lock back first and leaves a target a newer change holds.
+  await Promise.all((wave?.targets ?? []).map((t) => deps.store.releaseLock(aliasKey(t), deployment.id)));
   await record(deps, deployment.id, {
     key: `wave-succeeded:${input.waveIndex}`,
     type: 'wave-succeeded',

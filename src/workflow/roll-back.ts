@@ -1,6 +1,6 @@
 import { decideRollback } from '../core/alias.js';
 import { AliasConflictError } from '../core/errors.js';
-import type { Target } from '../core/pipeline.js';
+import { aliasKey, type Target } from '../core/pipeline.js';
 import { isoNow } from '../ports/clock.js';
 import type { DeploymentRecord, TargetRecord } from '../ports/store.js';
 import { loadDeployment, loadPipeline, record, releaseAll } from './context.js';
@@ -30,7 +30,7 @@ export function describeFailure(error: { Error?: string; Cause?: string } | unde
   return cause ? `${name}: ${cause}` : name;
 }
 
-type RevertOutcome = 'reverted' | 'already' | 'foreign';
+type RevertOutcome = 'reverted' | 'already' | 'foreign' | 'left';
 
 /** Puts one target back on its previous version at 100 %, re-reading the alias if it moved under us. */
 async function revertTarget(
@@ -88,6 +88,18 @@ export async function rollBack(
   const results = await Promise.allSettled(
     inScope.map(async (progress) => {
       const t = defs.get(progress.targetId)!;
+      const lock = await deps.store.acquireLock(aliasKey(t), deployment.id, isoNow(deps.clock));
+      if (!lock.acquired) {
+        // A newer change took this target after our wave finished on it: it is that change's now.
+        await record(deps, deployment.id, {
+          key: `rollback-left:${progress.waveIndex}:${t.id}`,
+          type: 'rollback-left-to-newer-change',
+          wave: progress.waveIndex,
+          target: t.id,
+          message: `${t.id} left as it is: deployment ${lock.holder} has taken it since this change finished there`,
+        });
+        return { id: t.id, outcome: 'left' as RevertOutcome };
+      }
       const { outcome, detail } = await revertTarget(deps, t, progress);
       if (outcome !== 'already' || progress.status !== 'rolled_back') {
         await deps.store.updateTarget(deployment.id, progress.waveIndex, t.id, {

@@ -22,6 +22,11 @@ export async function applyStep(
   if (!progress?.previousVersion || !progress.newVersion) {
     throw new NotFoundError(`${t.id} was not prepared before step ${input.step.index}`);
   }
+  const now = deps.clock.nowMs();
+  if (progress.stepIndex !== undefined && progress.stepIndex > input.step.index) {
+    // A resumed deployment replays earlier steps: traffic never moves backwards, the step re-bakes.
+    return { targetIndex: input.targetIndex, appliedAtMs: now };
+  }
   const ref = aliasRef(t);
   const current = await deps.router.getAlias(ref);
   const want = decideShift(
@@ -39,7 +44,6 @@ export async function applyStep(
   }
   const status: TargetStatus =
     input.step.weight >= 100 ? 'deployed' : input.step.kind === 'one-box' ? 'one_box' : 'rolling';
-  const now = deps.clock.nowMs();
   if (progress.weight !== input.step.weight || progress.status !== status) {
     await deps.store.updateTarget(deployment.id, wave.index, t.id, {
       status,

@@ -54,6 +54,19 @@ export async function startDeployment(
   }
   const pipeline = pipelineRecord.definition;
   checkChangeFitsPipeline(request.change, pipeline);
+  if (request.expedite && !request.requestedBy) {
+    throw new InvalidInputError('start request', [
+      {
+        path: 'requestedBy',
+        message: 'an expedited change must name who requests it (someone else approves it)',
+      },
+    ]);
+  }
+  if (request.expedite && !pipeline.expedite) {
+    throw new InvalidInputError('start request', [
+      { path: 'expedite', message: `pipeline "${pipeline.name}" has no expedite policy` },
+    ]);
+  }
 
   const id = request.deploymentId ?? executionName;
   const now = isoNow(deps.clock);
@@ -66,6 +79,15 @@ export async function startDeployment(
     createdAt: now,
     updatedAt: now,
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+    ...(request.expedite
+      ? {
+          expedite: {
+            requestedBy: request.requestedBy ?? 'unknown',
+            reason: request.expedite.reason,
+            requestedAt: now,
+          },
+        }
+      : {}),
   };
   try {
     await deps.store.createDeployment(deployment);

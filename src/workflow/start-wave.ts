@@ -1,4 +1,6 @@
+import { formatDuration } from '../core/duration.js';
 import { DeploymentCancelledError } from '../core/errors.js';
+import { activeExpedite, expediteSteps } from '../core/expedite.js';
 import { type RolloutStep, rolloutSteps, targetBatches } from '../core/rollout.js';
 import { isoNow } from '../ports/clock.js';
 import { loadWave, record } from './context.js';
@@ -15,7 +17,7 @@ export async function startWave(
   steps: RolloutStep[];
   stepCount: number;
 }> {
-  const { deployment, wave } = await loadWave(deps, input.deploymentId, input.waveIndex);
+  const { deployment, pipeline, wave } = await loadWave(deps, input.deploymentId, input.waveIndex);
   if (deployment.cancelRequest) {
     throw new DeploymentCancelledError(
       `stopped by ${deployment.cancelRequest.by}: ${deployment.cancelRequest.reason}`,
@@ -37,6 +39,17 @@ export async function startWave(
     wave: wave.index,
     message: `wave ${wave.name} started: ${wave.targets.length} target(s) in ${batches.length} batch(es) of up to ${wave.concurrency}`,
   });
-  const steps = rolloutSteps(wave);
+  const policy = activeExpedite(pipeline, deployment.expedite);
+  const steps = expediteSteps(rolloutSteps(wave), policy);
+  if (deployment.expedite) {
+    await record(deps, deployment.id, {
+      key: `expedite:${wave.index}:${policy ? 'on' : 'off'}`,
+      type: policy ? 'expedite-applied' : 'expedite-not-approved',
+      wave: wave.index,
+      message: policy
+        ? `wave ${wave.name} expedited (requested by ${deployment.expedite.requestedBy}, approved by ${deployment.expedite.approvedBy}): bakes at ${Math.round(policy.bakeFraction * 100)}%, never below ${formatDuration(policy.minBake)}; one-box and alarm rollback unchanged`
+        : `wave ${wave.name} runs at normal speed: the expedite requested by ${deployment.expedite.requestedBy} ${pipeline.expedite ? 'is not approved by someone else yet' : 'has no expedite policy in this pipeline'}`,
+    });
+  }
   return { name: wave.name, batches, batchCount: batches.length, steps, stepCount: steps.length };
 }

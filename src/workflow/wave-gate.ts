@@ -41,7 +41,7 @@ export async function checkWaveGate(
           .filter((d) => d.id !== deployment.id && d.status === 'running' && d.currentWave === undefined)
           .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       : [];
-  const older = waitingForFirstWave.filter((d) => d.createdAt < deployment.createdAt);
+  const older = waitingForFirstWave.filter((d) => !isNewer(d, deployment));
   if (pipeline.pipelining === 'queue' && older.length > 0) {
     queue.push({
       id: 'queue',
@@ -75,7 +75,7 @@ export async function checkWaveGate(
   const holding = [...queue, ...holdingBlockers(assessment)];
   if (holding.length > 0) {
     // Only a change that has to wait can be superseded: the newest waiting change goes first.
-    const newer = waitingForFirstWave.filter((d) => d.createdAt > deployment.createdAt);
+    const newer = waitingForFirstWave.filter((d) => isNewer(d, deployment));
     if (pipeline.pipelining === 'supersede' && newer.length > 0) {
       if (slot?.acquired) await deps.store.releaseLock(waveSlotKey(pipeline.name, wave.index), deployment.id);
       return supersede(deps, deployment, newer[newer.length - 1]!);
@@ -148,4 +148,9 @@ async function supersede(
     message: `deployment superseded by ${newer.id} (change ${newer.change.id}), which is newer; nothing was deployed`,
   });
   return { decision: 'superseded' };
+}
+
+/** Creation order of changes; the id breaks ties between changes started in the same millisecond. */
+function isNewer(a: DeploymentRecord, b: DeploymentRecord): boolean {
+  return a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.id > b.id);
 }

@@ -60,9 +60,11 @@ describe('deployment workflow on the embedded engine', () => {
     const polls = calls('CheckAlarms') + calls('WaitForBake');
     // 4 targets, 2 alarms each, one region: exactly one DescribeAlarms per poll (per-target reads
     // would make it 4 per poll), and one GetMetricData per bake poll that needs data points. The
-    // wave gate reads the wave's blocker alarms once per check.
+    // wave gate reads the wave's blocker alarms once per check, and each target once as it starts.
     expect(polls).toBeGreaterThan(10);
-    expect(engine.fleet.callCounts.DescribeAlarms).toBe(polls + calls('CheckWaveGate'));
+    expect(engine.fleet.callCounts.DescribeAlarms).toBe(
+      polls + calls('CheckWaveGate') + calls('PrepareTarget'),
+    );
     expect(engine.fleet.callCounts.GetMetricData).toBe(calls('WaitForBake'));
   });
 

@@ -434,7 +434,19 @@ export class DynamoDeploymentStore implements DeploymentStore {
       ExpressionAttributeValues: { ':pk': keys.blockersPk },
       ConsistentRead: true,
     });
-    return items.map((item) => toRecord<BlockerRecord>(item)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return items
+      .map((item) => toRecord<BlockerRecord>(item))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async listOverrides(deploymentId: string): Promise<OverrideRecord[]> {
+    const items = await this.#queryAll({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': keys.deploymentPk(deploymentId), ':prefix': keys.overridePrefix },
+      ConsistentRead: true,
+    });
+    return items.map((item) => toRecord<OverrideRecord>(item));
   }
 
   async putOverride(record: OverrideRecord): Promise<void> {

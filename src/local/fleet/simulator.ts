@@ -182,6 +182,11 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
     this.settle();
     const readings: AlarmReading[] = [];
     for (const name of unique) {
+      const scripted = this.scriptedAlarm(scope, name);
+      if (scripted) {
+        readings.push(scripted);
+        continue;
+      }
       const alarm = this.alarms.find(scope.account, scope.region, name);
       if (alarm) {
         readings.push({
@@ -194,6 +199,31 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
       }
     }
     return readings;
+  }
+
+  /** An alarm the scenario holds in ALARM over a span of time (a blocker), OK outside it. */
+  private scriptedAlarm(scope: Scope, name: string): AlarmReading | undefined {
+    const spans = this.scenario.blockers.filter(
+      (b) =>
+        b.kind === 'alarm' &&
+        b.name === name &&
+        b.region === scope.region &&
+        (!b.account || b.account === scope.account),
+    );
+    if (spans.length === 0) return undefined;
+    const now = this.clock.nowMs();
+    const active = spans.find((b) => b.atMs <= now && (b.untilMs === undefined || now < b.untilMs));
+    if (active && active.kind === 'alarm') {
+      return { name, kind: 'metric', state: 'ALARM', reason: active.reason, updatedAtMs: active.atMs };
+    }
+    const ended = spans.map((b) => b.untilMs ?? 0).filter((u) => u <= now);
+    return {
+      name,
+      kind: 'metric',
+      state: 'OK',
+      reason: 'scripted by the scenario',
+      updatedAtMs: Math.max(this.scenario.startMs, ...ended),
+    };
   }
 
   // --- MetricSource ----------------------------------------------------------------------------
