@@ -1,0 +1,286 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../core/errors.js';
+import { PipelineSchema } from '../core/pipeline.js';
+import { issuesFromZod } from '../core/validation.js';
+import { StartRequestSchema } from '../workflow/inputs.js';
+
+/*
+ * The shapes of the HTTP API: what requests carry (parsed at the edge with these schemas) and
+ * what responses return. The OpenAPI document (openapi.ts) is generated from the same schemas,
+ * so it cannot drift from what the handlers accept.
+ */
+
+// ---- path and query parameters ------------------------------------------------------------------
+
+export const PipelineNameSchema = PipelineSchema.shape.name;
+export const DeploymentIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, {
+  message: 'expected a deployment id (1-80 letters, digits, "_" or "-")',
+});
+export const BlockerIdSchema = z.string().min(1).max(200);
+
+const PositiveIntString = (max?: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: 'expected a positive integer' })
+    .transform(Number)
+    .pipe(max === undefined ? z.number().int().min(1) : z.number().int().min(1).max(max));
+
+export const GetPipelineQuerySchema = z.object({ version: PositiveIntString().optional() });
+
+export const MAX_PAGE_SIZE = 100;
+export const ListDeploymentsQuerySchema = z.object({
+  limit: PositiveIntString(MAX_PAGE_SIZE).optional(),
+  cursor: z.string().min(1).max(2000).optional(),
+});
+
+// ---- request bodies -----------------------------------------------------------------------------
+
+const Person = z.string().trim().min(1).max(200);
+const Reason = z.string().trim().min(1).max(1000);
+
+export const StartBodySchema = StartRequestSchema.pick({ change: true, expedite: true })
+  .extend({
+    requestedBy: Person.meta({ description: 'Who starts the deployment; recorded on it.' }),
+  })
+  .strict()
+  .meta({ id: 'StartDeploymentRequest' });
+export type StartBody = z.output<typeof StartBodySchema>;
+
+export const StopBodySchema = z
+  .object({ by: Person, reason: Reason })
+  .strict()
+  .meta({ id: 'StopDeploymentRequest' });
+
+export const ApproveExpediteBodySchema = z
+  .object({ by: Person.meta({ description: 'The approver: anyone but the requester.' }) })
+  .strict()
+  .meta({ id: 'ApproveExpediteRequest' });
+
+export const OverrideBodySchema = z
+  .object({
+    blockerId: z
+      .string()
+      .regex(/^(alarm:.+|window|manual:.+)$/, {
+        message: 'expected a blocker id: "alarm:<name>", "window" or "manual:<id>"',
+      })
+      .max(300)
+      .meta({ description: "The blocker to go ahead despite, as shown in the wave's `blocked` list." }),
+    by: Person,
+    reason: Reason,
+    fixesAlarm: z.boolean().optional().meta({
+      description: 'Required (true) for an alarm blocker: this change ships the fix for that alarm.',
+    }),
+  })
+  .strict()
+  .meta({ id: 'OverrideRequest' });
+
+export const BlockerScopeSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('global') }).strict(),
+    z.object({ kind: z.literal('pipeline'), pipeline: PipelineNameSchema }).strict(),
+    z.object({ kind: z.literal('wave'), pipeline: PipelineNameSchema, wave: z.string().min(1) }).strict(),
+    z.object({ kind: z.literal('target'), pipeline: PipelineNameSchema, target: z.string().min(1) }).strict(),
+  ])
+  .meta({
+    id: 'BlockerScope',
+    description: 'What the block holds: everything, a pipeline, a wave or a target.',
+  });
+
+export const CreateBlockerBodySchema = z
+  .object({
+    scope: BlockerScopeSchema,
+    reason: Reason,
+    author: Person,
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: 'When the block lapses by itself (ISO 8601); absent: until deleted.' }),
+  })
+  .strict()
+  .meta({ id: 'CreateBlockerRequest' });
+
+// ---- responses (documentation only: the handlers return store records) --------------------------
+
+export const ErrorBodySchema = z
+  .object({
+    error: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    status: z.string().optional(),
+    requestId: z.string().optional(),
+  })
+  .meta({ id: 'Error' });
+
+const Iso = z.string().meta({ description: 'ISO 8601 instant (UTC).' });
+
+const ChangeSchema = StartRequestSchema.shape.change;
+
+export const PipelineRecordSchema = z
+  .object({
+    name: z.string(),
+    version: z.number().int(),
+    definition: z
+      .record(z.string(), z.unknown())
+      .meta({ description: 'The resolved pipeline: defaults applied to every wave, durations in seconds.' }),
+    registeredAt: Iso,
+    registeredBy: z.string().optional(),
+  })
+  .meta({ id: 'PipelineRecord' });
+
+const ExpediteSchema = z.object({
+  requestedBy: z.string(),
+  reason: z.string(),
+  requestedAt: Iso,
+  approvedBy: z.string().optional(),
+  approvedAt: Iso.optional(),
+});
+
+export const DeploymentRecordSchema = z
+  .object({
+    id: z.string(),
+    pipelineName: z.string(),
+    pipelineVersion: z.number().int(),
+    change: ChangeSchema,
+    status: z.enum(['running', 'rolling_back', 'succeeded', 'rolled_back', 'failed', 'superseded']),
+    createdAt: Iso,
+    updatedAt: Iso,
+    endedAt: Iso.optional(),
+    requestedBy: z.string().optional(),
+    currentWave: z.number().int().optional(),
+    cancelRequest: z.object({ by: z.string(), reason: z.string(), at: Iso }).optional(),
+    rollback: z
+      .object({
+        reason: z.string(),
+        alarm: z.string().optional(),
+        detectedAt: Iso,
+        trafficOffAt: Iso.optional(),
+      })
+      .optional(),
+    expedite: ExpediteSchema.optional(),
+    endReason: z.string().optional(),
+  })
+  .meta({ id: 'Deployment' });
+
+const BakeProgressSchema = z.object({
+  phase: z.enum(['one-box', 'rolling', 'wave']),
+  startedAt: Iso,
+  durationSeconds: z.number(),
+  minDataPoints: z.number(),
+  dataPoints: z.number(),
+  verdict: z.enum(['baking', 'inconclusive', 'baked', 'failed']),
+  note: z.string().optional(),
+  alarms: z.array(z.object({ name: z.string(), state: z.string() })),
+});
+
+const TargetViewSchema = z.object({
+  targetId: z.string(),
+  status: z.string(),
+  weight: z.number().meta({ description: 'Percent of traffic on the new version as last applied.' }),
+  previousVersion: z.string().optional(),
+  newVersion: z.string().optional(),
+  stepIndex: z.number().int().optional(),
+  updatedAt: Iso.optional(),
+  bake: BakeProgressSchema.optional(),
+});
+
+const WaveViewSchema = z.object({
+  index: z.number().int(),
+  name: z.string(),
+  status: z.string(),
+  startedAt: Iso.optional(),
+  endedAt: Iso.optional(),
+  bake: BakeProgressSchema.optional(),
+  blocked: z
+    .object({
+      since: Iso,
+      blockers: z.array(
+        z.object({ id: z.string(), kind: z.string(), description: z.string(), until: Iso.optional() }),
+      ),
+    })
+    .optional()
+    .meta({ description: 'While the wave waits to start: what holds it (override by `id`).' }),
+  targets: z.array(TargetViewSchema),
+});
+
+export const OverrideRecordSchema = z
+  .object({
+    deploymentId: z.string(),
+    blockerId: z.string(),
+    by: z.string(),
+    reason: z.string(),
+    fixesAlarm: z.boolean().optional(),
+    at: Iso,
+  })
+  .meta({ id: 'Override' });
+
+const TimelineEventSchema = z.object({
+  at: Iso,
+  key: z.string(),
+  type: z.string(),
+  message: z.string(),
+  wave: z.number().int().optional(),
+  target: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const DeploymentDetailSchema = z
+  .object({
+    deployment: DeploymentRecordSchema,
+    waves: z.array(WaveViewSchema),
+    events: z.array(TimelineEventSchema),
+    overrides: z.array(OverrideRecordSchema),
+  })
+  .meta({ id: 'DeploymentDetail' });
+
+export const BlockerRecordSchema = z
+  .object({
+    id: z.string(),
+    scope: BlockerScopeSchema,
+    reason: z.string(),
+    author: z.string(),
+    createdAt: Iso,
+    expiresAt: Iso.optional(),
+  })
+  .meta({ id: 'Blocker' });
+
+export const StartedDeploymentSchema = z
+  .object({ deploymentId: z.string(), executionArn: z.string() })
+  .meta({ id: 'StartedDeployment' });
+
+export const GithubWebhookResponseSchema = z
+  .object({
+    ok: z.literal(true).optional().meta({ description: 'A `ping`.' }),
+    ignored: z.string().optional().meta({ description: 'The event, when it is not one Breakwater acts on.' }),
+    deployments: z
+      .array(
+        z.object({
+          pipeline: z.string(),
+          deploymentId: z.string(),
+          executionArn: z.string().optional(),
+          alreadyStarted: z.boolean().optional(),
+        }),
+      )
+      .optional(),
+    skipped: z.array(z.object({ pipeline: z.string(), reason: z.string() })).optional(),
+  })
+  .meta({ id: 'GithubWebhookResult' });
+
+// ---- parsing at the edge -------------------------------------------------------------------------
+
+/** Where a value came from: body paths are shown as is, the others with their prefix. */
+export type RequestPart = 'body' | 'query' | 'path' | 'header';
+
+/**
+ * Parses one part of a request, or throws InvalidInputError with every issue and its path:
+ * `change.id` for the body, `query.limit`, `path.name`.
+ *
+ * @example const query = parseRequest(ListDeploymentsQuerySchema, event.queryStringParameters, 'query');
+ */
+export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, part: RequestPart): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = issuesFromZod(result.error, input).map((issue) => ({
+    ...issue,
+    path: part === 'body' ? issue.path : issue.path === '' ? part : `${part}.${issue.path}`,
+  }));
+  throw new InvalidInputError(`request ${part}`, issues);
+}

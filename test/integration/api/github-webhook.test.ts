@@ -1,0 +1,296 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { sign } from '@octokit/webhooks-methods';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGithubWebhookHandler } from '../../../functions/triggers/github-webhook.js';
+import { DynamoDeploymentStore } from '../../../src/adapters/aws/dynamodb-store.js';
+import { resolvePipeline } from '../../../src/core/pipeline.js';
+import { type LocalDynamo, startLocalDynamo } from '../../../src/local/dynamo.js';
+import {
+  ACCOUNT,
+  apiEvent,
+  bodyOf,
+  lambdaContext,
+  manualClock,
+  RecordingStarter,
+  recordingLog,
+} from './support.js';
+
+/** Real payloads GitHub sent, from @octokit/webhooks-examples. */
+const examples = JSON.parse(
+  readFileSync(createRequire(import.meta.url).resolve('@octokit/webhooks-examples'), 'utf8'),
+) as { name: string; examples: Record<string, any>[] }[];
+const example = (name: string, pick: (e: Record<string, any>) => boolean) => {
+  const found = examples.find((d) => d.name === name)?.examples.find(pick);
+  if (!found) throw new Error(`no ${name} example`);
+  return found;
+};
+// Codertocat/Hello-World, refs/heads/master, after 6113728f..., head_commit "Initial commit".
+const push = example('push', (e) => e.ref === 'refs/heads/master' && e.deleted === false);
+const deletedBranchPush = {
+  ...push,
+  deleted: true,
+  after: '0000000000000000000000000000000000000000',
+  head_commit: null,
+};
+const ping = example('ping', () => true);
+const issues = example('issues', (e) => e.action === 'opened');
+
+const SECRET = 'It is a secret to everybody';
+
+let local: LocalDynamo;
+let store: DynamoDeploymentStore;
+
+function pipeline(name: string, source: Record<string, unknown>, artifact: Record<string, unknown>) {
+  return resolvePipeline({
+    name,
+    source,
+    artifact,
+    waves: [
+      {
+        name: 'w',
+        targets: [
+          { id: 't1', account: ACCOUNT, region: 'us-east-1', functionName: `${name}-fn`, alias: 'live' },
+        ],
+      },
+    ],
+  });
+}
+
+beforeAll(async () => {
+  local = await startLocalDynamo();
+  store = new DynamoDeploymentStore({
+    client: local.documentClient,
+    tableName: local.tableName,
+    clock: manualClock(),
+  });
+  const zip = { type: 's3-zip', bucket: 'artifacts-{region}', key: 'hello/{change}.zip' };
+  // Owner/repo in another case: GitHub names are case-insensitive.
+  await store.putPipeline(
+    pipeline('hello', { type: 'github', owner: 'codertocat', repo: 'hello-world', branch: 'master' }, zip),
+  );
+  await store.putPipeline(
+    pipeline(
+      'hello-image',
+      { type: 'github', owner: 'Codertocat', repo: 'Hello-World', branch: 'master' },
+      { type: 'image', imageUri: 'repo:{change}' },
+    ),
+  );
+  await store.putPipeline(
+    pipeline(
+      'hello-versions',
+      { type: 'github', owner: 'Codertocat', repo: 'Hello-World', branch: 'master' },
+      { type: 'versions' },
+    ),
+  );
+  await store.putPipeline(
+    pipeline(
+      'hello-release',
+      { type: 'github', owner: 'Codertocat', repo: 'Hello-World', branch: 'release' },
+      zip,
+    ),
+  );
+  await store.putPipeline(
+    pipeline('other-repo', { type: 'github', owner: 'Codertocat', repo: 'Other', branch: 'master' }, zip),
+  );
+});
+
+afterAll(async () => {
+  await local?.close();
+});
+
+function webhook(options: { maxBodyBytes?: number } = {}) {
+  const starter = new RecordingStarter();
+  const handle = createGithubWebhookHandler({
+    store,
+    starter,
+    log: recordingLog(),
+    secret: SECRET,
+    ...options,
+  });
+  const deliver = async (
+    event: string,
+    payload: unknown,
+    headers: Record<string, string | undefined> = {},
+    extra: { base64?: boolean; rawBody?: string } = {},
+  ) => {
+    const text = extra.rawBody ?? JSON.stringify(payload);
+    const signature =
+      headers['X-Hub-Signature-256'] === undefined && !('X-Hub-Signature-256' in headers)
+        ? await sign(SECRET, text)
+        : headers['X-Hub-Signature-256'];
+    const all: Record<string, string> = {
+      'X-GitHub-Event': event,
+      'X-GitHub-Delivery': headers['X-GitHub-Delivery'] ?? '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      'User-Agent': 'GitHub-Hookshot/044aadd',
+      ...(signature !== undefined ? { 'X-Hub-Signature-256': signature } : {}),
+    };
+    const response = await handle(
+      apiEvent({
+        method: 'POST',
+        path: '/webhooks/github',
+        rawBody: extra.base64 ? Buffer.from(text).toString('base64') : text,
+        headers: all,
+        isBase64Encoded: extra.base64 ?? false,
+      }),
+      lambdaContext,
+    );
+    return { statusCode: response.statusCode, body: bodyOf(response) };
+  };
+  return { starter, deliver };
+}
+
+describe('GitHub webhook', () => {
+  it('starts a deployment of the pushed commit on every pipeline of that repository and branch', async () => {
+    const { starter, deliver } = webhook();
+
+    const response = await deliver('push', push);
+
+    expect(response.statusCode).toBe(202);
+    expect(starter.started.map((s) => s.pipeline).sort()).toEqual(['hello', 'hello-image']);
+    expect(starter.started.find((s) => s.pipeline === 'hello')).toEqual({
+      pipeline: 'hello',
+      change: { id: push.after, description: 'Initial commit' },
+      requestedBy: `github:${push.pusher.name}`,
+      deploymentId: 'gh-72d3162e-cc78-11e3-81ab-4c9367dc0958-hello',
+    });
+    expect(response.body.deployments).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          pipeline: 'hello',
+          deploymentId: 'gh-72d3162e-cc78-11e3-81ab-4c9367dc0958-hello',
+        }),
+      ]),
+    );
+    expect(response.body.skipped).toEqual([
+      { pipeline: 'hello-versions', reason: expect.stringContaining('cannot name') },
+    ]);
+  });
+
+  it('starts nothing new when GitHub redelivers the same delivery', async () => {
+    const { starter, deliver } = webhook();
+
+    await deliver('push', push, { 'X-GitHub-Delivery': 'delivery-redelivered' });
+    const again = await deliver('push', push, { 'X-GitHub-Delivery': 'delivery-redelivered' });
+
+    expect(again.statusCode).toBe(202);
+    expect(starter.started).toHaveLength(2);
+    expect(new Set(starter.calls.map((c) => c.deploymentId)).size).toBe(2);
+  });
+
+  it('reports a redelivery the starter refuses as a conflict as already started', async () => {
+    const { starter, deliver } = webhook();
+    await deliver('push', push, { 'X-GitHub-Delivery': 'delivery-conflict' });
+    // The first start recorded another request under the same id (as a finished execution would).
+    starter.started[0] = { ...starter.started[0]!, requestedBy: 'someone-else' };
+
+    const again = await deliver('push', push, { 'X-GitHub-Delivery': 'delivery-conflict' });
+
+    expect(again.statusCode).toBe(202);
+    expect(again.body.deployments).toEqual(
+      expect.arrayContaining([expect.objectContaining({ alreadyStarted: true })]),
+    );
+  });
+
+  it('verifies a base64-encoded body as the raw bytes GitHub signed', async () => {
+    const { starter, deliver } = webhook();
+
+    const response = await deliver(
+      'push',
+      push,
+      { 'X-GitHub-Delivery': 'delivery-base64' },
+      { base64: true },
+    );
+
+    expect(response.statusCode).toBe(202);
+    expect(starter.started).toHaveLength(2);
+  });
+
+  it('answers 401 and starts nothing when the signature is wrong', async () => {
+    const { starter, deliver } = webhook();
+
+    const response = await deliver('push', push, {
+      'X-Hub-Signature-256': await sign('not the secret', JSON.stringify(push)),
+    });
+
+    expect(response).toEqual({
+      statusCode: 401,
+      body: { error: 'X-Hub-Signature-256 does not match the body' },
+    });
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('answers 401 and starts nothing when the body was changed after signing', async () => {
+    const { starter, deliver } = webhook();
+    const signature = await sign(SECRET, JSON.stringify(push));
+
+    const response = await deliver(
+      'push',
+      { ...push, after: 'f'.repeat(40) },
+      { 'X-Hub-Signature-256': signature },
+    );
+
+    expect(response.statusCode).toBe(401);
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('answers 401 and starts nothing when the signature is missing', async () => {
+    const { starter, deliver } = webhook();
+
+    const response = await deliver('push', push, { 'X-Hub-Signature-256': undefined });
+
+    expect(response).toEqual({ statusCode: 401, body: { error: 'missing X-Hub-Signature-256 header' } });
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('answers 413 for a body over the limit and starts nothing', async () => {
+    const { starter, deliver } = webhook({ maxBodyBytes: 1024 });
+
+    const response = await deliver('push', push);
+
+    expect(response.statusCode).toBe(413);
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('answers a ping with 200', async () => {
+    const { starter, deliver } = webhook();
+
+    expect(await deliver('ping', ping)).toEqual({ statusCode: 200, body: { ok: true } });
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('acknowledges and ignores other events', async () => {
+    const { starter, deliver } = webhook();
+
+    expect(await deliver('issues', issues)).toEqual({ statusCode: 202, body: { ignored: 'issues' } });
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('starts nothing for a push to a branch no pipeline deploys', async () => {
+    const { starter, deliver } = webhook();
+
+    const response = await deliver('push', { ...push, ref: 'refs/heads/feature/x' });
+
+    expect(response).toEqual({ statusCode: 202, body: { deployments: [], skipped: [] } });
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('starts nothing for a push that deletes the branch', async () => {
+    const { starter, deliver } = webhook();
+
+    const response = await deliver('push', deletedBranchPush);
+
+    expect(response.body).toEqual({ deployments: [], skipped: [] });
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('answers 400 for a signed body that is not JSON', async () => {
+    const { starter, deliver } = webhook();
+
+    const response = await deliver('push', undefined, {}, { rawBody: 'payload=%7B%7D' });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.body.issues[0].message).toContain('application/json');
+    expect(starter.calls).toEqual([]);
+  });
+});

@@ -1,0 +1,41 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { describe, expect, it } from 'vitest';
+import { apiRoutes } from '../../../functions/api/router.js';
+import type { ApiDeps } from '../../../src/api/deps.js';
+import { API_OPERATIONS, buildOpenApiDocument } from '../../../src/api/openapi.js';
+
+const unusedDeps = {} as ApiDeps;
+
+describe('OpenAPI document', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const result = await new Validator().validate(buildOpenApiDocument());
+
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+  });
+
+  it('describes exactly the routes the router serves, plus the webhook served by its own handler', () => {
+    const served = apiRoutes(unusedDeps).map((r) => `${r.method} ${r.path}`);
+    served.push('POST /webhooks/github');
+    const documented = Object.entries(buildOpenApiDocument().paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+
+    expect(documented.sort()).toEqual(served.sort());
+    expect(API_OPERATIONS.filter((o) => o.handler === 'github-webhook').map((o) => o.path)).toEqual([
+      '/webhooks/github',
+    ]);
+  });
+
+  it('generates request bodies from the zod schemas the handlers parse with', () => {
+    const doc = buildOpenApiDocument() as any;
+    const start = doc.components.schemas.StartDeploymentRequest;
+
+    expect(start.required).toEqual(expect.arrayContaining(['change', 'requestedBy']));
+    expect(start.additionalProperties).toBe(false);
+    expect(doc.components.schemas.PipelineDocument.properties.waves.type).toBe('array');
+    expect(doc.paths['/pipelines/{name}'].put.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/PipelineDocument',
+    });
+  });
+});
