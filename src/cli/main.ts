@@ -9,10 +9,12 @@ import { PipelineSchema, resolvePipeline } from '../core/pipeline.js';
 import { planRollout } from '../core/rollout.js';
 import { scenarioJsonSchema } from '../local/scenario.js';
 import { StartRequestSchema } from '../workflow/inputs.js';
+import { ApiRequestError, ApiUnreachableError, registerClientCommands } from './client.js';
 import { runDemo } from './demo.js';
 import { loadDocument } from './load.js';
 import { renderPlan } from './plan-table.js';
 import { progressPrinter } from './progress.js';
+import { registerServeCommand } from './serve.js';
 import { renderSummary, simulate } from './simulate.js';
 
 /** Exit codes: 0 succeeded, 3 rolled back, 2 invalid input, 1 internal error or failed. */
@@ -22,6 +24,10 @@ function fail(error: unknown): never {
   if (error instanceof InvalidInputError) {
     process.stderr.write(`error: ${error.message}\n`);
     process.exit(EXIT.invalid);
+  }
+  if (error instanceof ApiRequestError || error instanceof ApiUnreachableError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(EXIT.internal);
   }
   process.stderr.write(`internal error: ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(EXIT.internal);
@@ -120,5 +126,8 @@ program
       process.stdout.write(`wrote ${join(opts.write, name)}\n`);
     }
   });
+
+registerServeCommand(program);
+registerClientCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -10,6 +10,8 @@ const realSetTimeout = globalThis.setTimeout;
 const realNow = () => performance.now();
 
 const tickReal = () => new Promise<void>((resolve) => realSetImmediate(resolve));
+/** How often (real ms) an idle paced clock catches up with the wall clock. */
+const PACE_TICK_MS = 20;
 const sleepReal = (ms: number) => new Promise<void>((resolve) => realSetTimeout(resolve, ms));
 
 /**
@@ -24,17 +26,46 @@ const sleepReal = (ms: number) => new Promise<void>((resolve) => realSetTimeout(
  * const out = await time.drive(runSomething());
  * time.uninstall();
  */
+export interface VirtualTimeOptions {
+  /**
+   * Virtual milliseconds per wall millisecond for {@link VirtualTime.pace} (3600: an hour per
+   * second). Without it, time only moves through {@link VirtualTime.drive} and `elapse`.
+   */
+  readonly speed?: number;
+}
+
+/** A running paced clock (see {@link VirtualTime.pace}). */
+export interface PacedRun {
+  /** Virtual milliseconds per wall millisecond. */
+  readonly speed: number;
+  /** Stops moving time; resolves once the pacer has let go (a handler in flight may hold it). */
+  stop(): Promise<void>;
+}
+
 export class VirtualTime {
   private inFlight = 0;
+  private activity = 0;
   private waiters: (() => void)[] = [];
   private uninstalled = false;
   readonly clock: Clock;
 
-  private constructor(private readonly fake: InstalledClock) {
+  private constructor(
+    private readonly fake: InstalledClock,
+    private readonly speed?: number,
+  ) {
     this.clock = { nowMs: () => this.fake.now };
   }
 
-  static install(startMs: number): VirtualTime {
+  /**
+   * Fakes `setTimeout`, `clearTimeout` and `Date` from `startMs`. With `speed`, {@link pace}
+   * runs the clock at that rate against the wall clock (the local control plane).
+   *
+   * @example
+   * const time = VirtualTime.install(Date.parse('2026-11-23T09:00:00Z'), { speed: 3600 });
+   * const run = time.pace(); // an hour of virtual time per wall second, until run.stop()
+   */
+  static install(startMs: number, options: VirtualTimeOptions = {}): VirtualTime {
+    if (options.speed !== undefined) assertSpeed(options.speed);
     const fake = FakeTimers.install({
       now: startMs,
       toFake: ['setTimeout', 'clearTimeout', 'Date'],
@@ -42,7 +73,7 @@ export class VirtualTime {
       // Timers the SDK created before install are cleared by it later: let them go quietly.
       shouldClearNativeTimers: true,
     });
-    return new VirtualTime(fake);
+    return new VirtualTime(fake, options.speed);
   }
 
   nowMs(): number {
@@ -103,6 +134,78 @@ export class VirtualTime {
     return tracked;
   }
 
+  /**
+   * Runs virtual time at `speed` × wall time until stopped, for a long-running process (the local
+   * control plane): virtual time never runs ahead of `start + wall elapsed × speed`, fires each
+   * timer at its own instant in order, and — as in {@link drive} — never moves while a handler is
+   * in flight. When the work takes longer than the pace allows, time simply runs as fast as the
+   * work goes. The pacer sleeps on real timers captured before any fake clock was installed.
+   *
+   * @example
+   * const run = time.pace({ speed: 3600 });
+   * // ... serve requests; Wait states and bakes progress an hour per second ...
+   * await run.stop();
+   */
+  pace(options: { readonly speed?: number } = {}): PacedRun {
+    const speed = options.speed ?? this.speed;
+    if (speed === undefined) throw new Error('pace: no speed given (install with { speed } or pass one)');
+    assertSpeed(speed);
+    const originVirtual = this.fake.now;
+    const originWall = realNow();
+    let stopping = false;
+    const done = (async () => {
+      while (!stopping && !this.uninstalled) {
+        await this.quiesce();
+        if (stopping || this.uninstalled) break;
+        const limit = Math.floor(originVirtual + (realNow() - originWall) * speed);
+        const next = this.nextTimerAt();
+        if (next !== undefined && next <= limit) {
+          // Fire one timer at its own instant, then let its work run before time moves again.
+          this.fake.next();
+          continue;
+        }
+        // No timer due yet: let time flow up to the pace (fires nothing, as none is due).
+        if (limit > this.fake.now) this.fake.tick(limit - this.fake.now);
+        const untilNext = next === undefined ? PACE_TICK_MS : (next - limit) / speed;
+        await sleepReal(Math.max(1, Math.min(PACE_TICK_MS, untilNext)));
+      }
+    })();
+    return {
+      speed,
+      stop: async () => {
+        stopping = true;
+        await done;
+      },
+    };
+  }
+
+  /** When the earliest pending timer falls due, without firing it; undefined when none. */
+  private nextTimerAt(): number | undefined {
+    // fake-timers keeps its timers in a min-heap by due time; it has no public peek.
+    const internals = this.fake as unknown as {
+      timerHeap?: { peek(): { callAt: number } | undefined | null };
+      timers?: Map<number, { callAt: number }>;
+    };
+    if (internals.timerHeap) return internals.timerHeap.peek()?.callAt ?? undefined;
+    if (internals.timers instanceof Map) {
+      let first: number | undefined;
+      for (const t of internals.timers.values())
+        if (first === undefined || t.callAt < first) first = t.callAt;
+      return first;
+    }
+    return this.fake.countTimers() === 0 ? undefined : this.fake.now;
+  }
+
+  /** Marks progress that does not run through a handler (an interpreter state event). */
+  touch(): void {
+    this.activity++;
+  }
+
+  /** Whether a step handler (or tracked I/O) is running now. */
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
+
   /** Waits until no handler is in flight and the microtask/IO queues have drained. */
   private async quiesce(): Promise<void> {
     for (;;) {
@@ -111,9 +214,13 @@ export class VirtualTime {
       while (this.inFlight > 0) {
         await new Promise<void>((resolve) => this.waiters.push(resolve));
       }
+      // Settled means: no handler running and the interpreter made no progress for a few real
+      // ticks (it moves between states asynchronously; each state event marks activity).
+      const seen = this.activity;
       await tickReal();
       await tickReal();
-      if (this.inFlight === 0) return;
+      await tickReal();
+      if (this.inFlight === 0 && this.activity === seen) return;
     }
   }
 
@@ -121,5 +228,11 @@ export class VirtualTime {
     if (this.uninstalled) return;
     this.uninstalled = true;
     this.fake.uninstall();
+  }
+}
+
+function assertSpeed(speed: number): void {
+  if (!Number.isFinite(speed) || speed <= 0) {
+    throw new Error(`speed: expected a positive number of virtual ms per wall ms, got ${speed}`);
   }
 }

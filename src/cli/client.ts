@@ -1,0 +1,603 @@
+import { userInfo } from 'node:os';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { Command } from 'commander';
+import type { ManualBlockScope } from '../core/blockers.js';
+import { type InputIssue, InvalidInputError } from '../core/errors.js';
+import type { BlockerRecord, DeploymentRecord, OverrideRecord } from '../ports/store.js';
+
+/*
+ * The `breakwater` commands that talk to a control plane over its HTTP API: the local one
+ * (`breakwater serve`, a bearer token) or the one on AWS (API Gateway with IAM auth: every
+ * request signed with SigV4 for `execute-api`).
+ */
+
+/** An API error response: what was asked, the status code and the API's error body. */
+export class ApiRequestError extends Error {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`${method} ${url} failed: ${status} ${describeErrorBody(body)}`);
+    this.name = 'ApiRequestError';
+  }
+}
+
+/** The control plane could not be reached at all. */
+export class ApiUnreachableError extends Error {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    options?: ErrorOptions,
+  ) {
+    const cause = (options?.cause as { cause?: { code?: string }; message?: string } | undefined) ?? {};
+    super(
+      `${method} ${url} failed: cannot reach the control plane (${cause.cause?.code ?? cause.message ?? 'network error'}); is \`breakwater serve\` running, is --endpoint right?`,
+      options,
+    );
+    this.name = 'ApiUnreachableError';
+  }
+}
+
+function describeErrorBody(body: unknown): string {
+  if (body && typeof body === 'object') {
+    const b = body as { error?: unknown; issues?: { path: string; message: string }[]; requestId?: string };
+    const lines = [typeof b.error === 'string' ? b.error : JSON.stringify(body)];
+    for (const i of b.issues ?? []) lines.push(`  - ${i.path === '' ? '(root)' : i.path}: ${i.message}`);
+    if (b.requestId) lines.push(`  (request id ${b.requestId})`);
+    return lines.join('\n');
+  }
+  return typeof body === 'string' && body !== '' ? body : '(no body)';
+}
+
+const EXECUTE_API_HOST = /^[a-z0-9]+\.execute-api\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?$/;
+
+/**
+ * The region of an API Gateway endpoint (`https://abc123.execute-api.eu-west-1.amazonaws.com/prod`),
+ * or undefined when the endpoint is not an execute-api host.
+ *
+ * @example executeApiRegion('https://abc123.execute-api.eu-west-1.amazonaws.com/prod') // 'eu-west-1'
+ */
+export function executeApiRegion(endpoint: string): string | undefined {
+  try {
+    return EXECUTE_API_HOST.exec(new URL(endpoint).hostname)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ClientOptions {
+  /** Base URL of the API, with the stage path on AWS (`https://id.execute-api.region.amazonaws.com/prod`). */
+  readonly endpoint: string;
+  /** Bearer token of a local control plane. */
+  readonly token?: string;
+  /** Signs with SigV4 in this region; default: the execute-api host's region. */
+  readonly region?: string;
+  /** Sign even when the endpoint is not an execute-api host (a custom domain name). */
+  readonly sigv4?: boolean;
+  /** Credentials to sign with; default: the AWS default provider chain. */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** The signing time; default: now. */
+  readonly now?: () => Date;
+  readonly fetch?: typeof fetch;
+}
+
+/** A request as it goes on the wire (after signing). */
+export interface PreparedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+}
+
+/**
+ * Signs a request for API Gateway (service `execute-api`) with SigV4.
+ *
+ * @example
+ * const signed = await signForExecuteApi(
+ *   { method: 'GET', url: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/blockers', headers: {} },
+ *   { region: 'eu-west-1', credentials, now: new Date() },
+ * );
+ * signed.headers.authorization; // 'AWS4-HMAC-SHA256 Credential=AKIA.../20261121/eu-west-1/execute-api/aws4_request, ...'
+ */
+export async function signForExecuteApi(
+  request: PreparedRequest,
+  options: {
+    readonly region: string;
+    readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+    readonly now: Date;
+  },
+): Promise<PreparedRequest> {
+  const url = new URL(request.url);
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = v;
+  const signer = new SignatureV4({
+    service: 'execute-api',
+    region: options.region,
+    credentials: options.credentials,
+    sha256: Sha256,
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: request.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query,
+      headers: { ...request.headers, host: url.host },
+      ...(request.body !== undefined ? { body: request.body } : {}),
+    }),
+    { signingDate: options.now },
+  );
+  return { ...request, headers: signed.headers as Record<string, string> };
+}
+
+/**
+ * A client of the Breakwater HTTP API. Every method returns the API's JSON, or throws
+ * ApiRequestError (status code and error body) or ApiUnreachableError.
+ *
+ * @example
+ * const api = new BreakwaterClient({ endpoint: 'http://127.0.0.1:8787', token });
+ * const { deploymentId } = await api.start('payments-api', { changeId: 'abc123', version: '2', by: 'alice' });
+ * const detail = await api.status(deploymentId);
+ */
+export class BreakwaterClient {
+  private readonly base: string;
+  private readonly region: string | undefined;
+  private credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
+
+  constructor(private readonly options: ClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.endpoint);
+    } catch {
+      throw new InvalidInputError('options', [
+        {
+          path: '--endpoint',
+          message: `expected a URL like http://127.0.0.1:8787, got ${JSON.stringify(options.endpoint)}`,
+        },
+      ]);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new InvalidInputError('options', [
+        { path: '--endpoint', message: `expected an http(s) URL, got ${JSON.stringify(options.endpoint)}` },
+      ]);
+    }
+    this.base = url.href.replace(/\/+$/, '');
+    const signs = options.sigv4 === true || executeApiRegion(options.endpoint) !== undefined;
+    this.region = signs ? (options.region ?? executeApiRegion(options.endpoint)) : undefined;
+    if (signs && !this.region) {
+      throw new InvalidInputError('options', [
+        {
+          path: '--region',
+          message: 'expected the API region for SigV4 signing (the endpoint does not name one)',
+        },
+      ]);
+    }
+    this.credentials = options.credentials;
+  }
+
+  /** Whether requests are signed with SigV4 (an AWS endpoint). */
+  get signs(): boolean {
+    return this.region !== undefined;
+  }
+
+  /** The request as it would be sent: URL, headers (token or SigV4 signature) and body. */
+  async prepare(method: string, path: string, body?: unknown): Promise<PreparedRequest> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    if (text !== undefined) headers['content-type'] = 'application/json';
+    const request: PreparedRequest = {
+      method,
+      url: `${this.base}${path}`,
+      headers,
+      ...(text !== undefined ? { body: text } : {}),
+    };
+    if (this.region) {
+      this.credentials ??= fromNodeProviderChain();
+      return signForExecuteApi(request, {
+        region: this.region,
+        credentials: this.credentials,
+        now: this.options.now?.() ?? new Date(),
+      });
+    }
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    return request;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const prepared = await this.prepare(method, path, body);
+    const doFetch = this.options.fetch ?? fetch;
+    let response: Response;
+    try {
+      response = await doFetch(prepared.url, {
+        method: prepared.method,
+        headers: prepared.headers,
+        ...(prepared.body !== undefined ? { body: prepared.body } : {}),
+      });
+    } catch (error) {
+      throw new ApiUnreachableError(method, prepared.url, { cause: error });
+    }
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      // Not JSON (a proxy's error page): keep the text.
+    }
+    if (!response.ok) throw new ApiRequestError(method, prepared.url, response.status, parsed);
+    return parsed as T;
+  }
+
+  status(deploymentId: string): Promise<DeploymentDetailBody> {
+    return this.request('GET', `/deployments/${encodeURIComponent(deploymentId)}`);
+  }
+
+  start(
+    pipeline: string,
+    options: { changeId: string; version?: string; description?: string; by: string },
+  ): Promise<{ deploymentId: string; executionArn: string }> {
+    return this.request('POST', `/pipelines/${encodeURIComponent(pipeline)}/deployments`, {
+      change: {
+        id: options.changeId,
+        ...(options.version !== undefined ? { version: options.version } : {}),
+        ...(options.description !== undefined ? { description: options.description } : {}),
+      },
+      requestedBy: options.by,
+    });
+  }
+
+  stop(deploymentId: string, options: { by: string; reason: string }): Promise<DeploymentRecord> {
+    return this.request('POST', `/deployments/${encodeURIComponent(deploymentId)}/stop`, options);
+  }
+
+  block(options: {
+    scope: ManualBlockScope;
+    reason: string;
+    by: string;
+    expiresAt?: string;
+  }): Promise<BlockerRecord> {
+    return this.request('POST', '/blockers', {
+      scope: options.scope,
+      reason: options.reason,
+      author: options.by,
+      ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
+    });
+  }
+
+  listBlockers(): Promise<{ items: BlockerRecord[] }> {
+    return this.request('GET', '/blockers');
+  }
+
+  async unblock(blockerId: string): Promise<void> {
+    await this.request('DELETE', `/blockers/${encodeURIComponent(blockerId)}`);
+  }
+
+  override(
+    deploymentId: string,
+    options: { blockerId: string; by: string; reason: string; fixesAlarm?: boolean },
+  ): Promise<OverrideRecord> {
+    return this.request('POST', `/deployments/${encodeURIComponent(deploymentId)}/overrides`, {
+      blockerId: options.blockerId,
+      by: options.by,
+      reason: options.reason,
+      ...(options.fixesAlarm ? { fixesAlarm: true } : {}),
+    });
+  }
+}
+
+/** `GET /deployments/{id}`. */
+export interface DeploymentDetailBody {
+  readonly deployment: DeploymentRecord;
+  readonly waves: readonly {
+    readonly index: number;
+    readonly name: string;
+    readonly status: string;
+    readonly bake?: { phase: string; dataPoints: number; minDataPoints: number; verdict: string };
+    readonly blocked?: { since: string; blockers: readonly { id: string; description: string }[] };
+    readonly targets: readonly { targetId: string; status: string; weight: number; newVersion?: string }[];
+  }[];
+  readonly events: readonly { at: string; type: string; message: string }[];
+  readonly overrides: readonly OverrideRecord[];
+}
+
+/**
+ * Parses `--scope`: `global`, `pipeline:<name>`, `wave:<pipeline>/<wave>` or
+ * `target:<pipeline>/<target>`.
+ *
+ * @example parseBlockScope('wave:payments-api/europe') // { kind: 'wave', pipeline: 'payments-api', wave: 'europe' }
+ */
+export function parseBlockScope(text: string): ManualBlockScope {
+  const fail = (message: string): never => {
+    throw new InvalidInputError('block', [{ path: '--scope', message, received: text }]);
+  };
+  const expected = 'expected global, pipeline:<name>, wave:<pipeline>/<wave> or target:<pipeline>/<target>';
+  if (text === 'global') return { kind: 'global' };
+  const colon = text.indexOf(':');
+  if (colon < 0) return fail(`${expected}, got ${JSON.stringify(text)}`);
+  const kind = text.slice(0, colon);
+  const rest = text.slice(colon + 1);
+  if (kind === 'pipeline') {
+    if (!rest || rest.includes('/')) return fail(`expected pipeline:<name>, got ${JSON.stringify(text)}`);
+    return { kind: 'pipeline', pipeline: rest };
+  }
+  if (kind === 'wave' || kind === 'target') {
+    const slash = rest.indexOf('/');
+    const pipeline = rest.slice(0, slash);
+    const name = rest.slice(slash + 1);
+    if (slash <= 0 || !name)
+      return fail(`expected ${kind}:<pipeline>/<${kind}>, got ${JSON.stringify(text)}`);
+    return kind === 'wave' ? { kind, pipeline, wave: name } : { kind, pipeline, target: name };
+  }
+  return fail(`${expected}, got ${JSON.stringify(text)}`);
+}
+
+/** Checks `--expires`: an ISO 8601 instant with a time zone. */
+export function parseExpires(text: string): string {
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ||
+    Number.isNaN(Date.parse(text))
+  ) {
+    throw new InvalidInputError('block', [
+      {
+        path: '--expires',
+        message: `expected an ISO 8601 time with a zone like 2026-11-24T18:00:00Z, got ${JSON.stringify(text)}`,
+      },
+    ]);
+  }
+  return new Date(Date.parse(text)).toISOString();
+}
+
+/** Checks `--version`: a published Lambda version number. */
+export function parseVersion(text: string): string {
+  if (!/^\d+$/.test(text)) {
+    throw new InvalidInputError('start', [
+      {
+        path: '--version',
+        message: `expected a published Lambda version number like "7", got ${JSON.stringify(text)}`,
+      },
+    ]);
+  }
+  return text;
+}
+
+export interface ConnectionFlags {
+  readonly endpoint?: string;
+  readonly token?: string;
+  readonly region?: string;
+  readonly sigv4?: boolean;
+  readonly json?: boolean;
+  readonly as?: string;
+}
+
+/** The client for the command's flags and the environment (BREAKWATER_ENDPOINT, BREAKWATER_TOKEN). */
+export function clientFromFlags(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): BreakwaterClient {
+  const endpoint = flags.endpoint ?? env.BREAKWATER_ENDPOINT;
+  const issues: InputIssue[] = [];
+  if (!endpoint) {
+    issues.push({
+      path: '--endpoint',
+      message:
+        'expected the API URL (or set BREAKWATER_ENDPOINT): http://127.0.0.1:8787 for `breakwater serve`, the API Gateway URL on AWS',
+    });
+  }
+  if (issues.length > 0) throw new InvalidInputError('options', issues);
+  const token = flags.token ?? env.BREAKWATER_TOKEN;
+  return new BreakwaterClient({
+    endpoint: endpoint!,
+    ...(token ? { token } : {}),
+    ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.sigv4 ? { sigv4: true } : {}),
+  });
+}
+
+/** Who acts: `--as`, else the login name. */
+export function personFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): string {
+  if (flags.as !== undefined) {
+    if (flags.as.trim() === '') {
+      throw new InvalidInputError('options', [
+        { path: '--as', message: 'expected a name, got an empty string' },
+      ]);
+    }
+    return flags.as;
+  }
+  const user = env.USER ?? env.USERNAME ?? safeUserName();
+  if (!user) {
+    throw new InvalidInputError('options', [
+      { path: '--as', message: 'expected --as <name>: $USER is not set, and someone must be named' },
+    ]);
+  }
+  return user;
+}
+
+function safeUserName(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
+
+function requireReason(reason: string | undefined, command: string): string {
+  if (!reason || reason.trim() === '') {
+    throw new InvalidInputError(command, [
+      { path: '--reason', message: 'expected a reason: it is recorded on the timeline' },
+    ]);
+  }
+  return reason;
+}
+
+/** Human-readable summary of a deployment, for `breakwater status`. */
+export function renderStatus(detail: DeploymentDetailBody): string {
+  const d = detail.deployment;
+  const lines = [
+    `Deployment ${d.id}: ${d.status.toUpperCase()}`,
+    `  pipeline ${d.pipelineName} v${d.pipelineVersion}, change ${d.change.id}${d.change.version ? ` (version ${d.change.version})` : ''}${d.requestedBy ? `, requested by ${d.requestedBy}` : ''}`,
+    `  started ${d.createdAt}${d.endedAt ? `, ended ${d.endedAt}` : ''}`,
+  ];
+  if (d.cancelRequest) lines.push(`  stop requested by ${d.cancelRequest.by}: ${d.cancelRequest.reason}`);
+  if (d.rollback) lines.push(`  rollback: ${d.rollback.reason}`);
+  for (const w of detail.waves) {
+    const bake = w.bake
+      ? `  bake ${w.bake.phase} ${w.bake.dataPoints}/${w.bake.minDataPoints} data points (${w.bake.verdict})`
+      : '';
+    lines.push(`  ${w.name.padEnd(14)} ${w.status.padEnd(12)}${bake}`);
+    for (const t of w.targets)
+      lines.push(`      ${t.targetId.padEnd(14)} ${t.status.padEnd(16)} ${t.weight}%`);
+    for (const b of w.blocked?.blockers ?? []) lines.push(`      blocked by ${b.id}: ${b.description}`);
+  }
+  const recent = detail.events.slice(-5);
+  if (recent.length > 0) {
+    lines.push('  latest events:');
+    for (const e of recent) lines.push(`    [${e.at.slice(0, 16).replace('T', ' ')}] ${e.message}`);
+  }
+  return lines.join('\n');
+}
+
+/** `status`, `start`, `stop`, `block`, `unblock`, `override`: the HTTP API from the command line. */
+export function registerClientCommands(program: Command): void {
+  const connection = (command: Command) =>
+    command
+      .option('--endpoint <url>', 'the API URL (env BREAKWATER_ENDPOINT)')
+      .option('--token <token>', 'the local control plane token (env BREAKWATER_TOKEN)')
+      .option('--region <region>', 'AWS region for SigV4 signing; default: from the execute-api host')
+      .option('--sigv4', 'sign with SigV4 even if the endpoint is not an execute-api host (custom domain)')
+      .option('--as <name>', 'who is acting (default: $USER)')
+      .option('--json', 'print the API response as JSON');
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const print = (flags: ConnectionFlags, value: unknown, human: string) => {
+    out(flags.json ? JSON.stringify(value ?? {}, null, 2) : human);
+  };
+
+  connection(
+    program
+      .command('status <deploymentId>')
+      .description('Show a deployment: waves, targets, bakes, latest events.'),
+  ).action(async (id: string, flags: ConnectionFlags) => {
+    const detail = await clientFromFlags(flags).status(id);
+    print(flags, detail, renderStatus(detail));
+  });
+
+  connection(
+    program
+      .command('start <pipeline>')
+      .description('Start a deployment of a change through a pipeline.')
+      .requiredOption('--change <id>', 'the change: a commit sha or build id')
+      .option('--version <n>', 'the published Lambda version to deploy (versions artifacts)')
+      .option('--description <text>', 'what the change is'),
+  ).action(
+    async (
+      pipeline: string,
+      flags: ConnectionFlags & { change: string; version?: string; description?: string },
+    ) => {
+      const by = personFromFlags(flags);
+      const version = flags.version !== undefined ? parseVersion(flags.version) : undefined;
+      const client = clientFromFlags(flags);
+      const started = await client.start(pipeline, {
+        changeId: flags.change,
+        by,
+        ...(version !== undefined ? { version } : {}),
+        ...(flags.description !== undefined ? { description: flags.description } : {}),
+      });
+      print(
+        flags,
+        started,
+        `Started deployment ${started.deploymentId} of ${pipeline} (change ${flags.change}).\nFollow it: breakwater status ${started.deploymentId}`,
+      );
+    },
+  );
+
+  connection(
+    program
+      .command('stop <deploymentId>')
+      .description('Stop a deployment: every target carrying the new version rolls back.')
+      .option('--reason <text>', 'why (recorded on the timeline)'),
+  ).action(async (id: string, flags: ConnectionFlags & { reason?: string }) => {
+    const reason = requireReason(flags.reason, 'stop');
+    const by = personFromFlags(flags);
+    const record = await clientFromFlags(flags).stop(id, { by, reason });
+    print(
+      flags,
+      record,
+      `Stop requested for ${id} by ${by}: it rolls back at its next step (status now ${record.status}).`,
+    );
+  });
+
+  connection(
+    program
+      .command('block')
+      .description('Hold waves before they start: everything, a pipeline, a wave or a target.')
+      .option(
+        '--scope <scope>',
+        'global | pipeline:<name> | wave:<pipeline>/<wave> | target:<pipeline>/<target>',
+      )
+      .option('--reason <text>', 'why (shown to everyone the block holds)')
+      .option('--expires <iso>', 'when the block lapses by itself (ISO 8601 with a zone)'),
+  ).action(async (flags: ConnectionFlags & { scope?: string; reason?: string; expires?: string }) => {
+    if (!flags.scope) {
+      throw new InvalidInputError('block', [
+        {
+          path: '--scope',
+          message: 'expected global, pipeline:<name>, wave:<pipeline>/<wave> or target:<pipeline>/<target>',
+        },
+      ]);
+    }
+    const scope = parseBlockScope(flags.scope);
+    const reason = requireReason(flags.reason, 'block');
+    const expiresAt = flags.expires !== undefined ? parseExpires(flags.expires) : undefined;
+    const by = personFromFlags(flags);
+    const blocker = await clientFromFlags(flags).block({
+      scope,
+      reason,
+      by,
+      ...(expiresAt ? { expiresAt } : {}),
+    });
+    print(
+      flags,
+      blocker,
+      `Blocker ${blocker.id} added (${flags.scope}${blocker.expiresAt ? `, until ${blocker.expiresAt}` : ''}). Remove it: breakwater unblock ${blocker.id}`,
+    );
+  });
+
+  connection(program.command('unblock <blockerId>').description('Remove a manual blocker.')).action(
+    async (id: string, flags: ConnectionFlags) => {
+      await clientFromFlags(flags).unblock(id);
+      print(flags, { removed: id }, `Blocker ${id} removed.`);
+    },
+  );
+
+  connection(
+    program
+      .command('override <deploymentId> <blockerId>')
+      .description(
+        'Let one deployment go ahead despite one blocker (alarm:<name>, window or manual:<id>); recorded.',
+      )
+      .option('--reason <text>', 'why (recorded on the timeline)')
+      .option('--fixes-alarm', 'this change ships the fix for the alarm (required for alarm blockers)'),
+  ).action(
+    async (
+      deploymentId: string,
+      blockerId: string,
+      flags: ConnectionFlags & { reason?: string; fixesAlarm?: boolean },
+    ) => {
+      const reason = requireReason(flags.reason, 'override');
+      const by = personFromFlags(flags);
+      const record = await clientFromFlags(flags).override(deploymentId, {
+        blockerId,
+        by,
+        reason,
+        ...(flags.fixesAlarm ? { fixesAlarm: true } : {}),
+      });
+      print(flags, record, `Override of ${blockerId} recorded for ${deploymentId} by ${by}.`);
+    },
+  );
+}

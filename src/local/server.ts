@@ -1,0 +1,311 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type Clock, systemClock } from '../ports/clock.js';
+import { type Log, silentLog } from '../workflow/deps.js';
+
+/** An API Gateway REST (v1) proxy handler, as the Lambdas export. */
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export const MAX_BODY_BYTES = 1_048_576;
+
+export interface LocalServerOptions {
+  /** The API (every route but the webhook): the same handler API Gateway invokes on AWS. */
+  readonly api: ProxyHandler;
+  /** `POST /webhooks/github`: authenticated by its own HMAC signature, not the token. */
+  readonly webhook?: ProxyHandler;
+  /** Bearer token every API request must carry. */
+  readonly token: string;
+  /** Folder of the dashboard's static files, served at `/`. */
+  readonly webDir: string;
+  /** Larger request bodies are refused with 413. @default 1 MiB */
+  readonly maxBodyBytes?: number;
+  /** Runs each API call (the control plane holds virtual time still while one runs). */
+  readonly around?: <T>(work: () => Promise<T>) => Promise<T>;
+  readonly log?: Log;
+  /** Stamps `requestContext.requestTimeEpoch`. @default the system clock */
+  readonly clock?: Clock;
+}
+
+/** Routes of the API; everything else is a dashboard file. */
+const API_PREFIXES = ['/pipelines', '/deployments', '/blockers', '/openapi.json', '/webhooks'];
+const PUBLIC_API_PATHS = new Set(['/openapi.json']);
+const WEBHOOK_PATH = '/webhooks/github';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+const STATIC_HEADERS = {
+  'Cache-Control': 'no-cache',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+};
+
+class BodyTooLargeError extends Error {
+  constructor(readonly receivedBytes: number) {
+    super(`request body is larger than the limit`);
+  }
+}
+
+/**
+ * The local control plane's HTTP server: translates each `node:http` request into an API Gateway
+ * REST proxy event for the very handler the Lambda runs, and the result back; serves the
+ * dashboard's static files at `/`. API calls need `Authorization: Bearer <token>`; the GitHub
+ * webhook is checked by its HMAC instead. Bodies above 1 MiB get a 413, errors are JSON.
+ *
+ * @example
+ * const server = createLocalServer({ api: createApiHandler(deps), token, webDir: 'web' });
+ * server.listen(8787, '127.0.0.1');
+ */
+export function createLocalServer(options: LocalServerOptions): Server {
+  const log = options.log ?? silentLog;
+  return createServer((req, res) => {
+    handle(options, req, res).catch((error: unknown) => {
+      const requestId = randomUUID();
+      log.error('local server: request failed', {
+        requestId,
+        error: String((error as Error)?.stack ?? error),
+      });
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error', requestId });
+      else res.destroy();
+    });
+  });
+}
+
+async function handle(options: LocalServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname;
+  const isApi = API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
+  if (!isApi) {
+    await serveStatic(options.webDir, req, res, path);
+    return;
+  }
+  const isWebhook = path === WEBHOOK_PATH;
+  if (!isWebhook && !PUBLIC_API_PATHS.has(path) && !hasToken(req, options.token)) {
+    sendJson(
+      res,
+      401,
+      {
+        error:
+          'missing or wrong token: send "Authorization: Bearer <token>" (breakwater serve prints it; it is saved in <data>/token)',
+      },
+      { 'WWW-Authenticate': 'Bearer realm="breakwater"' },
+    );
+    return;
+  }
+  const maxBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  let body: Buffer;
+  try {
+    body = await readBody(req, maxBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      sendJson(res, 413, {
+        error: `request body is ${error.receivedBytes} bytes or more; the limit is ${maxBytes} bytes`,
+      });
+      // Stop reading what is left of an oversized upload.
+      res.on('finish', () => req.destroy());
+      return;
+    }
+    throw error;
+  }
+  const handler = isWebhook ? options.webhook : options.api;
+  if (!handler) {
+    sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
+    return;
+  }
+  const requestId = randomUUID();
+  const event = toProxyEvent(req, url, body, requestId, (options.clock ?? systemClock).nowMs());
+  const around = options.around ?? ((work) => work());
+  const result = await around(() => handler(event, lambdaContext(requestId)));
+  sendProxyResult(res, result, (options.clock ?? systemClock).nowMs());
+}
+
+function hasToken(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) return false;
+  const given = Buffer.from(match[1]!);
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes)
+    return Promise.reject(new BodyTooLargeError(declared));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        refused = true;
+        reject(new BodyTooLargeError(size));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The event API Gateway (REST, Lambda proxy integration on `/{proxy+}`) would send for this
+ * request. A body that is not valid UTF-8 is passed base64-encoded, as API Gateway does for
+ * binary media types, so a signature over the raw bytes (the GitHub webhook) still verifies.
+ */
+export function toProxyEvent(
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  requestId: string,
+  nowMs: number,
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (!values) continue;
+    headers[name] = values.join(',');
+    multiValueHeaders[name] = values;
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [name, value] of url.searchParams) {
+    query[name] = value;
+    multiQuery[name] = [...(multiQuery[name] ?? []), value];
+  }
+  const text = body.toString('utf8');
+  const isText = Buffer.from(text, 'utf8').equals(body);
+  const method = req.method ?? 'GET';
+  const hasQuery = Object.keys(query).length > 0;
+  return {
+    resource: '/{proxy+}',
+    path: url.pathname,
+    httpMethod: method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: { proxy: url.pathname.slice(1) },
+    stageVariables: null,
+    body: body.length === 0 ? null : isText ? text : body.toString('base64'),
+    isBase64Encoded: body.length > 0 && !isText,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: `HTTP/${req.httpVersion}`,
+      httpMethod: method,
+      path: url.pathname,
+      stage: 'local',
+      requestId,
+      requestTimeEpoch: nowMs,
+      resourceId: 'local',
+      resourcePath: '/{proxy+}',
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        user: null,
+        userAgent: req.headers['user-agent'] ?? null,
+        userArn: null,
+      },
+    },
+  };
+}
+
+function lambdaContext(requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'breakwater-api',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:breakwater-api',
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: '/aws/lambda/breakwater-api',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 29_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+function sendProxyResult(res: ServerResponse, result: APIGatewayProxyResult, nowMs: number): void {
+  // The dashboard measures bake progress against the control plane's (virtual) clock.
+  res.setHeader('X-Breakwater-Now', new Date(nowMs).toISOString());
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
+    res.setHeader(name, values.map(String));
+  res.statusCode = result.statusCode;
+  res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+function sendJson(
+  res: ServerResponse,
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(statusCode, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+async function serveStatic(
+  webDir: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendJson(res, 405, { error: `${req.method} is not allowed on ${path}` }, { Allow: 'GET, HEAD' });
+    return;
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    sendJson(res, 400, { error: `malformed path ${path}` });
+    return;
+  }
+  const root = normalize(webDir + sep);
+  const file = normalize(join(root, decoded === '/' ? 'index.html' : decoded));
+  if (!file.startsWith(root) || decoded.includes('\0')) {
+    sendJson(res, 404, { error: `no file ${path}` });
+    return;
+  }
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) {
+    sendJson(res, 404, { error: `no file ${path}` });
+    return;
+  }
+  const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+  res.writeHead(200, { 'Content-Type': type, 'Content-Length': info.size, ...STATIC_HEADERS });
+  res.end(req.method === 'HEAD' ? undefined : await readFile(file));
+}

@@ -1,0 +1,158 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/*
+ * The console end to end: `breakwater serve` in a child process (its own virtual clock), the
+ * dashboard in headless Chromium. A deployment started from the page goes through canary and
+ * europe; in the world wave the candidate fails in us-west-2's one-box and everything rolls back.
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+const SCENARIO = join(ROOT, 'examples/scenarios/bad-one-box-in-world.scenario.json');
+/** Virtual ms per wall ms: the 6-hour story takes a few seconds, slow enough to watch each wave. */
+const SPEED = 3600;
+
+let serve: ChildProcess;
+let output = '';
+let dashboardUrl: string;
+let dataDir: string;
+let browser: Browser;
+let page: Page;
+
+function bootServe(): Promise<string> {
+  dataDir = mkdtempSync(join(tmpdir(), 'breakwater-dashboard-'));
+  serve = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'serve',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--speed',
+      String(SPEED),
+      '--scenario',
+      SCENARIO,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Dashboard:\s+(\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    serve.stdout!.on('data', onData);
+    serve.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    serve.once('exit', (code) =>
+      reject(new Error(`serve exited with ${code} before it was ready:\n${output}`)),
+    );
+  });
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
+}
+
+describe('the dashboard', () => {
+  beforeAll(async () => {
+    // A fresh machine has no browser: Debian's chromium is installed here (CI runs as root).
+    execFileSync('bash', [join(ROOT, 'scripts/ensure-chromium.sh')], { stdio: 'inherit' });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    [dashboardUrl, browser] = await Promise.all([
+      bootServe(),
+      chromium.launch({
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-dev-shm-usage',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      }),
+    ]);
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (serve && serve.exitCode === null) {
+      const exited = new Promise((resolve) => serve.once('exit', resolve));
+      serve.kill('SIGTERM');
+      await exited;
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts a deployment, shows it wave by wave, and shows the rollback when the world one-box fails', async () => {
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    // GIVEN the dashboard opened with the token printed by serve
+    await page.goto(dashboardUrl);
+    await expect.poll(() => new URL(page.url()).searchParams.get('token')).toBeNull();
+    await page.getByRole('listitem').filter({ hasText: 'payments-api' }).first().waitFor();
+
+    // WHEN someone starts a deployment from the form
+    await page.getByLabel('Acting as').fill('ana');
+    await page.getByLabel('Pipeline', { exact: true }).selectOption('payments-api');
+    await page.getByLabel('Change id').fill('v2-checkout');
+    await page.getByLabel('Version').fill('2');
+    await page.getByRole('button', { name: 'Start deployment' }).click();
+
+    // THEN the picture appears: waves as columns, targets as rows
+    await page.locator('#deployment-status').waitFor();
+    await expect.poll(() => page.locator('table.grid thead th[data-wave]').count()).toBe(3);
+    await expect.poll(() => page.locator('table.grid tbody tr').count()).toBe(6);
+    await page.locator('th[data-wave="canary"]:not([data-status="pending"])').waitFor();
+    await shot('1-canary');
+
+    // ... and it moves on to a later wave
+    await page
+      .locator(
+        'th[data-wave="europe"][data-status="deploying"], th[data-wave="europe"][data-status="baking"]',
+      )
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await shot('2-europe');
+    expect(await page.locator('th[data-wave="canary"]').getAttribute('data-status')).toBe('succeeded');
+
+    // ... and when the world wave's one-box fails, the rollback shows
+    await page.locator('#rollback').waitFor({ timeout: 40_000 });
+    await page.locator('#deployment-status[data-status="rolled_back"]').waitFor({ timeout: 30_000 });
+    await page.locator('tr[data-target="usw2"] td[data-status="rolled_back"]').waitFor();
+    await shot('3-rolled-back');
+    await expect(page.locator('#rollback').textContent()).resolves.toMatch(/alarm|one-box/i);
+    await expect(page.locator('#events').textContent()).resolves.toMatch(/rolled back/);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it('adds and removes a blocker from the page', async () => {
+    await page.locator('summary', { hasText: 'Add a blocker' }).click();
+    await page.getByLabel('Holds').selectOption('wave');
+    await page.getByLabel('Pipeline name').fill('payments-api');
+    await page.getByLabel('Wave or target').fill('world');
+    await page.getByLabel('Reason', { exact: true }).fill('holiday freeze');
+    await page.getByRole('button', { name: 'Add blocker' }).click();
+    const blocker = page.locator('#blockers li.blocker', { hasText: 'holiday freeze' });
+    await blocker.waitFor();
+    await shot('4-blocker');
+    await blocker.getByRole('button', { name: /Remove blocker/ }).click();
+    await blocker.waitFor({ state: 'detached' });
+  }, 30_000);
+});

@@ -1,0 +1,216 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiRequestError, BreakwaterClient } from '../../src/cli/client.js';
+
+/*
+ * `breakwater serve` as a user runs it (a child process with its own virtual clock), driven
+ * through the CLI client: start, status, block/unblock, stop; then a restart on the same data
+ * folder keeps deployments, blockers and the clock.
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Ten virtual minutes per wall second: slow enough to stop a deployment while it runs. */
+const SPEED = 600;
+
+interface Serve {
+  readonly process: ChildProcess;
+  readonly url: string;
+  readonly token: string;
+  output: string;
+}
+
+function bootServe(dataDir: string): Promise<Serve> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'serve',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--speed',
+      String(SPEED),
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    const serve = { process: child, url: '', token: '', output: '' };
+    child.stdout!.on('data', (chunk: Buffer) => {
+      serve.output += chunk.toString();
+      const url = /API:\s+(http:\/\/\S+)\s+\(Authorization: Bearer (\S+)\)/.exec(serve.output);
+      if (url && !serve.url) resolve(Object.assign(serve, { url: url[1]!, token: url[2]! }));
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      serve.output += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${serve.output}`)));
+  });
+}
+
+async function stopServe(serve: Serve): Promise<number | null> {
+  if (serve.process.exitCode !== null) return serve.process.exitCode;
+  const exited = new Promise<number | null>((resolve) => serve.process.once('exit', resolve));
+  serve.process.kill('SIGTERM');
+  return exited;
+}
+
+/** The control plane's clock, from the header every API response carries. */
+async function serverNow(serve: Serve): Promise<number> {
+  const response = await fetch(`${serve.url}/blockers`, {
+    headers: { authorization: `Bearer ${serve.token}` },
+  });
+  return Date.parse(response.headers.get('x-breakwater-now') ?? '');
+}
+
+async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read().catch((error: unknown) => {
+      if (error instanceof ApiRequestError && error.status === 404) return undefined;
+      throw error;
+    });
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('breakwater serve', () => {
+  let dataDir: string;
+  let serve: Serve;
+  let client: BreakwaterClient;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'breakwater-serve-'));
+    serve = await bootServe(dataDir);
+    client = new BreakwaterClient({ endpoint: serve.url, token: serve.token });
+  });
+
+  afterAll(async () => {
+    if (serve) await stopServe(serve);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('registers the example pipelines once and prints the dashboard URL and webhook secret', () => {
+    expect(serve.output).toContain('Registered:     payments-api v1');
+    expect(serve.output).toMatch(/Dashboard:\s+http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/);
+    expect(serve.output).toMatch(
+      /GitHub webhook: POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/github\s+secret: \S{16,}/,
+    );
+    expect(readFileSync(join(dataDir, 'token'), 'utf8').trim()).toBe(serve.token);
+  });
+
+  it('refuses API calls without the token, bodies over 1 MiB and unsigned webhooks, with JSON errors', async () => {
+    const anonymous = await fetch(`${serve.url}/blockers`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: expect.stringContaining('token') });
+
+    const big = await fetch(`${serve.url}/blockers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'x'.repeat(1_100_000) }),
+    });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ error: expect.stringContaining('1048576') });
+
+    const webhook = (signature?: string) =>
+      fetch(`${serve.url}/webhooks/github`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'ping',
+          'x-github-delivery': 'delivery-1',
+          ...(signature ? { 'x-hub-signature-256': signature } : {}),
+        },
+        body: '{"zen":"Keep it logically awesome."}',
+      });
+    const secret = readFileSync(join(dataDir, 'webhook-secret'), 'utf8').trim();
+    const hmac = createHmac('sha256', secret).update('{"zen":"Keep it logically awesome."}').digest('hex');
+    expect((await webhook()).status).toBe(401);
+    expect((await webhook(`sha256=${hmac}`)).status).toBe(200);
+
+    const dashboard = await fetch(`${serve.url}/`);
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.headers.get('content-type')).toContain('text/html');
+  });
+
+  it('starts, reads, blocks, unblocks and stops through the client; a restart keeps everything', async () => {
+    // Start, and read the status once the workflow has recorded it
+    const started = await client.start('payments-api', { changeId: 'c-stop-me', version: '2', by: 'ana' });
+    const running = await until('the deployment record', async () => {
+      const detail = await client.status(started.deploymentId);
+      return detail.waves[0]?.status !== 'pending' ? detail : undefined;
+    });
+    expect(running.deployment).toMatchObject({
+      status: 'running',
+      requestedBy: 'ana',
+      change: { id: 'c-stop-me' },
+    });
+    expect(running.waves.map((w) => w.name)).toEqual(['canary', 'europe', 'world']);
+
+    // Block and unblock
+    const temporary = await client.block({
+      scope: { kind: 'wave', pipeline: 'payments-api', wave: 'world' },
+      reason: 'checking a dashboard',
+      by: 'ana',
+    });
+    const kept = await client.block({
+      scope: { kind: 'pipeline', pipeline: 'billing-api' },
+      reason: 'billing freeze',
+      by: 'ana',
+      expiresAt: '2030-01-01T00:00:00.000Z',
+    });
+    expect((await client.listBlockers()).items.map((b) => b.id).sort()).toEqual(
+      [kept.id, temporary.id].sort(),
+    );
+    await client.unblock(temporary.id);
+    expect((await client.listBlockers()).items.map((b) => b.id)).toEqual([kept.id]);
+    const missing = await client.unblock(temporary.id).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ApiRequestError);
+    expect((missing as ApiRequestError).status).toBe(404);
+
+    // Stop: it rolls back
+    await client.stop(started.deploymentId, { by: 'ana', reason: 'wrong build' });
+    const stopped = await until('the rollback', async () => {
+      const detail = await client.status(started.deploymentId);
+      return detail.deployment.status === 'rolled_back' ? detail : undefined;
+    });
+    expect(stopped.deployment.cancelRequest).toMatchObject({ by: 'ana', reason: 'wrong build' });
+
+    // A second deployment is running when the server stops
+    const second = await client.start('payments-api', { changeId: 'c-resume-me', version: '3', by: 'ana' });
+    await until('the second deployment', async () => {
+      const detail = await client.status(second.deploymentId);
+      return detail.deployment.status === 'running' ? detail : undefined;
+    });
+    const before = await serverNow(serve);
+
+    // Restart on the same data folder
+    expect(await stopServe(serve)).toBe(0);
+    expect(serve.output).toContain('stopped.');
+    const savedClock = JSON.parse(readFileSync(join(dataDir, 'clock.json'), 'utf8')) as { nowMs: number };
+    expect(savedClock.nowMs).toBeGreaterThanOrEqual(before);
+    serve = await bootServe(dataDir);
+    client = new BreakwaterClient({ endpoint: serve.url, token: serve.token });
+
+    expect(serve.output).not.toContain('Registered:');
+    expect(serve.output).toContain(`Resumed:        ${second.deploymentId}`);
+    expect(await serverNow(serve)).toBeGreaterThanOrEqual(savedClock.nowMs);
+    expect((await client.status(started.deploymentId)).deployment).toMatchObject({
+      status: 'rolled_back',
+      cancelRequest: { by: 'ana', reason: 'wrong build' },
+    });
+    expect((await client.status(second.deploymentId)).deployment.change.id).toBe('c-resume-me');
+    expect((await client.listBlockers()).items).toEqual([
+      expect.objectContaining({ id: kept.id, reason: 'billing freeze', author: 'ana' }),
+    ]);
+  }, 90_000);
+});

@@ -1,0 +1,463 @@
+import { adoptUrlSettings, api, hasToken, serverNow, setToken } from './api.js';
+import { badge, eventItem, formatTime, h, waveGrid } from './view.js';
+
+// The Breakwater console: pipelines and their deployments, one deployment as a live picture,
+// the timeline, and the commands (start, stop, blockers, overrides, expedite approval).
+
+const POLL_DEPLOYMENT_MS = 1000;
+const POLL_LISTS_MS = 3000;
+const PERSON_KEY = 'breakwater.person';
+
+const $ = (id) => document.getElementById(id);
+const state = { selected: undefined, detail: undefined, pipelines: [], busy: false };
+
+function notify(message, kind = 'error') {
+  const el = $('notice');
+  el.textContent = message;
+  el.className = `notice ${kind}`;
+  el.hidden = false;
+  clearTimeout(notify.timer);
+  notify.timer = setTimeout(() => {
+    el.hidden = true;
+  }, 6000);
+}
+
+function person() {
+  const input = $('person');
+  const name = input.value.trim();
+  if (!name) {
+    input.focus();
+    throw new Error('Say who you are in "Acting as" first: it is recorded on the timeline.');
+  }
+  localStorage.setItem(PERSON_KEY, name);
+  return name;
+}
+
+/** Runs a command from a form or button; errors show in the notice. */
+async function command(work, done) {
+  try {
+    const result = await work();
+    if (done) notify(done(result), 'ok');
+    await refreshDeployment();
+    await refreshLists();
+  } catch (error) {
+    notify(error.message);
+  }
+}
+
+// ---- lists ------------------------------------------------------------------------------------
+
+async function refreshLists() {
+  const [pipelines, blockers] = await Promise.all([api('GET', '/pipelines'), api('GET', '/blockers')]);
+  state.pipelines = pipelines.items;
+  const pages = await Promise.all(
+    pipelines.items.map((p) =>
+      api('GET', `/pipelines/${encodeURIComponent(p.name)}/deployments?limit=8`).catch(() => ({ items: [] })),
+    ),
+  );
+  renderPipelines(pipelines.items, pages);
+  renderPipelineChoices(pipelines.items);
+  renderBlockers(blockers.items);
+}
+
+function renderPipelines(pipelines, pages) {
+  const list = $('pipelines');
+  list.replaceChildren(
+    ...pipelines.map((p, i) =>
+      h(
+        'li',
+        {},
+        h(
+          'p',
+          { className: 'pipeline-name' },
+          p.name,
+          h('span', { className: 'muted' }, ` v${p.version} · ${p.definition.waves.length} waves`),
+        ),
+        h(
+          'ul',
+          { className: 'deployments', 'aria-label': `Deployments of ${p.name}` },
+          pages[i].items.length === 0
+            ? h('li', { className: 'muted' }, 'no deployments yet')
+            : pages[i].items.map((d) =>
+                h(
+                  'li',
+                  {},
+                  h(
+                    'a',
+                    {
+                      href: `#/deployments/${encodeURIComponent(d.id)}`,
+                      'aria-current': d.id === state.selected ? 'page' : undefined,
+                    },
+                    h('span', { className: 'change' }, d.change.id),
+                    ' ',
+                    badge(d.status),
+                    h('span', { className: 'muted small' }, ` ${formatTime(d.createdAt)}`),
+                  ),
+                ),
+              ),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderPipelineChoices(pipelines) {
+  const select = $('start-pipeline');
+  const current = select.value;
+  const names = pipelines.map((p) => p.name);
+  if ([...select.options].map((o) => o.value).join() === names.join()) return;
+  select.replaceChildren(...names.map((n) => h('option', { value: n }, n)));
+  if (names.includes(current)) select.value = current;
+}
+
+function scopeText(scope) {
+  switch (scope.kind) {
+    case 'global':
+      return 'everything';
+    case 'pipeline':
+      return `pipeline ${scope.pipeline}`;
+    case 'wave':
+      return `wave ${scope.pipeline}/${scope.wave}`;
+    default:
+      return `target ${scope.pipeline}/${scope.target}`;
+  }
+}
+
+function renderBlockers(blockers) {
+  $('blockers').replaceChildren(
+    ...(blockers.length === 0
+      ? [h('li', { className: 'muted' }, 'none')]
+      : blockers.map((b) =>
+          h(
+            'li',
+            { className: 'blocker', 'data-blocker': b.id },
+            h('p', {}, h('strong', {}, scopeText(b.scope)), ` — ${b.reason}`),
+            h(
+              'p',
+              { className: 'muted small' },
+              `by ${b.author}, ${formatTime(b.createdAt)}${b.expiresAt ? `, until ${formatTime(b.expiresAt)}` : ''}`,
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                className: 'small-button',
+                'aria-label': `Remove blocker on ${scopeText(b.scope)}`,
+                onclick: () =>
+                  command(
+                    () => api('DELETE', `/blockers/${encodeURIComponent(b.id)}`),
+                    () => `Blocker on ${scopeText(b.scope)} removed.`,
+                  ),
+              },
+              'Remove',
+            ),
+          ),
+        )),
+  );
+}
+
+// ---- one deployment ---------------------------------------------------------------------------
+
+async function refreshDeployment() {
+  if (!state.selected) return;
+  const id = state.selected;
+  let detail;
+  try {
+    detail = await api('GET', `/deployments/${encodeURIComponent(id)}`);
+  } catch (error) {
+    // Just started: the workflow's first step writes the record a moment after the start.
+    if (error.status !== 404) throw error;
+    if (id === state.selected) renderPending(id);
+    return;
+  }
+  if (id !== state.selected) return;
+  state.detail = detail;
+  renderDeployment(detail);
+}
+
+function renderPending(id) {
+  $('deployment').replaceChildren(
+    h('h2', { id: 'deployment-title' }, `Deployment ${id}`),
+    h('p', { className: 'hint', role: 'status' }, 'Starting: waiting for the workflow to record it…'),
+  );
+}
+
+function renderDeployment(detail) {
+  const d = detail.deployment;
+  const section = $('deployment');
+  const active = d.status === 'running' || d.status === 'rolling_back';
+  const blockers = detail.waves.flatMap((w) =>
+    (w.blocked?.blockers ?? []).map((b) => ({ ...b, wave: w.name })),
+  );
+  const focused =
+    document.activeElement && section.contains(document.activeElement) ? document.activeElement.id : '';
+  const kept = keepInputs(section);
+
+  section.replaceChildren(
+    ...[
+      h(
+        'div',
+        { className: 'deployment-head' },
+        h('h2', { id: 'deployment-title' }, `${d.pipelineName} · change ${d.change.id}`),
+        h('span', { id: 'deployment-status', 'data-status': d.status }, badge(d.status)),
+      ),
+      h(
+        'p',
+        { className: 'muted' },
+        `Deployment ${d.id} · pipeline v${d.pipelineVersion}`,
+        d.change.version ? ` · version ${d.change.version}` : '',
+        d.requestedBy ? ` · started by ${d.requestedBy}` : '',
+        ` · ${formatTime(d.createdAt)}`,
+        d.endedAt ? ` → ${formatTime(d.endedAt)}` : '',
+      ),
+      d.rollback
+        ? h(
+            'div',
+            { id: 'rollback', className: 'rollback', role: 'status' },
+            h('strong', {}, d.status === 'rolling_back' ? 'Rolling back: ' : 'Rolled back: '),
+            d.rollback.reason,
+            h(
+              'span',
+              { className: 'small' },
+              ` (detected ${formatTime(d.rollback.detectedAt)}${d.rollback.trafficOffAt ? `, traffic off the new version ${formatTime(d.rollback.trafficOffAt)}` : ''})`,
+            ),
+          )
+        : null,
+      d.cancelRequest
+        ? h(
+            'p',
+            { className: 'cancel' },
+            `Stop requested by ${d.cancelRequest.by}: ${d.cancelRequest.reason}`,
+          )
+        : null,
+      actions(d, active, blockers),
+      waveGrid(detail, serverNow()),
+    ].filter(Boolean),
+  );
+  restoreInputs(section, kept);
+  if (focused) $(focused)?.focus();
+  renderEvents(detail.events);
+}
+
+/** Inputs the user is typing in survive the once-a-second redraw. */
+function keepInputs(root) {
+  const values = {};
+  for (const el of root.querySelectorAll('input, select')) {
+    values[el.id] = el.type === 'checkbox' ? el.checked : el.value;
+  }
+  return values;
+}
+
+function restoreInputs(root, values) {
+  for (const el of root.querySelectorAll('input, select')) {
+    if (!(el.id in values)) continue;
+    if (el.type === 'checkbox') el.checked = values[el.id];
+    else if (el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === values[el.id])) continue;
+    else el.value = values[el.id];
+  }
+}
+
+/** A label tied to its control by id. */
+function field(text, control) {
+  return [h('label', { for: control.id }, text), control];
+}
+
+function actions(d, active, blockers) {
+  const parts = [];
+  if (active && !d.cancelRequest) {
+    parts.push(
+      h(
+        'form',
+        {
+          id: 'stop-form',
+          className: 'inline-form',
+          'aria-label': 'Stop and roll back',
+          onsubmit: (event) => {
+            event.preventDefault();
+            const reason = $('stop-reason').value.trim();
+            command(
+              () => api('POST', `/deployments/${encodeURIComponent(d.id)}/stop`, { by: person(), reason }),
+              () => 'Stop requested: every target carrying the new version rolls back.',
+            );
+          },
+        },
+        field('Stop reason', h('input', { id: 'stop-reason', required: true, maxlength: 1000 })),
+        h('button', { type: 'submit', className: 'danger' }, 'Stop and roll back'),
+      ),
+    );
+  }
+  if (d.expedite && !d.expedite.approvedBy && active) {
+    parts.push(
+      h(
+        'div',
+        { className: 'inline-form' },
+        h('span', {}, `Expedite asked by ${d.expedite.requestedBy}: ${d.expedite.reason}`),
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () =>
+              command(
+                () =>
+                  api('POST', `/deployments/${encodeURIComponent(d.id)}/expedite/approve`, { by: person() }),
+                () => 'Expedite approved.',
+              ),
+          },
+          'Approve expedite',
+        ),
+      ),
+    );
+  }
+  if (active && blockers.length > 0) {
+    parts.push(
+      h(
+        'form',
+        {
+          id: 'override-form',
+          className: 'inline-form',
+          'aria-label': 'Override a blocker',
+          onsubmit: (event) => {
+            event.preventDefault();
+            const blockerId = $('override-blocker').value;
+            const body = {
+              blockerId,
+              by: person(),
+              reason: $('override-reason').value.trim(),
+              ...($('override-fixes').checked ? { fixesAlarm: true } : {}),
+            };
+            command(
+              () => api('POST', `/deployments/${encodeURIComponent(d.id)}/overrides`, body),
+              () => `Override of ${blockerId} recorded.`,
+            );
+          },
+        },
+        field(
+          'Blocker',
+          h(
+            'select',
+            { id: 'override-blocker' },
+            blockers.map((b) => h('option', { value: b.id }, `${b.wave}: ${b.id}`)),
+          ),
+        ),
+        field('Override reason', h('input', { id: 'override-reason', required: true, maxlength: 1000 })),
+        h(
+          'label',
+          { className: 'check' },
+          h('input', { id: 'override-fixes', type: 'checkbox' }),
+          ' ships the alarm’s fix',
+        ),
+        h('button', { type: 'submit' }, 'Override blocker'),
+      ),
+    );
+  }
+  return parts.length > 0 ? h('div', { className: 'actions' }, parts) : null;
+}
+
+function renderEvents(events) {
+  const list = $('events');
+  const recent = events.slice(-300).reverse();
+  list.replaceChildren(...recent.map(eventItem));
+}
+
+// ---- forms and routing ------------------------------------------------------------------------
+
+function wireForms() {
+  $('person').value = localStorage.getItem(PERSON_KEY) ?? '';
+  $('start-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const pipeline = $('start-pipeline').value;
+    const body = {
+      change: { id: $('start-change').value.trim(), version: $('start-version').value.trim() },
+      requestedBy: '',
+    };
+    command(
+      async () => {
+        body.requestedBy = person();
+        const started = await api('POST', `/pipelines/${encodeURIComponent(pipeline)}/deployments`, body);
+        window.location.hash = `#/deployments/${encodeURIComponent(started.deploymentId)}`;
+        return started;
+      },
+      (started) => `Deployment ${started.deploymentId} started.`,
+    );
+  });
+  $('block-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const kind = $('block-kind').value;
+    const pipeline = $('block-pipeline').value.trim();
+    const name = $('block-name').value.trim();
+    const scope =
+      kind === 'global'
+        ? { kind }
+        : kind === 'pipeline'
+          ? { kind, pipeline }
+          : kind === 'wave'
+            ? { kind, pipeline, wave: name }
+            : { kind, pipeline, target: name };
+    const expires = $('block-expires').value.trim();
+    command(
+      async () =>
+        api('POST', '/blockers', {
+          scope,
+          reason: $('block-reason').value.trim(),
+          author: person(),
+          ...(expires ? { expiresAt: expires } : {}),
+        }),
+      (b) => `Blocker ${b.id} added.`,
+    );
+  });
+  $('token-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    setToken($('token-input').value.trim());
+    $('token-form').hidden = true;
+    start();
+  });
+}
+
+function route() {
+  const match = /^#\/deployments\/(.+)$/.exec(window.location.hash);
+  state.selected = match ? decodeURIComponent(match[1]) : undefined;
+  if (!state.selected) {
+    $('events').replaceChildren();
+    return;
+  }
+  refreshDeployment().catch((error) => notify(error.message));
+  refreshLists().catch(() => {});
+}
+
+function tickClock() {
+  $('clock').textContent = `Control plane time: ${formatTime(new Date(serverNow()).toISOString())} UTC`;
+}
+
+async function poll(work, every) {
+  for (;;) {
+    try {
+      await work();
+      $('connection').textContent = '';
+    } catch (error) {
+      if (error.status === 401) {
+        $('token-form').hidden = false;
+        $('connection').textContent = 'Not signed in';
+        started = false;
+        return;
+      }
+      $('connection').textContent = `Connection problem: ${error.message}`;
+    }
+    tickClock();
+    await new Promise((resolve) => setTimeout(resolve, every));
+  }
+}
+
+let started = false;
+function start() {
+  if (started) return;
+  started = true;
+  window.addEventListener('hashchange', route);
+  route();
+  poll(refreshLists, POLL_LISTS_MS);
+  poll(refreshDeployment, POLL_DEPLOYMENT_MS);
+}
+
+adoptUrlSettings();
+wireForms();
+if (hasToken()) start();
+else $('token-form').hidden = false;
