@@ -1,0 +1,283 @@
+/*
+ * `npm run bench`: how fast the embedded engine and the simulated fleet are on this machine.
+ * Prints figures; never asserts on them (timings depend on the machine). docs/benchmarks.md
+ * explains each figure and records a run.
+ *
+ *   (a) the demo: payments-api, 3 waves, 6 targets, rolled back in the last wave's one-box
+ *   (b) a healthy 6-wave × 10-target pipeline with 4 h wave bakes, polled every minute
+ *   (c) the fleet alone: 20 targets, 40 alarms, 4 virtual days, DescribeAlarms every minute
+ *   (d) the process's peak resident memory
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import paymentsPipeline from '../examples/payments.pipeline.js';
+import { type SimulationResult, simulate } from '../src/cli/simulate.js';
+import { type PipelineInput, resolvePipeline } from '../src/core/pipeline.js';
+import { FleetSimulator, type FleetTarget } from '../src/local/fleet/index.js';
+import { parseScenario, type ScenarioInput } from '../src/local/scenario.js';
+
+const MINUTE_MS = 60_000;
+
+const DEMO_SCENARIO = fileURLToPath(
+  new URL('../examples/scenarios/bad-one-box-in-world.scenario.json', import.meta.url),
+);
+
+interface SimulationFigures {
+  readonly name: string;
+  readonly outcome: string;
+  /** Wall time of the whole call, engine start-up (local DynamoDB, ASL loading) included. */
+  readonly wallSeconds: number;
+  readonly virtualSeconds: number;
+  readonly stateTransitions: number;
+  readonly lambdaInvocations: number;
+  readonly maxHistoryEvents: number;
+  readonly executions: number;
+}
+
+async function timeSimulation(
+  name: string,
+  run: () => Promise<SimulationResult>,
+): Promise<SimulationFigures> {
+  const started = performance.now();
+  const result = await run();
+  const wallSeconds = (performance.now() - started) / 1000;
+  return {
+    name,
+    outcome: result.outcome,
+    wallSeconds,
+    virtualSeconds: result.stats.virtualSeconds,
+    stateTransitions: result.stats.stateTransitions,
+    lambdaInvocations: result.stats.lambdaInvocations,
+    maxHistoryEvents: result.stats.maxHistoryEvents,
+    executions: result.stats.executions,
+  };
+}
+
+/** (a) The bundled demo story. */
+function demo(): Promise<SimulationFigures> {
+  const scenario = JSON.parse(readFileSync(DEMO_SCENARIO, 'utf8')) as ScenarioInput;
+  return timeSimulation('demo (3 waves × 1-3 targets, rolled back)', () =>
+    simulate(resolvePipeline(paymentsPipeline), scenario, { changeId: 'bench-demo' }),
+  );
+}
+
+/**
+ * (b) Six waves of ten targets (one region per wave, ten cells each), two batches of five per
+ * wave, 4 h wave bakes: 36 h of virtual time when nothing fails. No scenario, so the candidate is
+ * healthy and every alarm the pipeline names is an error-rate alarm.
+ */
+function sixByTenPipeline(): PipelineInput {
+  const regions = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-northeast-1', 'ap-southeast-2'];
+  return {
+    name: 'bench-six-by-ten',
+    defaults: {
+      concurrency: 5,
+      oneBox: { weight: 10, bake: { duration: '30m', minDataPoints: 200 } },
+      rolling: { weights: [33, 66, 100], healthCheck: '10m' },
+      bake: { duration: '4h', minDataPoints: 5000 },
+      alarms: { rollback: ['bench-errors-{target.region}'], oneBox: ['bench-onebox-errors-{target.id}'] },
+      pollInterval: '1m',
+      inconclusiveTimeout: '1h',
+    },
+    waves: regions.map((region, w) => ({
+      name: `wave-${w + 1}`,
+      targets: Array.from({ length: 10 }, (_, c) => ({
+        id: `w${w + 1}-cell${c + 1}`,
+        account: '111111111111',
+        region,
+        cell: `cell-${c + 1}`,
+        functionName: `bench-api-cell-${c + 1}`,
+        alias: 'live',
+      })),
+    })),
+  };
+}
+
+function sixByTen(): Promise<SimulationFigures> {
+  const pipeline = resolvePipeline(sixByTenPipeline());
+  return timeSimulation('6 waves × 10 targets, 4h wave bakes', () =>
+    simulate(pipeline, undefined, { changeId: 'bench-6x10' }),
+  );
+}
+
+interface FleetFigures {
+  readonly targets: number;
+  readonly alarms: number;
+  readonly virtualDays: number;
+  readonly describeAlarmsCalls: number;
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  readonly alarmChanges: number;
+}
+
+/**
+ * (c) The fleet simulator on its own, on a manual clock: 20 targets in 4 regions, an alias-scoped
+ * and a new-version-scoped error-rate alarm per target (40 alarms), 10 % of traffic on a
+ * candidate that fails 5 % of the time on two targets, and one DescribeAlarms per region every
+ * virtual minute for 4 days — the read pattern of a long bake.
+ */
+async function fleetAlone(): Promise<FleetFigures> {
+  const virtualDays = 4;
+  const startMs = Date.parse('2026-11-23T09:00:00Z');
+  let now = startMs;
+  const clock = { nowMs: () => now };
+  const regions = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-northeast-1'];
+  const targets: FleetTarget[] = Array.from({ length: 20 }, (_, i) => ({
+    id: `t${i + 1}`,
+    waveName: `wave-${(i % 4) + 1}`,
+    account: '111111111111',
+    region: regions[i % regions.length] as string,
+    functionName: `bench-api-${i + 1}`,
+    alias: 'live',
+  }));
+  const errorRate = (name: string, scope: 'alias' | 'new-version') => ({
+    name,
+    metric: 'ErrorRate' as const,
+    scope,
+    period: 60,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+    threshold: 2,
+    treatMissingData: 'notBreaching' as const,
+  });
+  const scenario = parseScenario({
+    start: new Date(startMs).toISOString(),
+    traffic: { requestsPerMinute: 600, diurnalSwing: 0.5 },
+    alarms: {
+      metric: [
+        errorRate('errors-{target.id}', 'alias'),
+        errorRate('onebox-errors-{target.id}', 'new-version'),
+      ],
+    },
+    faults: [{ targets: ['t3', 't7'], at: '1d', kind: 'slow-burn', ramp: '2h', errorRate: 0.05 }],
+  });
+  let alarmChanges = 0;
+  const fleet = new FleetSimulator({
+    clock,
+    scenario,
+    targets,
+    onAlarmChange: () => {
+      alarmChanges++;
+    },
+  });
+  for (const t of targets) {
+    const published = await fleet.publishVersion(t, {
+      code: { s3Bucket: 'builds', s3Key: `${t.functionName}/candidate.zip` },
+      description: 'candidate',
+    });
+    const alias = await fleet.getAlias(t);
+    await fleet.updateAlias(t, {
+      functionVersion: alias.functionVersion,
+      additional: { version: published.version, weight: 0.1 },
+      revisionId: alias.revisionId,
+    });
+  }
+  const namesByRegion = new Map<string, string[]>();
+  for (const t of targets) {
+    const names = namesByRegion.get(t.region) ?? [];
+    names.push(`errors-${t.id}`, `onebox-errors-${t.id}`);
+    namesByRegion.set(t.region, names);
+  }
+
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  let describeAlarmsCalls = 0;
+  for (let minute = 1; minute <= virtualDays * 24 * 60; minute++) {
+    now = startMs + minute * MINUTE_MS;
+    for (const [region, names] of namesByRegion) {
+      await fleet.describeAlarms({ account: '111111111111', region }, names);
+      describeAlarmsCalls++;
+    }
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    targets: targets.length,
+    alarms: [...namesByRegion.values()].reduce((n, names) => n + names.length, 0),
+    virtualDays,
+    describeAlarmsCalls,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    wallMs: performance.now() - wallBefore,
+    alarmChanges,
+  };
+}
+
+// --- output ------------------------------------------------------------------------------------
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+const fixed = (n: number, digits: number) => n.toFixed(digits);
+const count = (n: number) => n.toLocaleString('en-US');
+
+function simulationTable(results: readonly SimulationFigures[]): string {
+  const rows = [
+    [
+      'simulation',
+      'outcome',
+      'wall s',
+      'virtual s',
+      'virtual h / wall s',
+      'state transitions',
+      'Lambda invocations',
+      'max history events',
+      'executions',
+    ],
+  ];
+  for (const r of results) {
+    rows.push([
+      r.name,
+      r.outcome,
+      fixed(r.wallSeconds, 2),
+      count(r.virtualSeconds),
+      fixed(r.virtualSeconds / 3600 / r.wallSeconds, 1),
+      count(r.stateTransitions),
+      count(r.lambdaInvocations),
+      count(r.maxHistoryEvents),
+      count(r.executions),
+    ]);
+  }
+  return table(rows);
+}
+
+function fleetTable(f: FleetFigures): string {
+  return table([
+    ['fleet alone', 'value'],
+    ['targets', count(f.targets)],
+    ['alarms', count(f.alarms)],
+    ['virtual days', count(f.virtualDays)],
+    ['DescribeAlarms calls (one per region per virtual minute)', count(f.describeAlarmsCalls)],
+    ['alarm state changes', count(f.alarmChanges)],
+    ['CPU ms', fixed(f.cpuMs, 0)],
+    ['wall ms', fixed(f.wallMs, 0)],
+    ['CPU µs per DescribeAlarms call', fixed((f.cpuMs * 1000) / f.describeAlarmsCalls, 1)],
+  ]);
+}
+
+async function main(): Promise<void> {
+  const write = (line = '') => process.stdout.write(`${line}\n`);
+  write(`Breakwater bench — Node ${process.version}, ${process.platform}/${process.arch}`);
+  write();
+  const simulations = [await demo(), await sixByTen()];
+  write(simulationTable(simulations));
+  write();
+  write(fleetTable(await fleetAlone()));
+  write();
+  // maxRSS is in kilobytes.
+  write(`peak RSS of this process: ${fixed(process.resourceUsage().maxRSS / 1024, 0)} MB`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
