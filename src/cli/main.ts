@@ -14,6 +14,7 @@ import { runDemo } from './demo.js';
 import { loadDocument } from './load.js';
 import { renderPlan } from './plan-table.js';
 import { progressPrinter } from './progress.js';
+import { predictPipelineSchedule, renderSchedule } from './schedule.js';
 import { registerServeCommand } from './serve.js';
 import { renderSummary, simulate } from './simulate.js';
 
@@ -58,8 +59,20 @@ program
   .command('plan <pipeline>')
   .description('Show the rollout: waves, targets, steps, bakes and total lead time.')
   .option('--json', 'print the plan as JSON')
-  .action(async (file: string, opts: { json?: boolean }) => {
-    const plan = planRollout(await loadPipeline(file));
+  .option(
+    '--from <iso>',
+    'predict when each wave starts and ends from this time, given bakes, windows and holidays',
+  )
+  .action(async (file: string, opts: { json?: boolean; from?: string }) => {
+    const pipeline = await loadPipeline(file);
+    if (opts.from) {
+      const schedule = predictPipelineSchedule(pipeline, opts.from);
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(schedule, null, 2)}\n` : `${renderSchedule(schedule)}\n`,
+      );
+      return;
+    }
+    const plan = planRollout(pipeline);
     process.stdout.write(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan)}\n`);
   });
 

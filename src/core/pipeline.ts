@@ -217,6 +217,7 @@ const DefaultsSchema = WaveSettingsSchema.partial().strict();
 
 export const PipelineSchema = z
   .object({
+    $schema: z.string().optional().meta({ description: 'The JSON Schema of this document, for editors.' }),
     name: Slug,
     description: z.string().max(1000).optional(),
     source: SourceSchema.default({ type: 'manual' }),
