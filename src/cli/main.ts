@@ -3,18 +3,16 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
-import { PipelineSchema, resolvePipeline } from '../core/pipeline.js';
+import { resolvePipeline } from '../core/pipeline.js';
 import { planRollout } from '../core/rollout.js';
-import { scenarioJsonSchema } from '../local/scenario.js';
-import { StartRequestSchema } from '../workflow/inputs.js';
 import { ApiRequestError, ApiUnreachableError, registerClientCommands } from './client.js';
 import { runDemo } from './demo.js';
 import { loadDocument } from './load.js';
 import { renderPlan } from './plan-table.js';
 import { progressPrinter } from './progress.js';
 import { predictPipelineSchedule, renderSchedule } from './schedule.js';
+import { jsonSchemas } from './schemas.js';
 import { registerServeCommand } from './serve.js';
 import { renderSummary, simulate } from './simulate.js';
 
@@ -126,15 +124,7 @@ program
   .option('--write <dir>', 'folder to write into', 'docs/schema')
   .action((opts: { write: string }) => {
     mkdirSync(opts.write, { recursive: true });
-    const docs = {
-      'pipeline.schema.json': z.toJSONSchema(PipelineSchema, { io: 'input', unrepresentable: 'any' }),
-      'scenario.schema.json': scenarioJsonSchema(),
-      'start-request.schema.json': z.toJSONSchema(StartRequestSchema, {
-        io: 'input',
-        unrepresentable: 'any',
-      }),
-    };
-    for (const [name, schema] of Object.entries(docs)) {
+    for (const [name, schema] of Object.entries(jsonSchemas())) {
       writeFileSync(join(opts.write, name), `${JSON.stringify(schema, null, 2)}\n`);
       process.stdout.write(`wrote ${join(opts.write, name)}\n`);
     }
