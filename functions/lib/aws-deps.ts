@@ -42,6 +42,7 @@ export function lambdaDeps(): StepDeps {
     metrics: new CloudWatchMetricSource(clients),
     clock: systemClock,
     log: powertoolsLog(new Logger({ serviceName: 'breakwater' })),
+    organisationAlarms: env.ORGANISATION_ALARMS,
   };
   built = deps;
   return deps;

@@ -11,6 +11,16 @@ export const LambdaEnvSchema = z.object({
     .string()
     .includes('{account}')
     .default('arn:aws:iam::{account}:role/breakwater-target'),
+  /** Comma-separated organisation-wide blocker alarm names (placeholders allowed). */
+  ORGANISATION_ALARMS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
 });
 export type LambdaEnv = z.output<typeof LambdaEnvSchema>;
 

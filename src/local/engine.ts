@@ -51,6 +51,8 @@ export interface EngineOptions {
   /** Keep DynamoDB on disk under this folder; in memory otherwise. */
   readonly dataPath?: string;
   readonly log?: Log;
+  /** Organisation-wide blocker alarms (see StepDeps.organisationAlarms). */
+  readonly organisationAlarms?: readonly string[];
 }
 
 export interface EngineStats {
@@ -110,6 +112,7 @@ export class EmbeddedEngine {
         metrics: fleet,
         clock: time.clock,
         log: options.log ?? silentLog,
+        organisationAlarms: options.organisationAlarms ?? [],
       };
       const handlers = localStepHandlers(deps);
       const substitutions: Record<string, string> = {};

@@ -40,7 +40,10 @@ export async function assessStart(
   },
 ): Promise<StartAssessment> {
   const nowMs = deps.clock.nowMs();
-  const templates = ctx.wave.blockerAlarms ?? ctx.wave.alarms.rollback;
+  const templates = [
+    ...(ctx.wave.blockerAlarms ?? ctx.wave.alarms.rollback),
+    ...(deps.organisationAlarms ?? []),
+  ];
   const [observed, blockers] = await Promise.all([
     readAlarms(deps, ctx.wave, ctx.targets, templates),
     deps.store.listBlockers(),

@@ -19,4 +19,9 @@ export interface StepDeps {
   readonly metrics: MetricSource;
   readonly clock: Clock;
   readonly log: Log;
+  /**
+   * Organisation-wide alarms read before every wave and target starts, in each target's account
+   * and region, besides the pipeline's own blocker alarms (same placeholders as alarm names).
+   */
+  readonly organisationAlarms?: readonly string[];
 }

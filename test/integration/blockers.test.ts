@@ -252,3 +252,33 @@ function smallPipelineDefaults() {
     inconclusiveTimeout: '30m',
   };
 }
+
+describe('organisation-wide alarms', () => {
+  it('hold every wave while an organisation-wide alarm is in ALARM', async () => {
+    const pipeline = onePipeline();
+    const { EmbeddedEngine } = await import('../../src/local/engine.js');
+    const { parseScenario } = await import('../../src/local/scenario.js');
+    const { errorRateAlarms } = await import('../support/fixtures.js');
+    engine = await EmbeddedEngine.start({
+      scenario: parseScenario({
+        start: '2026-11-23T09:00:00Z',
+        alarms: errorRateAlarms(),
+        blockers: [
+          { kind: 'alarm', name: 'org-sev1-us-east-1', region: 'us-east-1', at: '0s', until: '25m' },
+        ],
+      }),
+      pipelines: [pipeline],
+      organisationAlarms: ['org-sev1-{target.region}'],
+    });
+    for (const t of pipeline.waves.flatMap((w) => w.targets)) {
+      await engine.fleet.publishVersion(t, { code: { s3Bucket: 'b', s3Key: 'v2.zip' }, description: 'v2' });
+    }
+    const { view } = await deploy(engine, pipeline);
+
+    expect(view.events.find((e) => e.type === 'wave-blocked')?.message).toMatch(/org-sev1-us-east-1/);
+    expect(Date.parse(at(view, 'one-box-started')!)).toBeGreaterThanOrEqual(
+      Date.parse('2026-11-23T09:25:00Z'),
+    );
+    expect(view.deployment.status).toBe('succeeded');
+  });
+});
