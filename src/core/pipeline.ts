@@ -344,19 +344,4 @@ export function definePipeline(pipeline: PipelineInput): PipelineInput {
   return pipeline;
 }
 
-/** Expands `{target.id}`-style placeholders in an alarm name for one target of a wave. */
-export function expandAlarmName(template: string, target: Target, waveName: string): string {
-  return template.replace(
-    /\{(target\.(id|region|cell|functionName|alias|account)|wave)\}/g,
-    (_m, _all, field) => {
-      if (field === undefined) return waveName;
-      const value = target[field as keyof Target];
-      return value === undefined ? '' : String(value);
-    },
-  );
-}
-
-/** A stable key for the alias a target deploys to: the unit of locking. */
-export function aliasKey(t: Pick<Target, 'account' | 'region' | 'functionName' | 'alias'>): string {
-  return `${t.account}:${t.region}:${t.functionName}:${t.alias}`;
-}
+export { aliasKey, expandAlarmName } from './targets.js';

@@ -1,6 +1,7 @@
 import { type AlarmObservation, assessBake, type BakeAssessment } from '../core/bake.js';
 import { activeExpedite, expediteBake } from '../core/expedite.js';
-import { expandAlarmName, type ResolvedWave, type Target } from '../core/pipeline.js';
+import type { ResolvedWave, Target } from '../core/pipeline.js';
+import { expandAlarmName } from '../core/targets.js';
 import { isoAt, isoNow } from '../ports/clock.js';
 import type { InvocationQuery, Scope } from '../ports/fleet.js';
 import type { BakeProgress, TargetRecord } from '../ports/store.js';

@@ -1,5 +1,6 @@
 import { NotFoundError } from '../core/errors.js';
-import { aliasKey, type ResolvedPipeline, type ResolvedWave, type Target } from '../core/pipeline.js';
+import type { ResolvedPipeline, ResolvedWave, Target } from '../core/pipeline.js';
+import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
 import type { DeploymentRecord, TimelineEvent } from '../ports/store.js';
 import type { StepDeps } from './deps.js';

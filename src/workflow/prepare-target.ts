@@ -1,6 +1,7 @@
 import { decidePrepare } from '../core/alias.js';
 import { DeploymentCancelledError, InvalidInputError } from '../core/errors.js';
-import { aliasKey, type ResolvedPipeline, type Target } from '../core/pipeline.js';
+import type { ResolvedPipeline, Target } from '../core/pipeline.js';
+import { aliasKey } from '../core/targets.js';
 import { mergeWindow } from '../core/windows.js';
 import { isoNow } from '../ports/clock.js';
 import type { CodeSource } from '../ports/fleet.js';

@@ -1,5 +1,5 @@
 import { ConflictError } from '../core/errors.js';
-import { aliasKey } from '../core/pipeline.js';
+import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
 import { loadDeployment, loadPipeline, record, releaseAll } from './context.js';
 import type { StepDeps } from './deps.js';

@@ -1,6 +1,7 @@
 import { decideRollback } from '../core/alias.js';
 import { AliasConflictError } from '../core/errors.js';
-import { aliasKey, type Target } from '../core/pipeline.js';
+import type { Target } from '../core/pipeline.js';
+import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
 import type { DeploymentRecord, TargetRecord } from '../ports/store.js';
 import { loadDeployment, loadPipeline, record, releaseAll } from './context.js';

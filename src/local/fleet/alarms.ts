@@ -1,6 +1,6 @@
 import type { InputIssue } from '../../core/errors.js';
 import { InvalidInputError } from '../../core/errors.js';
-import { expandAlarmName } from '../../core/pipeline.js';
+import { expandAlarmName } from '../../core/targets.js';
 import { isoAt } from '../../ports/clock.js';
 import type { AlarmStateValue } from '../../ports/fleet.js';
 import type { MetricAlarmDefinition, Scenario } from '../scenario.js';

@@ -1,5 +1,5 @@
 import { type InputIssue, InvalidInputError, NotFoundError } from '../../core/errors.js';
-import { aliasKey } from '../../core/pipeline.js';
+import { aliasKey } from '../../core/targets.js';
 import type { Clock } from '../../ports/clock.js';
 import type {
   AlarmReading,
