@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
 import { EmbeddedEngine, type EngineStats } from '../local/engine.js';
-import { parseScenario, type Scenario, type ScenarioInput } from '../local/scenario.js';
+import { defaultScenarioFor, parseScenario, type Scenario, type ScenarioInput } from '../local/scenario.js';
 import type { DeploymentOutcome, DeploymentView, TimelineEvent } from '../ports/store.js';
 import { aliasRef } from '../workflow/routing.js';
 
@@ -30,41 +30,6 @@ export interface SimulationResult {
   };
   readonly stats: EngineStats;
   readonly timeline: readonly { at: string; type: string; message: string }[];
-}
-
-/**
- * The scenario used when none is given: a healthy candidate, and for every alarm the pipeline
- * names, an error-rate alarm of the right scope (rollback alarms on the alias, one-box alarms on
- * the new version) so the simulation watches what the pipeline would watch on AWS.
- */
-export function defaultScenarioFor(pipeline: ResolvedPipeline): ScenarioInput {
-  const rollback = new Set<string>();
-  const oneBox = new Set<string>();
-  for (const w of pipeline.waves) {
-    for (const a of w.alarms.rollback) rollback.add(a);
-    for (const a of w.alarms.oneBox) oneBox.add(a);
-  }
-  const alarm = (name: string, scope: 'alias' | 'new-version') => ({
-    name,
-    metric: 'ErrorRate' as const,
-    scope,
-    stat: 'Sum' as const,
-    period: 60,
-    evaluationPeriods: 3,
-    datapointsToAlarm: 2,
-    comparison: 'GreaterThanThreshold' as const,
-    threshold: 2,
-    treatMissingData: 'notBreaching' as const,
-  });
-  return {
-    alarms: {
-      metric: [
-        ...[...rollback].map((n) => alarm(n, 'alias')),
-        ...[...oneBox].map((n) => alarm(n, 'new-version')),
-      ],
-      composite: [],
-    },
-  };
 }
 
 export interface SimulateOptions {
@@ -147,7 +112,7 @@ export async function simulate(
   scenarioInput: ScenarioInput | Scenario | undefined,
   options: SimulateOptions = {},
 ): Promise<SimulationResult> {
-  const scenario = parseScenario(scenarioInput ?? defaultScenarioFor(pipeline));
+  const scenario = parseScenario(scenarioInput ?? defaultScenarioFor([pipeline]));
   const engine = await EmbeddedEngine.start({ scenario, pipelines: [pipeline] });
   try {
     if (options.onEvent) engine.onEvent(options.onEvent);

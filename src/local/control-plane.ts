@@ -12,11 +12,11 @@ import type { DeploymentRecord, DeploymentStore, TimelineEvent } from '../ports/
 import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
 import { aliasRef } from '../workflow/routing.js';
 import { type LocalDynamo, startLocalDynamo } from './dynamo.js';
-import { lambdaArn, stateMachineArn } from './engine.js';
+import { loadStateMachines, ObservedStore, stateMachineArn } from './engine.js';
 import { FleetSimulator } from './fleet/simulator.js';
 import type { FleetTarget } from './fleet/types.js';
 import { localStepHandlers } from './handlers.js';
-import { parseScenario, type ScenarioInput } from './scenario.js';
+import { defaultScenarioFor, parseScenario, type ScenarioInput } from './scenario.js';
 import { LocalStepFunctions } from './step-functions.js';
 import { type PacedRun, VirtualTime } from './virtual-time.js';
 import { type DeploymentStart, LocalWorkflowStarter } from './workflow-starter.js';
@@ -64,15 +64,6 @@ interface FleetFile {
       readonly additionalPercent: number;
     }
   >;
-}
-
-/** A store that also tells a listener about each event written. */
-class ObservedStore extends DynamoDeploymentStore {
-  listener: ((event: TimelineEvent) => void) | undefined;
-  override async appendEvent(event: TimelineEvent): Promise<void> {
-    await super.appendEvent(event);
-    this.listener?.(event);
-  }
 }
 
 /**
@@ -132,7 +123,7 @@ export class LocalControlPlane {
       const store = new ObservedStore({ client: dynamo.documentClient, tableName: dynamo.tableName, clock });
       const registered = await registerPipelines(store, examples);
       const pipelines = (await store.listPipelines()).map((p) => p.definition);
-      const scenario = parseScenario(options.scenario ?? defaultScenario(pipelines));
+      const scenario = parseScenario(options.scenario ?? defaultScenarioFor(pipelines));
       const fleetFile = readJson<FleetFile>(join(options.dataDir, 'fleet.json'));
       // The fleet's metrics begin at this start (nothing before it is regenerated).
       const targets = fleetTargets(pipelines, fleetFile, log);
@@ -327,37 +318,6 @@ function stableJson(value: unknown): string {
   );
 }
 
-/** A healthy candidate; every alarm any pipeline names is an error-rate alarm of the right scope. */
-function defaultScenario(pipelines: readonly ResolvedPipeline[]): ScenarioInput {
-  const rollback = new Set<string>();
-  const oneBox = new Set<string>();
-  for (const w of pipelines.flatMap((p) => p.waves)) {
-    for (const a of w.alarms.rollback) rollback.add(a);
-    for (const a of w.alarms.oneBox) oneBox.add(a);
-  }
-  const alarm = (name: string, scope: 'alias' | 'new-version') => ({
-    name,
-    metric: 'ErrorRate' as const,
-    scope,
-    stat: 'Sum' as const,
-    period: 60,
-    evaluationPeriods: 3,
-    datapointsToAlarm: 2,
-    comparison: 'GreaterThanThreshold' as const,
-    threshold: 2,
-    treatMissingData: 'notBreaching' as const,
-  });
-  return {
-    alarms: {
-      metric: [
-        ...[...rollback].map((n) => alarm(n, 'alias')),
-        ...[...oneBox].map((n) => alarm(n, 'new-version')),
-      ],
-      composite: [],
-    },
-  };
-}
-
 /** Every target of every registered pipeline, once per alias; the fleet's saved versions come back. */
 function fleetTargets(
   pipelines: readonly ResolvedPipeline[],
@@ -477,21 +437,6 @@ async function publishBuild(
       });
     }
   }
-}
-
-function loadStateMachines(time: VirtualTime, deps: StepDeps): LocalStepFunctions {
-  const handlers = localStepHandlers(deps);
-  const substitutions: Record<string, string> = {};
-  const lambdas = new Map<string, (event: unknown) => Promise<unknown>>();
-  for (const step of STEP_FUNCTIONS) {
-    substitutions[step.arnVariable] = lambdaArn(step.id);
-    lambdas.set(lambdaArn(step.id), handlers.get(step.arnVariable)!);
-  }
-  for (const machine of STATE_MACHINES) substitutions[machine.arnVariable] = stateMachineArn(machine.id);
-  const stepFunctions = new LocalStepFunctions({ time, lambdas, substitutions });
-  for (const machine of STATE_MACHINES)
-    stepFunctions.load(join(ROOT, machine.file), stateMachineArn(machine.id));
-  return stepFunctions;
 }
 
 async function runningDeployments(

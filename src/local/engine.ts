@@ -36,12 +36,31 @@ function fleetTargets(pipelines: readonly ResolvedPipeline[]) {
 }
 
 /** A store that also tells a listener about each event written (live progress). */
-class ObservedStore extends DynamoDeploymentStore {
+export class ObservedStore extends DynamoDeploymentStore {
   listener: ((event: TimelineEvent) => void) | undefined;
   override async appendEvent(event: TimelineEvent): Promise<void> {
     await super.appendEvent(event);
     this.listener?.(event);
   }
+}
+
+/**
+ * The real state machines on the local interpreter, each Task wired to the in-process step
+ * handler built over `deps`: the one place the embedded engine and `serve` compose them.
+ */
+export function loadStateMachines(time: VirtualTime, deps: StepDeps): LocalStepFunctions {
+  const handlers = localStepHandlers(deps);
+  const substitutions: Record<string, string> = {};
+  const lambdas = new Map<string, (event: unknown) => Promise<unknown>>();
+  for (const step of STEP_FUNCTIONS) {
+    substitutions[step.arnVariable] = lambdaArn(step.id);
+    lambdas.set(lambdaArn(step.id), handlers.get(step.arnVariable)!);
+  }
+  for (const machine of STATE_MACHINES) substitutions[machine.arnVariable] = stateMachineArn(machine.id);
+  const stepFunctions = new LocalStepFunctions({ time, lambdas, substitutions });
+  for (const machine of STATE_MACHINES)
+    stepFunctions.load(`${ROOT}${machine.file}`, stateMachineArn(machine.id));
+  return stepFunctions;
 }
 
 export interface EngineOptions {
@@ -114,17 +133,7 @@ export class EmbeddedEngine {
         log: options.log ?? silentLog,
         organisationAlarms: options.organisationAlarms ?? [],
       };
-      const handlers = localStepHandlers(deps);
-      const substitutions: Record<string, string> = {};
-      const lambdas = new Map<string, (event: unknown) => Promise<unknown>>();
-      for (const step of STEP_FUNCTIONS) {
-        substitutions[step.arnVariable] = lambdaArn(step.id);
-        lambdas.set(lambdaArn(step.id), handlers.get(step.arnVariable)!);
-      }
-      for (const machine of STATE_MACHINES) substitutions[machine.arnVariable] = stateMachineArn(machine.id);
-      const stepFunctions = new LocalStepFunctions({ time, lambdas, substitutions });
-      for (const machine of STATE_MACHINES)
-        stepFunctions.load(`${ROOT}${machine.file}`, stateMachineArn(machine.id));
+      const stepFunctions = loadStateMachines(time, deps);
       const engine = new EmbeddedEngine(dynamo, time, store, fleet, stepFunctions);
       await engine.scheduleManualBlocks(options.scenario);
       for (const pipeline of options.pipelines)

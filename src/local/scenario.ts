@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationSchema, parseDuration } from '../core/duration.js';
+import type { ResolvedPipeline } from '../core/pipeline.js';
 import { parseOrThrow } from '../core/validation.js';
 import { parseRule, RuleSyntaxError } from './fleet/rule.js';
 
@@ -398,4 +399,47 @@ export function parseScenario(input: unknown): Scenario {
  */
 export function scenarioJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(ScenarioSchema, { io: 'input' }) as Record<string, unknown>;
+}
+
+/**
+ * An error-rate alarm as teams usually define them: more than 2 % errors in 2 of the last 3
+ * minutes; missing data is not breaching. `alias` scope watches every version behind the alias,
+ * `new-version` the candidate (one-box alarms).
+ */
+export function errorRateAlarm(name: string, scope: 'alias' | 'new-version') {
+  return {
+    name,
+    metric: 'ErrorRate' as const,
+    scope,
+    stat: 'Sum' as const,
+    period: 60,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+    comparison: 'GreaterThanThreshold' as const,
+    threshold: 2,
+    treatMissingData: 'notBreaching' as const,
+  };
+}
+
+/**
+ * The world when no scenario is given: a healthy candidate, and for every alarm the pipelines
+ * name an error-rate alarm of the right scope (rollback alarms on the alias, one-box alarms on
+ * the new version), so a simulation watches what the pipeline would watch on AWS.
+ */
+export function defaultScenarioFor(pipelines: readonly ResolvedPipeline[]): ScenarioInput {
+  const rollback = new Set<string>();
+  const oneBox = new Set<string>();
+  for (const w of pipelines.flatMap((p) => p.waves)) {
+    for (const a of w.alarms.rollback) rollback.add(a);
+    for (const a of w.alarms.oneBox) oneBox.add(a);
+  }
+  return {
+    alarms: {
+      metric: [
+        ...[...rollback].map((n) => errorRateAlarm(n, 'alias')),
+        ...[...oneBox].map((n) => errorRateAlarm(n, 'new-version')),
+      ],
+      composite: [],
+    },
+  };
 }

@@ -51,7 +51,8 @@ describe('BreakwaterTargetRole', () => {
         ],
       },
     });
-    expect(CALLERS).toHaveLength(6);
+    expect(CALLERS).toHaveLength(7);
+    expect(CALLERS).toContain(`arn:aws:iam::${HOME_ACCOUNT}:role/breakwater-CheckWaveGate-${REGION}`);
     expect(CALLERS).toContain(`arn:aws:iam::${HOME_ACCOUNT}:role/breakwater-PrepareTarget-${REGION}`);
   });
 

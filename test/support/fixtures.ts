@@ -1,6 +1,6 @@
 import { type PipelineInput, type ResolvedPipeline, resolvePipeline } from '../../src/core/pipeline.js';
 import { EmbeddedEngine } from '../../src/local/engine.js';
-import { parseScenario, type ScenarioInput } from '../../src/local/scenario.js';
+import { errorRateAlarm, parseScenario, type ScenarioInput } from '../../src/local/scenario.js';
 import { aliasRef } from '../../src/workflow/routing.js';
 
 export const ACCOUNT = '123456789012';
@@ -33,22 +33,10 @@ export function smallPipeline(overrides: Partial<PipelineInput> = {}): ResolvedP
 
 /** Healthy-by-default error-rate alarms named `<prefix>-errors-{target.region}` and `<prefix>-onebox-{target.id}`. */
 export function errorRateAlarms(prefix = 'orders') {
-  const alarm = (name: string, scope: 'alias' | 'new-version') => ({
-    name,
-    metric: 'ErrorRate' as const,
-    scope,
-    stat: 'Sum' as const,
-    period: 60,
-    evaluationPeriods: 3,
-    datapointsToAlarm: 2,
-    comparison: 'GreaterThanThreshold' as const,
-    threshold: 2,
-    treatMissingData: 'notBreaching' as const,
-  });
   return {
     metric: [
-      alarm(`${prefix}-errors-{target.region}`, 'alias'),
-      alarm(`${prefix}-onebox-{target.id}`, 'new-version'),
+      errorRateAlarm(`${prefix}-errors-{target.region}`, 'alias'),
+      errorRateAlarm(`${prefix}-onebox-{target.id}`, 'new-version'),
     ],
     composite: [],
   };
