@@ -21,6 +21,7 @@ new BreakwaterControlPlane(controlPlaneStack, 'ControlPlane', {
   targetRegions: config.targetRegions,
   ...(config.targetFunctionNames === undefined ? {} : { targetFunctionNames: config.targetFunctionNames }),
   logRetentionDays: config.logRetentionDays,
+  console: config.console,
 });
 
 if (config.account !== undefined && config.targetFunctionNames !== undefined) {

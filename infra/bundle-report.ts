@@ -17,11 +17,13 @@ export interface BundleSize {
 interface TemplateResource {
   readonly Type: string;
   readonly Metadata?: Record<string, unknown>;
+  readonly Properties?: { readonly Runtime?: unknown };
 }
 
 /**
  * Reads every `*.template.json` in a cloud assembly (default `cdk.out`) and measures the asset
- * folder of each Lambda function: what `npm run synth` actually bundled.
+ * folder of each Node.js Lambda function: what `npm run synth` actually bundled. CDK's own
+ * handlers on other runtimes (the Python BucketDeployment handler) are not ours to size.
  *
  * @example node --import tsx infra/bundle-report.ts cdk.out
  */
@@ -37,6 +39,8 @@ export function bundleReport(assemblyDir = 'cdk.out'): BundleSize[] {
       const cdkPath = resource.Metadata?.['aws:cdk:path'];
       const name = typeof cdkPath === 'string' ? cdkPath.replace(/\/Resource$/, '') : logicalId;
       if (resource.Type !== 'AWS::Lambda::Function' || typeof assetPath !== 'string') continue;
+      const runtime = resource.Properties?.Runtime;
+      if (typeof runtime !== 'string' || !runtime.startsWith('nodejs')) continue;
       const dir = join(assemblyDir, assetPath);
       let codeBytes = 0;
       let sourceMapBytes = 0;

@@ -15,6 +15,7 @@ import { ACCOUNT_ID, BreakwaterConfigError, REGION } from './constructs/validati
  * | BREAKWATER_TARGET_FUNCTIONS       | comma-separated function names pipelines may deploy   | any (see docs/deploy.md)    |
  * | BREAKWATER_TARGET_ALIASES         | aliases of those functions (target role stacks)       | `live`                      |
  * | BREAKWATER_LOG_RETENTION_DAYS     | retention of every log group                          | `30`                        |
+ * | BREAKWATER_CONSOLE                | `false` skips the hosted dashboard (S3 + CloudFront)  | `true`                      |
  */
 export interface InfraConfig {
   readonly stackName: string;
@@ -27,6 +28,8 @@ export interface InfraConfig {
   readonly targetFunctionNames?: readonly string[];
   readonly targetAliases: readonly string[];
   readonly logRetentionDays: number;
+  /** Host the dashboard in S3 behind CloudFront (BreakwaterControlPlaneProps.console). */
+  readonly console: boolean;
 }
 
 export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
@@ -58,6 +61,15 @@ export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConf
       'a number of days',
     );
   }
+  const consoleSetting = blankToUndefined(env.BREAKWATER_CONSOLE)?.toLowerCase() ?? 'true';
+  if (consoleSetting !== 'true' && consoleSetting !== 'false') {
+    throw new BreakwaterConfigError(
+      'infra config',
+      'BREAKWATER_CONSOLE',
+      consoleSetting,
+      '"true" or "false"',
+    );
+  }
   const targetFunctionNames = list(env.BREAKWATER_TARGET_FUNCTIONS);
   const targetRegions = list(env.BREAKWATER_TARGET_REGIONS);
   const targetAliases = list(env.BREAKWATER_TARGET_ALIASES);
@@ -71,6 +83,7 @@ export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConf
     ...(targetFunctionNames.length > 0 ? { targetFunctionNames } : {}),
     targetAliases: targetAliases.length > 0 ? targetAliases : ['live'],
     logRetentionDays,
+    console: consoleSetting === 'true',
   };
 }
 

@@ -1,6 +1,8 @@
 // The Breakwater HTTP API from the browser. The token comes from `?token=` once, then lives in
 // sessionStorage (gone when the tab closes); `?api=` points the page at another origin when the
-// dashboard is hosted as static files beside the control plane.
+// dashboard is hosted as static files beside the control plane. A `config.json` next to the page
+// (written by the CDK deployment: `{ "apiEndpoint": "https://…/v1/" }`) does the same; without
+// one (the local server answers 404), the API is on the page's own origin.
 
 const TOKEN_KEY = 'breakwater.token';
 const API_KEY = 'breakwater.api';
@@ -33,6 +35,24 @@ export function adoptUrlSettings() {
   if (changed) window.history.replaceState(null, '', url.pathname + url.search + url.hash);
 }
 
+/** The API endpoint from config.json, if the page was deployed with one. */
+let configuredBase = '';
+
+/** Reads config.json once at start; absent, unreadable or not JSON means same-origin. */
+export async function loadConfig() {
+  try {
+    const response = await fetch('config.json', {
+      headers: { accept: 'application/json' },
+      cache: 'no-cache',
+    });
+    if (!response.ok) return;
+    const config = await response.json();
+    if (typeof config?.apiEndpoint === 'string') configuredBase = config.apiEndpoint;
+  } catch {
+    // no config: same origin
+  }
+}
+
 export const hasToken = () => Boolean(sessionStorage.getItem(TOKEN_KEY));
 export const setToken = (token) => sessionStorage.setItem(TOKEN_KEY, token);
 
@@ -41,7 +61,7 @@ let serverOffsetMs = 0;
 export const serverNow = () => Date.now() + serverOffsetMs;
 
 export async function api(method, path, body) {
-  const base = (sessionStorage.getItem(API_KEY) ?? '').replace(/\/+$/, '');
+  const base = (sessionStorage.getItem(API_KEY) ?? configuredBase).replace(/\/+$/, '');
   const headers = { accept: 'application/json' };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.authorization = `Bearer ${token}`;

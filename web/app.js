@@ -1,4 +1,4 @@
-import { adoptUrlSettings, api, hasToken, serverNow, setToken } from './api.js';
+import { adoptUrlSettings, api, hasToken, loadConfig, serverNow, setToken } from './api.js';
 import { badge, eventItem, formatTime, h, waveGrid } from './view.js';
 
 // The Breakwater console: pipelines and their deployments, one deployment as a live picture,
@@ -458,6 +458,7 @@ function start() {
 }
 
 adoptUrlSettings();
+await loadConfig();
 wireForms();
 if (hasToken()) start();
 else $('token-form').hidden = false;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { createDocumentClient, DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
@@ -24,10 +25,35 @@ export const ApiEnvSchema = z.object({
 });
 export type ApiEnv = z.output<typeof ApiEnvSchema>;
 
+/** The HMAC secret comes inline (tests, local) or, on AWS, from Secrets Manager by ARN. */
 export const WebhookEnvSchema = ApiEnvSchema.extend({
-  GITHUB_WEBHOOK_SECRET: z.string().min(1, { message: 'expected the GitHub webhook secret' }),
+  GITHUB_WEBHOOK_SECRET: z.string().min(1, { message: 'expected the GitHub webhook secret' }).optional(),
+  GITHUB_WEBHOOK_SECRET_ARN: z
+    .string()
+    .regex(/^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, {
+      message: 'expected the ARN of the webhook secret in Secrets Manager',
+    })
+    .optional(),
+}).refine((env) => env.GITHUB_WEBHOOK_SECRET !== undefined || env.GITHUB_WEBHOOK_SECRET_ARN !== undefined, {
+  message: 'expected GITHUB_WEBHOOK_SECRET or GITHUB_WEBHOOK_SECRET_ARN',
+  path: ['GITHUB_WEBHOOK_SECRET_ARN'],
 });
 export type WebhookEnv = z.output<typeof WebhookEnvSchema>;
+
+/**
+ * The webhook's HMAC secret: the inline value, or the secret's current value read once per
+ * container from Secrets Manager (so the key never sits in the template or the environment).
+ */
+export async function resolveWebhookSecret(
+  env: WebhookEnv,
+  client: Pick<SecretsManagerClient, 'send'> = new SecretsManagerClient({}),
+): Promise<string> {
+  if (env.GITHUB_WEBHOOK_SECRET !== undefined) return env.GITHUB_WEBHOOK_SECRET;
+  const arn = env.GITHUB_WEBHOOK_SECRET_ARN!;
+  const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!out.SecretString) throw new Error(`GitHub webhook secret ${arn} has no SecretString`);
+  return out.SecretString;
+}
 
 export function readApiEnv(env: NodeJS.ProcessEnv = process.env): ApiEnv {
   return parseOrThrow(ApiEnvSchema, env, 'API Lambda environment');

@@ -19,7 +19,7 @@ import {
   json,
   rawBody,
 } from '../api/http.js';
-import { apiLambdaDeps, readWebhookEnv } from '../lib/api-deps.js';
+import { apiLambdaDeps, readWebhookEnv, resolveWebhookSecret } from '../lib/api-deps.js';
 
 /*
  * POST /webhooks/github. Nothing is parsed or started before the X-Hub-Signature-256 HMAC of the
@@ -90,26 +90,31 @@ export function createGithubWebhookHandler(
     });
 }
 
-let lambdaHandler: ReturnType<typeof createGithubWebhookHandler> | undefined;
+type WebhookHandler = ReturnType<typeof createGithubWebhookHandler>;
+let lambdaHandler: Promise<WebhookHandler> | undefined;
 
-function lambdaWebhookHandler(): ReturnType<typeof createGithubWebhookHandler> {
-  if (!lambdaHandler) {
+/** Built once per container; the secret is read at cold start (a failed read is retried next time). */
+function lambdaWebhookHandler(): Promise<WebhookHandler> {
+  lambdaHandler ??= (async () => {
     const env = readWebhookEnv();
     const { deps } = apiLambdaDeps();
-    lambdaHandler = createGithubWebhookHandler({
+    return createGithubWebhookHandler({
       store: deps.store,
       starter: deps.starter,
       log: deps.log,
-      secret: env.GITHUB_WEBHOOK_SECRET,
+      secret: await resolveWebhookSecret(env),
       maxBodyBytes: env.MAX_BODY_BYTES,
     });
-  }
+  })().catch((error: unknown) => {
+    lambdaHandler = undefined;
+    throw error;
+  });
   return lambdaHandler;
 }
 
 /** The Lambda entry point. */
-export const handler = (event: ApiEvent, context: Context): Promise<ApiResult> =>
-  lambdaWebhookHandler()(event, context);
+export const handler = async (event: ApiEvent, context: Context): Promise<ApiResult> =>
+  (await lambdaWebhookHandler())(event, context);
 
-// In Lambda, a missing GITHUB_WEBHOOK_SECRET (or other variable) fails the cold start by name.
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaWebhookHandler();
+// In Lambda, a missing variable or an unreadable secret fails the cold start, by name.
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) await lambdaWebhookHandler();

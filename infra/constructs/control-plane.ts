@@ -6,6 +6,9 @@ import {
   ArnFormat,
   Aws,
   aws_apigateway as apigateway,
+  CfnOutput,
+  aws_cloudfront as cloudfront,
+  aws_cloudfront_origins as cloudfrontOrigins,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
   Duration,
@@ -18,6 +21,9 @@ import {
   aws_lambda_nodejs as nodejs,
   RemovalPolicy,
   Stack,
+  aws_s3 as s3,
+  aws_s3_deployment as s3deploy,
+  aws_secretsmanager as secretsmanager,
   aws_stepfunctions as sfn,
   type aws_sns as sns,
   aws_sqs as sqs,
@@ -27,7 +33,7 @@ import { Construct } from 'constructs';
 import { STATE_MACHINES, STEP_FUNCTIONS, type StepFunctionId } from '../../functions/steps/catalog.js';
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
 import { aslPlaceholders, loadAslDefinition } from './asl.js';
-import { nagResource } from './nag.js';
+import { render as nagRender, nagResource } from './nag.js';
 import { ACCOUNT_ID, FUNCTION_NAME, REGION, ROLE_NAME, Validator } from './validation.js';
 
 /** The repository root: entries, lock file and ASL files are resolved against it. */
@@ -108,7 +114,8 @@ export interface BreakwaterControlPlaneProps {
    */
   readonly logRetentionDays?: number;
   /**
-   * What happens to the table when it leaves the stack.
+   * What happens to the table and the dashboard's buckets (site and access logs) when they leave
+   * the stack. CloudFormation cannot delete a non-empty bucket even with DESTROY.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -147,6 +154,24 @@ export interface BreakwaterControlPlaneProps {
    * @default 256
    */
   readonly memorySize?: number;
+  /**
+   * Host the dashboard (`web/`) in a private S3 bucket behind CloudFront, with a `config.json`
+   * that points it at the REST API. Built only when the API handler exists. The API uses IAM
+   * (SigV4) and the dashboard cannot sign requests yet, so the hosted dashboard loads but its
+   * API calls are refused until a signer is added (see docs/deploy.md, "Hosted dashboard").
+   * @default true
+   */
+  readonly console?: boolean;
+}
+
+/** The hosted dashboard: its bucket, the bucket its access logs go to, and the distribution. */
+export interface BreakwaterConsole {
+  /** Holds `web/` and `config.json`; private, read by CloudFront through Origin Access Control. */
+  readonly bucket: s3.Bucket;
+  /** S3 server access logs of `bucket` and CloudFront standard logs. */
+  readonly logBucket: s3.Bucket;
+  readonly distribution: cloudfront.Distribution;
+  readonly deployment: s3deploy.BucketDeployment;
 }
 
 type StepAccess = {
@@ -239,6 +264,13 @@ export class BreakwaterControlPlane extends Construct {
   readonly handlerFunctions: Readonly<
     Partial<Record<keyof ControlPlaneHandlerEntries, nodejs.NodejsFunction>>
   >;
+  /**
+   * The HMAC secret shared with GitHub (generated); only the webhook Lambda may read it, by the
+   * ARN in its GITHUB_WEBHOOK_SECRET_ARN. Undefined when the webhook handler does not exist.
+   */
+  readonly githubWebhookSecret?: secretsmanager.Secret;
+  /** The hosted dashboard; undefined when `console` is false or there is no API handler. */
+  readonly console?: BreakwaterConsole;
   /** Receives the console-stop rollbacks EventBridge could not deliver. */
   readonly rollbackDeadLetterQueue: sqs.Queue;
   /** The control plane's own alarms. */
@@ -293,7 +325,8 @@ export class BreakwaterControlPlane extends Construct {
     check.integerInRange('apiThrottlingBurstLimit', burst, 1, 5_000);
     const handlers = props.handlers ?? discoverHandlerEntries();
 
-    this.table = this.#createTable(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.table = this.#createTable(removalPolicy);
     this.#baseEnvironment = {
       TABLE_NAME: this.table.tableName,
       HOME_ACCOUNT_ID: stack.account,
@@ -412,15 +445,18 @@ export class BreakwaterControlPlane extends Construct {
       handlerFunctions[kind] = this.#createFunction(id, entry, role, triggerEnvironment);
     }
     this.handlerFunctions = handlerFunctions;
+    // Executions of the Deployment machine, named by deployment id. The starter describes an
+    // existing one when a start is redelivered (StepFunctionsWorkflowStarter).
+    const deploymentExecutions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${machineNames.Deployment}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const deploymentExecutionsFinding = `AwsSolutions-IAM5[Resource::${nagResource(stack, deploymentExecutions)}]`;
     if (handlerFunctions.api) {
       this.table.grantReadWriteData(handlerFunctions.api);
       machines.Deployment.grantStartExecution(handlerFunctions.api);
-      const deploymentExecutions = stack.formatArn({
-        service: 'states',
-        resource: 'execution',
-        resourceName: `${machineNames.Deployment}:*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
       handlerFunctions.api.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['states:DescribeExecution', 'states:StopExecution'],
@@ -428,7 +464,7 @@ export class BreakwaterControlPlane extends Construct {
         }),
       );
       Validations.of(handlerFunctions.api.role!).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${nagResource(stack, deploymentExecutions)}]`,
+        id: deploymentExecutionsFinding,
         reason:
           'The API describes and cancels deployments: executions of the Deployment state machine, whose names (the deployment ids) are generated per deployment.',
       });
@@ -437,19 +473,34 @@ export class BreakwaterControlPlane extends Construct {
       if (!starter) continue;
       this.table.grantReadData(starter);
       machines.Deployment.grantStartExecution(starter);
+      starter.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [deploymentExecutions] }),
+      );
+      Validations.of(starter.role!).acknowledge({
+        id: deploymentExecutionsFinding,
+        reason:
+          'A redelivered trigger reads the execution it already started (DescribeExecution only) to tell a duplicate from a conflict; execution names are the deployment ids, generated per deployment.',
+      });
+    }
+    if (handlerFunctions.githubWebhook) {
+      this.githubWebhookSecret = this.#createWebhookSecret(handlerFunctions.githubWebhook);
     }
     if (handlerFunctions.alarmState) this.table.grantReadWriteData(handlerFunctions.alarmState);
 
     if (handlerFunctions.api || handlerFunctions.githubWebhook) {
       this.api = this.#createApi(handlerFunctions, rate, burst, props.apiCloudWatchRole ?? true);
     }
+    if (this.api && handlerFunctions.api && (props.console ?? true)) {
+      this.console = this.#createConsole(this.api, removalPolicy);
+    }
 
+    // The logical id predates referenceCreated; kept so that existing stacks update the rule in place.
     new events.Rule(this, 'CodeCommitReferenceUpdatedRule', {
-      description: 'Starts Breakwater deployments from CodeCommit pushes.',
+      description: 'Starts Breakwater deployments from CodeCommit pushes (branch created or updated).',
       eventPattern: {
         source: ['aws.codecommit'],
         detailType: ['CodeCommit Repository State Change'],
-        detail: { event: ['referenceUpdated'] },
+        detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'] },
       },
       targets: handlerFunctions.codeCommit
         ? [new eventsTargets.LambdaFunction(handlerFunctions.codeCommit, { retryAttempts: 8 })]
@@ -835,6 +886,187 @@ export class BreakwaterControlPlane extends Construct {
       });
     }
     return api;
+  }
+
+  /**
+   * The GitHub webhook HMAC secret, generated by Secrets Manager. The webhook Lambda gets its ARN
+   * (never its value: that would sit in the function configuration) and may read that one secret.
+   */
+  #createWebhookSecret(webhook: nodejs.NodejsFunction): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'GithubWebhookSecret', {
+      description:
+        'Breakwater: the secret of the GitHub webhook (X-Hub-Signature-256 HMAC). Paste its value into the webhook settings on GitHub.',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+    });
+    webhook.addEnvironment('GITHUB_WEBHOOK_SECRET_ARN', secret.secretArn);
+    webhook.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The webhook secret is shared with GitHub, which cannot fetch a rotated value: rotating it means changing the GitHub webhook setting at the same time, a manual step (docs/deploy.md, "GitHub webhook").',
+    });
+    new CfnOutput(this, 'GithubWebhookSecretArn', {
+      description:
+        'Secrets Manager secret holding the GitHub webhook secret: aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
+      value: secret.secretArn,
+    });
+    return secret;
+  }
+
+  /**
+   * The dashboard (web/) in a private, versioned bucket, served by CloudFront through Origin
+   * Access Control, with a config.json that gives it the API endpoint.
+   */
+  #createConsole(api: apigateway.RestApi, removalPolicy: RemovalPolicy): BreakwaterConsole {
+    const stack = Stack.of(this);
+    const logBucket = new s3.Bucket(this, 'ConsoleLogBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      // CloudFront standard logs are delivered with an ACL grant, which needs ACLs enabled.
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      // Access logs expire with the same retention as the log groups.
+      lifecycleRules: [{ expiration: Duration.days(this.#logRetention) }],
+      removalPolicy,
+    });
+    // No access logs of its own: cdk-nag (S1) accepts a bucket that is another bucket's log destination.
+    const bucket = new s3.Bucket(this, 'ConsoleBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      serverAccessLogsBucket: logBucket,
+      serverAccessLogsPrefix: 'console-bucket/',
+      removalPolicy,
+    });
+    const apiOrigin = `https://${api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
+    const headers = new cloudfront.ResponseHeadersPolicy(this, 'ConsoleHeaders', {
+      comment:
+        'Breakwater dashboard: security headers (the same CSP as breakwater serve, plus the API origin).',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${apiOrigin}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(365),
+          includeSubdomains: true,
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+        xssProtection: { protection: true, modeBlock: true, override: true },
+      },
+    });
+    const distribution = new cloudfront.Distribution(this, 'ConsoleDistribution', {
+      comment: `Breakwater dashboard (${this.#name})`,
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: cloudfrontOrigins.S3BucketOrigin.withOriginAccessControl(bucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: headers,
+        compress: true,
+      },
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket,
+      logFilePrefix: 'console-cdn/',
+    });
+    Validations.of(distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason:
+        'No geo restriction: operators reach the dashboard from wherever they work; it serves static files only, and every API call it makes is authorized by the API itself.',
+    });
+    Validations.of(distribution).acknowledge({
+      id: 'AwsSolutions-CFR2',
+      reason:
+        "No WAF by default: the distribution serves only the dashboard's static files (GET/HEAD, no origin logic, no data); a CLOUDFRONT-scope web ACL costs more than it protects here. Attach one with webAclId if your organisation requires it.",
+    });
+    Validations.of(distribution).acknowledge({
+      id: 'AwsSolutions-CFR4',
+      reason:
+        'The distribution uses the default *.cloudfront.net certificate, for which CloudFront fixes the viewer TLS policy (TLSv1 allowed for old clients); a custom domain with an ACM certificate and TLSv1.2_2021 is the way to raise it and is not configured by default.',
+    });
+    const deploymentLogs = new logs.LogGroup(this, 'ConsoleDeploymentLogs', {
+      retention: this.#logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const deployment = new s3deploy.BucketDeployment(this, 'ConsoleDeployment', {
+      sources: [
+        s3deploy.Source.asset(join(PROJECT_ROOT, 'web')),
+        // Read by web/api.js at start: the dashboard's API is on another origin when hosted.
+        s3deploy.Source.jsonData('config.json', { apiEndpoint: api.url }),
+      ],
+      destinationBucket: bucket,
+      distribution,
+      distributionPaths: ['/*'],
+      logGroup: deploymentLogs,
+    });
+    this.#acknowledgeBucketDeployment(deployment, bucket);
+    new CfnOutput(this, 'ConsoleUrl', {
+      description: 'The hosted Breakwater dashboard (its API calls need SigV4 signing: see docs/deploy.md).',
+      value: `https://${distribution.distributionDomainName}/`,
+    });
+    return { bucket, logBucket, distribution, deployment };
+  }
+
+  /**
+   * Findings on CDK's BucketDeployment handler: a singleton Lambda and role that aws-cdk-lib
+   * builds and grants. Each wildcard is acknowledged by name; one that CDK adds in a later
+   * version stays a finding until someone reads it.
+   */
+  #acknowledgeBucketDeployment(deployment: s3deploy.BucketDeployment, bucket: s3.Bucket): void {
+    const stack = Stack.of(this);
+    const role = deployment.handlerRole;
+    const handler = role.node.scope as Construct;
+    Validations.of(handler).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        "CDK's BucketDeployment handler (Python, part of aws-cdk-lib) runs on the runtime aws-cdk-lib pins for it; it is not configurable and is updated with aws-cdk-lib.",
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "CDK's BucketDeployment handler role: the AWS managed policy only lets it write its own CloudWatch logs.",
+    });
+    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason: `CDK's BucketDeployment handler copies the dashboard from the CDK asset bucket into the console bucket and prunes old files: aws-cdk-lib grants ${action} (bucket grantRead/grantReadWrite) on those two buckets only.`,
+      });
+    }
+    const consoleObjects = nagResource(stack, bucket.arnForObjects('*'));
+    const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+    const document = stack.resolve(policy?.document.toJSON() ?? { Statement: [] }) as {
+      Statement: { Action: string | string[]; Resource: unknown }[];
+    };
+    const wildcards = new Set<string>();
+    for (const statement of document.Statement) {
+      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      for (const resource of resources.map(nagRender)) if (resource.includes('*')) wildcards.add(resource);
+    }
+    for (const resource of wildcards) {
+      let reason: string | undefined;
+      if (resource === consoleObjects) {
+        reason =
+          'The dashboard files in the console bucket: BucketDeployment writes and prunes them by key, and the keys are the files of web/.';
+      } else if (resource === '*') {
+        reason =
+          'cloudfront:CreateInvalidation/GetInvalidation after each dashboard upload, granted by aws-cdk-lib on * (CDK does not scope it to the distribution).';
+      } else if (/:s3:::cdk-[a-z0-9]+-assets-[^/]+\/\*$/.test(resource)) {
+        reason =
+          'Objects of the CDK bootstrap asset bucket: the handler reads the zipped dashboard asset from it (read-only, granted by aws-cdk-lib).';
+      }
+      if (reason)
+        Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+    }
   }
 
   #createAlarms(topic: sns.ITopic | undefined): cloudwatch.Alarm[] {

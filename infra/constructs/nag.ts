@@ -10,10 +10,13 @@ export function nagResource(stack: Stack, value: string): string {
   return render(stack.resolve(value));
 }
 
-function render(value: unknown): string {
-  if (typeof value === 'string') return value;
+/** How cdk-nag spells an already resolved CloudFormation value (see nagResource). */
+export function render(value: unknown): string {
+  // As cdk-nag's flattenCfnReference: Fn::Sub's `${X}` becomes `<X>`.
+  if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/\}/g, '>');
   if (value !== null && typeof value === 'object') {
     const object = value as Record<string, unknown>;
+    if ('Fn::Sub' in object) return render(object['Fn::Sub']);
     if ('Ref' in object) return `<${String(object.Ref)}>`;
     if ('Fn::GetAtt' in object) {
       const [logicalId, attribute] = object['Fn::GetAtt'] as [string, string];

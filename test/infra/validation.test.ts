@@ -100,7 +100,16 @@ describe('loadInfraConfig', () => {
       targetRegions: ['us-east-1'],
       targetAliases: ['live'],
       logRetentionDays: 30,
+      console: true,
     });
+  });
+
+  it('turns the hosted console off with BREAKWATER_CONSOLE=false and rejects other words', () => {
+    expect(loadInfraConfig({ BREAKWATER_CONSOLE: 'false' }).console).toBe(false);
+    expect(loadInfraConfig({ BREAKWATER_CONSOLE: 'TRUE' }).console).toBe(true);
+    expect(() => loadInfraConfig({ BREAKWATER_CONSOLE: 'no' })).toThrow(
+      'BREAKWATER_CONSOLE: expected "true" or "false", got "no"',
+    );
   });
 
   it('reads lists and the account from the environment', () => {
