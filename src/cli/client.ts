@@ -7,6 +7,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { Command } from 'commander';
 import type { ManualBlockScope } from '../core/blockers.js';
 import { type InputIssue, InvalidInputError } from '../core/errors.js';
+import { type Clock, systemClock } from '../ports/clock.js';
 import type { BlockerRecord, DeploymentRecord, OverrideRecord } from '../ports/store.js';
 
 /*
@@ -83,7 +84,8 @@ export interface ClientOptions {
   /** Credentials to sign with; default: the AWS default provider chain. */
   readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** The signing time; default: now. */
-  readonly now?: () => Date;
+  /** Where signing time comes from (tests pass a fixed clock). @default the system clock */
+  readonly clock?: Clock;
   readonly fetch?: typeof fetch;
 }
 
@@ -204,7 +206,7 @@ export class BreakwaterClient {
       return signForExecuteApi(request, {
         region: this.region,
         credentials: this.credentials,
-        now: this.options.now?.() ?? new Date(),
+        now: new Date((this.options.clock ?? systemClock).nowMs()),
       });
     }
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;

@@ -86,7 +86,7 @@ describe('executeApiRegion', () => {
 
 describe('BreakwaterClient.prepare', () => {
   it('signs requests to an execute-api endpoint with the region of its host', async () => {
-    const client = new BreakwaterClient({ endpoint: AWS_ENDPOINT, credentials, now: () => signingDate });
+    const client = new BreakwaterClient({ endpoint: AWS_ENDPOINT, credentials, clock: { nowMs: () => signingDate.getTime() } });
     const prepared = await client.prepare('GET', '/deployments/d-1');
     expect(client.signs).toBe(true);
     expect(prepared.url).toBe(`${AWS_ENDPOINT}/deployments/d-1`);
@@ -99,7 +99,7 @@ describe('BreakwaterClient.prepare', () => {
       sigv4: true,
       region: 'us-east-2',
       credentials,
-      now: () => signingDate,
+      clock: { nowMs: () => signingDate.getTime() },
     });
     const prepared = await client.prepare('GET', '/blockers');
     expect(prepared.headers.authorization).toContain('/us-east-2/execute-api/aws4_request');
