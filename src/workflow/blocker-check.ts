@@ -2,14 +2,18 @@ import type { BlockerAssessment, BlockerOverride, ManualBlock, StartingUnit } fr
 import { assessBlockers } from '../core/blockers.js';
 import type { ResolvedPipeline, ResolvedWave, Target } from '../core/pipeline.js';
 import { evaluateWindow, type TimeWindow, type WindowState } from '../core/windows.js';
+import { isoAt } from '../ports/clock.js';
 import type { DeploymentRecord, OverrideRecord } from '../ports/store.js';
 import { readAlarms } from './check-health.js';
 import type { StepDeps } from './deps.js';
 
 /** How often blockers other than a closed window are read again while a start waits. */
 export const BLOCKER_POLL_SECONDS = 300;
-/** A wait for a window to open is cut into steps of at most a day (it is re-checked after each). */
-const MAX_WAIT_SECONDS = 86_400;
+/**
+ * A wait for a window to open is cut into steps of at most 15 minutes: a stop request (which the
+ * workflow reads at each check) is noticed within that, and a weekend costs ~1,700 history events.
+ */
+const MAX_WAIT_SECONDS = 900;
 
 export interface StartAssessment extends BlockerAssessment {
   readonly window: WindowState;
@@ -107,7 +111,7 @@ export function holdingBlockers(
     .map((b) => ({
       id: b.id,
       kind: b.kind,
-      description: b.since ? `${b.description} since ${new Date(b.since).toISOString()}` : b.description,
-      ...(b.until ? { until: new Date(b.until).toISOString() } : {}),
+      description: b.since ? `${b.description} since ${isoAt(b.since)}` : b.description,
+      ...(b.until ? { until: isoAt(b.until) } : {}),
     }));
 }

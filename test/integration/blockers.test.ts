@@ -45,6 +45,37 @@ describe('blockers hold a wave before it starts', () => {
     expect(at(view, 'wave-unblocked')).toBeDefined();
   });
 
+  it('notices a stop request within 15 minutes while waiting for the window', async () => {
+    const pipeline = onePipeline({
+      defaults: {
+        ...smallPipelineDefaults(),
+        window: { days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], holidays: false },
+      },
+    });
+    engine = await startEngine(pipeline, { start: '2026-11-28T15:00:00Z' });
+    const { deploymentId, done } = engine.startDeployment({
+      pipeline: 'orders',
+      change: { id: 'c1', version: '2' },
+    });
+    // An hour into the weekend wait, someone stops it (as POST /deployments/{id}/stop does).
+    setTimeout(
+      () =>
+        void engine!.time.track(() =>
+          engine!.store.updateDeployment(deploymentId, {
+            cancelRequest: { by: 'dana', reason: 'wrong build', at: '2026-11-28T16:00:00Z' },
+          }),
+        ),
+      3_600_000,
+    );
+    await engine.drive(done);
+    const view = (await engine.io(() => engine!.store.getDeploymentView(deploymentId)))!;
+
+    expect(view.deployment.status).toBe('rolled_back');
+    expect(view.deployment.rollback?.reason).toMatch(/stopped by dana: wrong build/);
+    expect(Date.parse(view.deployment.endedAt!)).toBeLessThanOrEqual(Date.parse('2026-11-28T16:15:01Z'));
+    expect(engine.fleet.aliasHistory('a1')).toHaveLength(1);
+  });
+
   it('waits over a public holiday in the target region', async () => {
     const pipeline = onePipeline({ defaults: { ...smallPipelineDefaults(), window: {} } });
     // Thanksgiving, Thursday 2026-11-26, 10:00 in New York: closed for the holiday, opens Friday 09:00.
