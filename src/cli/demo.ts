@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pipelineInput from '../../examples/payments.pipeline.js';
 import { resolvePipeline } from '../core/pipeline.js';
-import { progressPrinter } from './progress.js';
+import { bakePrinter, progressPrinter } from './progress.js';
 import { renderSummary, simulate } from './simulate.js';
 
 const SCENARIO = fileURLToPath(
@@ -26,6 +26,7 @@ export async function runDemo(write: (line: string) => void): Promise<number> {
   const result = await simulate(pipeline, scenario as never, {
     changeId: 'v2-checkout',
     onEvent: progressPrinter(write),
+    onBake: bakePrinter(write),
   });
   write(renderSummary(result));
   return result.outcome === 'succeeded' ? 0 : result.outcome === 'rolled_back' ? 3 : 1;

@@ -10,7 +10,7 @@ import { ApiRequestError, ApiUnreachableError, registerClientCommands } from './
 import { runDemo } from './demo.js';
 import { loadDocument } from './load.js';
 import { renderPlan } from './plan-table.js';
-import { progressPrinter } from './progress.js';
+import { bakePrinter, progressPrinter } from './progress.js';
 import { predictPipelineSchedule, renderSchedule } from './schedule.js';
 import { jsonSchemas } from './schemas.js';
 import { registerServeCommand } from './serve.js';
@@ -96,7 +96,7 @@ program
       const result = await simulate(pipeline, scenario as never, {
         changeId: opts.change,
         maxVirtualDays: opts.maxDays,
-        ...(opts.json ? {} : { onEvent: progressPrinter(out) }),
+        ...(opts.json ? {} : { onEvent: progressPrinter(out), onBake: bakePrinter(out) }),
       });
       if (opts.json) {
         const { timeline: _timeline, ...doc } = result;

@@ -2,7 +2,7 @@ import { formatDuration } from '../core/duration.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
 import { EmbeddedEngine, type EngineStats } from '../local/engine.js';
 import { defaultScenarioFor, parseScenario, type Scenario, type ScenarioInput } from '../local/scenario.js';
-import type { DeploymentOutcome, DeploymentView, TimelineEvent } from '../ports/store.js';
+import type { BakeProgress, DeploymentOutcome, DeploymentView, TimelineEvent } from '../ports/store.js';
 import { aliasRef } from '../workflow/routing.js';
 
 export type TargetOutcome = 'succeeded' | 'rolled_back' | 'failed' | 'not_started';
@@ -36,6 +36,8 @@ export interface SimulateOptions {
   readonly changeId?: string;
   /** Called for every timeline event, in virtual-time order. */
   readonly onEvent?: (event: TimelineEvent) => void;
+  /** Called with bake progress whenever the workflow records it, and the virtual now. */
+  readonly onBake?: (bake: BakeProgress, nowMs: number) => void;
   readonly maxVirtualDays?: number;
 }
 
@@ -116,6 +118,10 @@ export async function simulate(
   const engine = await EmbeddedEngine.start({ scenario, pipelines: [pipeline] });
   try {
     if (options.onEvent) engine.onEvent(options.onEvent);
+    if (options.onBake) {
+      const onBake = options.onBake;
+      engine.store.progressListener = (_id, _wave, bake) => onBake(bake, engine.time.nowMs());
+    }
     const changeId = options.changeId ?? 'candidate';
     const versions: Record<string, string> = {};
     for (const t of pipeline.waves.flatMap((w) => w.targets)) {

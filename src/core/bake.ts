@@ -90,7 +90,10 @@ export function assessBake(input: BakeInput): BakeAssessment {
   if (!shortOfData && noData.length === 0) {
     return {
       verdict: 'baked',
-      reason: `baked ${formatDuration(input.elapsedSeconds)} with ${input.dataPoints} data points (needed ${input.minDataPoints})`,
+      reason:
+        input.minDataPoints > 0
+          ? `baked ${formatDuration(input.elapsedSeconds)} with ${input.dataPoints} data points (needed ${input.minDataPoints})`
+          : `healthy for ${formatDuration(input.elapsedSeconds)}, every alarm OK`,
       waitSeconds: 0,
     };
   }

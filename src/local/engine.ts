@@ -4,7 +4,7 @@ import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js
 import { DynamoDeploymentStore } from '../adapters/aws/dynamodb-store.js';
 import { aliasKey, type ResolvedPipeline } from '../core/pipeline.js';
 import { isoAt } from '../ports/clock.js';
-import type { TimelineEvent } from '../ports/store.js';
+import type { BakeProgress, TimelineEvent } from '../ports/store.js';
 import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
 import type { StartRequest } from '../workflow/inputs.js';
 import { type LocalDynamo, startLocalDynamo } from './dynamo.js';
@@ -38,9 +38,19 @@ function fleetTargets(pipelines: readonly ResolvedPipeline[]) {
 /** A store that also tells a listener about each event written (live progress). */
 export class ObservedStore extends DynamoDeploymentStore {
   listener: ((event: TimelineEvent) => void) | undefined;
+  /** Bake progress as the workflow records it (on change: verdict, alarms, each tenth of the data points). */
+  progressListener: ((deploymentId: string, waveIndex: number, bake: BakeProgress) => void) | undefined;
   override async appendEvent(event: TimelineEvent): Promise<void> {
     await super.appendEvent(event);
     this.listener?.(event);
+  }
+  override async updateWave(
+    deploymentId: string,
+    index: number,
+    patch: Parameters<DynamoDeploymentStore['updateWave']>[2],
+  ) {
+    await super.updateWave(deploymentId, index, patch);
+    if (patch.bake) this.progressListener?.(deploymentId, index, patch.bake);
   }
 }
 

@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import { ConflictError } from '../core/errors.js';
 import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
@@ -48,7 +49,7 @@ export async function recordProgress(
       key: `wave-bake-started:${input.waveIndex}`,
       type: 'wave-bake-started',
       wave: input.waveIndex,
-      message: `wave ${name} is at 100% everywhere; baking ${wave ? `${wave.bake.duration}s and ${wave.bake.minDataPoints} data points` : ''}`,
+      message: `wave ${name} is at 100% everywhere; baking ${wave ? `${formatDuration(wave.bake.duration)} and ${wave.bake.minDataPoints} data points` : ''}`,
     });
     return { startedAtMs };
   }
