@@ -2,12 +2,12 @@ import { z } from 'zod';
 import type { PipelineRecord } from '../ports/store.js';
 import type { TriggerDeps } from './deps.js';
 import {
+  planStarts,
   type SkippedPipeline,
   type StartedDeployment,
   startAll,
   type TriggeredStart,
   triggeredDeploymentId,
-  versionsSkip,
 } from './triggers.js';
 
 /*
@@ -63,25 +63,15 @@ export function planCodeCommitEvent(
       (source.region === undefined || source.region === event.region)
     );
   });
-  const starts: TriggeredStart[] = [];
-  const skipped: SkippedPipeline[] = [];
-  for (const pipeline of matching) {
-    const skip = versionsSkip(pipeline);
-    if (skip) {
-      skipped.push(skip);
-      continue;
-    }
-    starts.push({
-      pipeline: pipeline.name,
-      change: {
-        id: commitId,
-        description: `${detail.event} ${detail.repositoryName}@${detail.referenceName}`.slice(0, 500),
-      },
-      requestedBy: (detail.callerUserArn ?? 'codecommit').slice(0, 200),
-      deploymentId: triggeredDeploymentId('cc', event.id, pipeline.name),
-    });
-  }
-  return { starts, skipped };
+  return planStarts(matching, (pipeline) => ({
+    pipeline: pipeline.name,
+    change: {
+      id: commitId,
+      description: `${detail.event} ${detail.repositoryName}@${detail.referenceName}`.slice(0, 500),
+    },
+    requestedBy: (detail.callerUserArn ?? 'codecommit').slice(0, 200),
+    deploymentId: triggeredDeploymentId('cc', event.id, pipeline.name),
+  }));
 }
 
 /**

@@ -3,12 +3,12 @@ import type { PipelineRecord } from '../ports/store.js';
 import type { TriggerDeps } from './deps.js';
 import {
   firstLine,
+  planStarts,
   type SkippedPipeline,
   type StartedDeployment,
   startAll,
   type TriggeredStart,
   triggeredDeploymentId,
-  versionsSkip,
 } from './triggers.js';
 
 /*
@@ -58,24 +58,14 @@ export function planGithubPush(
       push.ref === `refs/heads/${source.branch}`
     );
   });
-  const starts: TriggeredStart[] = [];
-  const skipped: SkippedPipeline[] = [];
   const pusher = push.pusher?.name ?? push.sender?.login;
   const description = firstLine(push.head_commit?.message);
-  for (const pipeline of matching) {
-    const skip = versionsSkip(pipeline);
-    if (skip) {
-      skipped.push(skip);
-      continue;
-    }
-    starts.push({
-      pipeline: pipeline.name,
-      change: { id: push.after, ...(description !== undefined ? { description } : {}) },
-      requestedBy: pusher ? `github:${pusher}`.slice(0, 200) : 'github',
-      deploymentId: triggeredDeploymentId('gh', deliveryId, pipeline.name),
-    });
-  }
-  return { starts, skipped };
+  return planStarts(matching, (pipeline) => ({
+    pipeline: pipeline.name,
+    change: { id: push.after, ...(description !== undefined ? { description } : {}) },
+    requestedBy: pusher ? `github:${pusher}`.slice(0, 200) : 'github',
+    deploymentId: triggeredDeploymentId('gh', deliveryId, pipeline.name),
+  }));
 }
 
 export interface GithubDelivery {

@@ -61,6 +61,24 @@ export function versionsSkip(pipeline: PipelineRecord): SkippedPipeline | undefi
  * Starts each deployment. A start the starter reports as already existing (ConflictError, or
  * Step Functions' ExecutionAlreadyExists) is the redelivery of an event already handled.
  */
+/**
+ * What a trigger starts: one deployment per matching pipeline, except pipelines whose artifact
+ * needs versions a commit cannot name (skipped, with the reason).
+ */
+export function planStarts(
+  matching: readonly PipelineRecord[],
+  start: (pipeline: PipelineRecord) => TriggeredStart,
+): { starts: TriggeredStart[]; skipped: SkippedPipeline[] } {
+  const starts: TriggeredStart[] = [];
+  const skipped: SkippedPipeline[] = [];
+  for (const pipeline of matching) {
+    const skip = versionsSkip(pipeline);
+    if (skip) skipped.push(skip);
+    else starts.push(start(pipeline));
+  }
+  return { starts, skipped };
+}
+
 export async function startAll(
   deps: Pick<TriggerDeps, 'starter' | 'log'>,
   starts: readonly TriggeredStart[],
