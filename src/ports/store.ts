@@ -214,6 +214,7 @@ export interface DeploymentStore {
   ): Promise<Page<DeploymentRecord>>;
 
   putWave(record: WaveRecord): Promise<void>;
+  getWave(deploymentId: string, index: number): Promise<WaveRecord | undefined>;
   updateWave(deploymentId: string, index: number, patch: Patch<WaveRecord>): Promise<void>;
   putTarget(record: TargetRecord): Promise<void>;
   updateTarget(

@@ -28,8 +28,7 @@ export async function checkWaveGate(
       `stopped by ${deployment.cancelRequest.by}: ${deployment.cancelRequest.reason}`,
     );
   }
-  const view = await deps.store.getDeploymentView(deployment.id);
-  const waveRecord = view?.waves.find((w) => w.index === wave.index);
+  const waveRecord = await deps.store.getWave(deployment.id, wave.index);
   if (waveRecord?.status === 'succeeded') return { decision: 'skip' };
   const now = isoNow(deps.clock);
 
@@ -69,7 +68,7 @@ export async function checkWaveGate(
     targets: wave.targets,
     window: mergeWindow(wave.window, undefined, undefined),
     region: first.region,
-    overrides: view?.overrides ?? [],
+    overrides: await deps.store.listOverrides(deployment.id),
     starting: { pipeline: pipeline.name, wave: wave.name, targets: wave.targets.map((t) => t.id) },
   });
   const holding = [...queue, ...holdingBlockers(assessment)];

@@ -315,6 +315,10 @@ export class DynamoDeploymentStore implements DeploymentStore {
     });
   }
 
+  async getWave(deploymentId: string, index: number): Promise<WaveRecord | undefined> {
+    return this.#get<WaveRecord>(keys.deploymentPk(deploymentId), keys.waveSk(index));
+  }
+
   async updateWave(deploymentId: string, index: number, patch: WavePatch): Promise<void> {
     await this.#updateExisting(
       keys.deploymentPk(deploymentId),
