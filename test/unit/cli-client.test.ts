@@ -86,7 +86,11 @@ describe('executeApiRegion', () => {
 
 describe('BreakwaterClient.prepare', () => {
   it('signs requests to an execute-api endpoint with the region of its host', async () => {
-    const client = new BreakwaterClient({ endpoint: AWS_ENDPOINT, credentials, clock: { nowMs: () => signingDate.getTime() } });
+    const client = new BreakwaterClient({
+      endpoint: AWS_ENDPOINT,
+      credentials,
+      clock: { nowMs: () => signingDate.getTime() },
+    });
     const prepared = await client.prepare('GET', '/deployments/d-1');
     expect(client.signs).toBe(true);
     expect(prepared.url).toBe(`${AWS_ENDPOINT}/deployments/d-1`);
