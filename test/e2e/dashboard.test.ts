@@ -1,10 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootServe, type ServeProcess, stopServe } from '../support/serve.js';
 
 /*
  * The console end to end: `breakwater serve` in a child process (its own virtual clock), the
@@ -18,48 +19,10 @@ const SCENARIO = join(ROOT, 'examples/scenarios/bad-one-box-in-world.scenario.js
 /** Virtual ms per wall ms: the 6-hour story takes a few seconds, slow enough to watch each wave. */
 const SPEED = 3600;
 
-let serve: ChildProcess;
-let output = '';
-let dashboardUrl: string;
+let serve: ServeProcess | undefined;
 let dataDir: string;
 let browser: Browser;
 let page: Page;
-
-function bootServe(): Promise<string> {
-  dataDir = mkdtempSync(join(tmpdir(), 'breakwater-dashboard-'));
-  serve = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'serve',
-      '--port',
-      '0',
-      '--data',
-      dataDir,
-      '--speed',
-      String(SPEED),
-      '--scenario',
-      SCENARIO,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Dashboard:\s+(\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    serve.stdout!.on('data', onData);
-    serve.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    serve.once('exit', (code) =>
-      reject(new Error(`serve exited with ${code} before it was ready:\n${output}`)),
-    );
-  });
-}
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
@@ -70,8 +33,9 @@ describe('the dashboard', () => {
     // A fresh machine has no browser: Debian's chromium is installed here (CI runs as root).
     execFileSync('bash', [join(ROOT, 'scripts/ensure-chromium.sh')], { stdio: 'inherit' });
     mkdirSync(ARTIFACTS, { recursive: true });
-    [dashboardUrl, browser] = await Promise.all([
-      bootServe(),
+    dataDir = mkdtempSync(join(tmpdir(), 'breakwater-dashboard-'));
+    [serve, browser] = await Promise.all([
+      bootServe({ dataDir, speed: SPEED, scenario: SCENARIO }),
       chromium.launch({
         executablePath: '/usr/bin/chromium',
         headless: true,
@@ -91,11 +55,7 @@ describe('the dashboard', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (serve && serve.exitCode === null) {
-      const exited = new Promise((resolve) => serve.once('exit', resolve));
-      serve.kill('SIGTERM');
-      await exited;
-    }
+    if (serve) await stopServe(serve);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -104,7 +64,7 @@ describe('the dashboard', () => {
     page.on('pageerror', (error) => pageErrors.push(error.message));
 
     // GIVEN the dashboard opened with the token printed by serve
-    await page.goto(dashboardUrl);
+    await page.goto(serve!.dashboardUrl);
     await expect.poll(() => new URL(page.url()).searchParams.get('token')).toBeNull();
     await page.getByRole('listitem').filter({ hasText: 'payments-api' }).first().waitFor();
 

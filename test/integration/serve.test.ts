@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiRequestError, BreakwaterClient } from '../../src/cli/client.js';
+import { bootServe, type ServeProcess, stopServe } from '../support/serve.js';
 
 /*
  * `breakwater serve` as a user runs it (a child process with its own virtual clock), driven
@@ -13,54 +12,11 @@ import { ApiRequestError, BreakwaterClient } from '../../src/cli/client.js';
  * folder keeps deployments, blockers and the clock.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Ten virtual minutes per wall second: slow enough to stop a deployment while it runs. */
 const SPEED = 600;
 
-interface Serve {
-  readonly process: ChildProcess;
-  readonly url: string;
-  readonly token: string;
-  output: string;
-}
-
-function bootServe(dataDir: string): Promise<Serve> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'serve',
-      '--port',
-      '0',
-      '--data',
-      dataDir,
-      '--speed',
-      String(SPEED),
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    const serve = { process: child, url: '', token: '', output: '' };
-    child.stdout!.on('data', (chunk: Buffer) => {
-      serve.output += chunk.toString();
-      const url = /API:\s+(http:\/\/\S+)\s+\(Authorization: Bearer (\S+)\)/.exec(serve.output);
-      if (url && !serve.url) resolve(Object.assign(serve, { url: url[1]!, token: url[2]! }));
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      serve.output += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${serve.output}`)));
-  });
-}
-
-async function stopServe(serve: Serve): Promise<number | null> {
-  if (serve.process.exitCode !== null) return serve.process.exitCode;
-  const exited = new Promise<number | null>((resolve) => serve.process.once('exit', resolve));
-  serve.process.kill('SIGTERM');
-  return exited;
-}
+type Serve = ServeProcess;
+const bootAt = (dataDir: string) => bootServe({ dataDir, speed: SPEED });
 
 /** The control plane's clock, from the header every API response carries. */
 async function serverNow(serve: Serve): Promise<number> {
@@ -90,7 +46,7 @@ describe('breakwater serve', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'breakwater-serve-'));
-    serve = await bootServe(dataDir);
+    serve = await bootAt(dataDir);
     client = new BreakwaterClient({ endpoint: serve.url, token: serve.token });
   });
 
@@ -198,7 +154,7 @@ describe('breakwater serve', () => {
     expect(serve.output).toContain('stopped.');
     const savedClock = JSON.parse(readFileSync(join(dataDir, 'clock.json'), 'utf8')) as { nowMs: number };
     expect(savedClock.nowMs).toBeGreaterThanOrEqual(before);
-    serve = await bootServe(dataDir);
+    serve = await bootAt(dataDir);
     client = new BreakwaterClient({ endpoint: serve.url, token: serve.token });
 
     expect(serve.output).not.toContain('Registered:');
