@@ -83,12 +83,8 @@ describe('the dashboard', () => {
     await shot('1-canary');
 
     // ... and it moves on to a later wave
-    await page
-      .locator(
-        'th[data-wave="europe"][data-status="deploying"], th[data-wave="europe"][data-status="baking"]',
-      )
-      .first()
-      .waitFor({ timeout: 30_000 });
+    // (at 3600x the wave is in flight for ~2 wall seconds, so wait for "started", not a phase)
+    await page.locator('th[data-wave="europe"]:not([data-status="pending"])').waitFor({ timeout: 30_000 });
     await shot('2-europe');
     expect(await page.locator('th[data-wave="canary"]').getAttribute('data-status')).toBe('succeeded');
 
