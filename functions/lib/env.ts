@@ -1,26 +1,26 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseOrThrow } from '../../src/core/validation.js';
 
 /** What every control-plane Lambda reads from its environment; checked at cold start. */
 export const LambdaEnvSchema = z.object({
-  TABLE_NAME: z.string().min(3),
+  TABLE_NAME: z.string().check(z.minLength(3)),
   HOME_ACCOUNT_ID: z
     .string()
-    .regex(/^\d{12}$/, { message: 'expected the control plane account id (12 digits)' }),
-  TARGET_ROLE_ARN_TEMPLATE: z
-    .string()
-    .includes('{account}')
-    .default('arn:aws:iam::{account}:role/breakwater-target'),
+    .check(z.regex(/^\d{12}$/, { message: 'expected the control plane account id (12 digits)' })),
+  TARGET_ROLE_ARN_TEMPLATE: z._default(
+    z.string().check(z.includes('{account}', { message: 'expected a role ARN template with {account}' })),
+    'arn:aws:iam::{account}:role/breakwater-target',
+  ),
   /** Comma-separated organisation-wide blocker alarm names (placeholders allowed). */
-  ORGANISATION_ALARMS: z
-    .string()
-    .default('')
-    .transform((s) =>
+  ORGANISATION_ALARMS: z.pipe(
+    z._default(z.string(), ''),
+    z.transform((s: string) =>
       s
         .split(',')
         .map((x) => x.trim())
         .filter(Boolean),
     ),
+  ),
 });
 export type LambdaEnv = z.output<typeof LambdaEnvSchema>;
 

@@ -1,13 +1,13 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as core from 'zod/v4/core';
 import { parseOrThrow } from '../../src/core/validation.js';
 
 /**
  * Parses the event with a zod schema before the handler runs. A bad input fails with
  * InvalidInputError naming each path, which the state machines treat as terminal.
  */
-export function parseEvent<S extends z.ZodType>(
+export function parseEvent<S extends core.$ZodType>(
   schema: S,
   what: string,
 ): MiddlewareObj<unknown, unknown, Error, Context> {
@@ -24,12 +24,12 @@ export function parseEvent<S extends z.ZodType>(
  *
  * @example export const handler = stepHandler(WaveInput, 'StartWave input', (input) => startWave(deps(), input));
  */
-export function stepHandler<S extends z.ZodType, R>(
+export function stepHandler<S extends core.$ZodType, R>(
   schema: S,
   what: string,
-  run: (input: z.output<S>) => Promise<R>,
+  run: (input: core.output<S>) => Promise<R>,
 ) {
   return middy<unknown, R, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(parseEvent(schema, what))
-    .handler(async (event) => run(event as z.output<S>));
+    .handler(async (event) => run(event as core.output<S>));
 }

@@ -1,5 +1,5 @@
 import type { StepDeps } from '../../src/workflow/deps.js';
-import { WaveInput } from '../../src/workflow/inputs.js';
+import { WaveInput } from '../../src/workflow/step-inputs.js';
 import { checkWaveGate } from '../../src/workflow/wave-gate.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
 import { stepHandler } from '../lib/step-handler.js';

@@ -1,6 +1,6 @@
 import type { StepDeps } from '../../src/workflow/deps.js';
-import { TargetInput } from '../../src/workflow/inputs.js';
 import { prepareTarget } from '../../src/workflow/prepare-target.js';
+import { TargetInput } from '../../src/workflow/step-inputs.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
 import { stepHandler } from '../lib/step-handler.js';
 

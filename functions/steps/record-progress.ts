@@ -1,6 +1,6 @@
 import type { StepDeps } from '../../src/workflow/deps.js';
-import { RecordProgressInput } from '../../src/workflow/inputs.js';
 import { recordProgress } from '../../src/workflow/record-progress.js';
+import { RecordProgressInput } from '../../src/workflow/step-inputs.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
 import { stepHandler } from '../lib/step-handler.js';
 

@@ -1,6 +1,6 @@
 import type { StepDeps } from '../../src/workflow/deps.js';
-import { RollBackInput } from '../../src/workflow/inputs.js';
 import { rollBack } from '../../src/workflow/roll-back.js';
+import { RollBackInput } from '../../src/workflow/step-inputs.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
 import { stepHandler } from '../lib/step-handler.js';
 

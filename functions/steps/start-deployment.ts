@@ -1,6 +1,6 @@
 import type { StepDeps } from '../../src/workflow/deps.js';
-import { StartDeploymentInput } from '../../src/workflow/inputs.js';
 import { startDeployment } from '../../src/workflow/start-deployment.js';
+import { StartDeploymentInput } from '../../src/workflow/step-inputs.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
 import { stepHandler } from '../lib/step-handler.js';
 

@@ -1,6 +1,6 @@
 import type { StepDeps } from '../../src/workflow/deps.js';
-import { ShiftInput } from '../../src/workflow/inputs.js';
 import { applyStep } from '../../src/workflow/shift-weight.js';
+import { ShiftInput } from '../../src/workflow/step-inputs.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
 import { stepHandler } from '../lib/step-handler.js';
 

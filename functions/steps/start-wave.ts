@@ -1,6 +1,6 @@
 import type { StepDeps } from '../../src/workflow/deps.js';
-import { WaveInput } from '../../src/workflow/inputs.js';
 import { startWave } from '../../src/workflow/start-wave.js';
+import { WaveInput } from '../../src/workflow/step-inputs.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
 import { stepHandler } from '../lib/step-handler.js';
 

@@ -1,6 +1,6 @@
 import { checkHealth } from '../../src/workflow/check-health.js';
 import type { StepDeps } from '../../src/workflow/deps.js';
-import { CheckInput } from '../../src/workflow/inputs.js';
+import { CheckInput } from '../../src/workflow/step-inputs.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
 import { stepHandler } from '../lib/step-handler.js';
 

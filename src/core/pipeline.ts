@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DurationSchema } from './duration.js';
+import { DurationSchema } from './duration-schema.js';
 import { parseOrThrow } from './validation.js';
 import { TimeWindowSchema } from './windows.js';
 

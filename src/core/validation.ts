@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as core from 'zod/v4/core';
 import { type InputIssue, InvalidInputError } from './errors.js';
 
 /** Renders a zod path as `waves[2].targets[0].alias`. */
@@ -28,7 +28,7 @@ function describeValue(value: unknown): string {
 }
 
 /** Turns every zod issue into a path + message that quotes the value received. */
-export function issuesFromZod(error: z.ZodError, input: unknown): InputIssue[] {
+export function issuesFromZod(error: core.$ZodError, input: unknown): InputIssue[] {
   return error.issues.map((issue) => {
     const path = formatPath(issue.path);
     const received = valueAt(input, issue.path);
@@ -49,8 +49,18 @@ export function issuesFromZod(error: z.ZodError, input: unknown): InputIssue[] {
  *
  * @example parseOrThrow(PipelineSchema, json, 'pipeline "payments"')
  */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(input);
+export function parseOrThrow<S extends core.$ZodType>(
+  schema: S,
+  input: unknown,
+  what: string,
+): core.output<S> {
+  const result = (
+    schema as unknown as {
+      safeParse(
+        v: unknown,
+      ): { success: true; data: core.output<S> } | { success: false; error: core.$ZodError };
+    }
+  ).safeParse(input);
   if (result.success) return result.data;
   throw new InvalidInputError(what, issuesFromZod(result.error, input));
 }

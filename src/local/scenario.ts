@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DurationSchema, parseDuration } from '../core/duration.js';
+import { parseDuration } from '../core/duration.js';
+import { DurationSchema } from '../core/duration-schema.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
 import { parseOrThrow } from '../core/validation.js';
 import { parseRule, RuleSyntaxError } from './fleet/rule.js';

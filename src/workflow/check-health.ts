@@ -7,7 +7,7 @@ import type { InvocationQuery, Scope } from '../ports/fleet.js';
 import type { BakeProgress, TargetRecord } from '../ports/store.js';
 import { loadWave, record } from './context.js';
 import type { StepDeps } from './deps.js';
-import type { CheckInputT } from './inputs.js';
+import type { CheckInputT } from './step-inputs.js';
 
 export interface CheckResult {
   readonly verdict: BakeAssessment['verdict'];

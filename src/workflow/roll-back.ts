@@ -6,8 +6,8 @@ import { isoNow } from '../ports/clock.js';
 import type { DeploymentRecord, TargetRecord } from '../ports/store.js';
 import { loadDeployment, loadPipeline, record, releaseAll } from './context.js';
 import type { StepDeps } from './deps.js';
-import type { RollBackInputT } from './inputs.js';
 import { aliasRef, toRouting } from './routing.js';
+import type { RollBackInputT } from './step-inputs.js';
 
 /** Digs the innermost Error/Cause out of a Step Functions error (child executions nest them as JSON). */
 export function describeFailure(error: { Error?: string; Cause?: string } | undefined): string {

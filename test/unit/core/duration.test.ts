@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DurationSchema, formatDuration, parseDuration } from '../../../src/core/duration.js';
+import { formatDuration, parseDuration } from '../../../src/core/duration.js';
+import { DurationSchema } from '../../../src/core/duration-schema.js';
 
 describe('parseDuration', () => {
   it.each([
