@@ -10,9 +10,10 @@ import { aliasKey, type ResolvedPipeline, resolvePipeline } from '../core/pipeli
 import type { Clock } from '../ports/clock.js';
 import type { DeploymentRecord, DeploymentStore, TimelineEvent } from '../ports/store.js';
 import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
+import { rollBack } from '../workflow/roll-back.js';
 import { aliasRef } from '../workflow/routing.js';
 import { type LocalDynamo, startLocalDynamo } from './dynamo.js';
-import { loadStateMachines, ObservedStore, stateMachineArn } from './engine.js';
+import { loadStateMachines, ObservedStore, scheduleScenarioBlocks, stateMachineArn } from './engine.js';
 import { FleetSimulator } from './fleet/simulator.js';
 import type { FleetTarget } from './fleet/types.js';
 import { localStepHandlers } from './handlers.js';
@@ -71,8 +72,8 @@ interface FleetFile {
  * under the data folder), the real ASL and step handlers on the embedded Step Functions stand-in,
  * a simulated fleet, and a virtual clock paced against the wall clock. A restart on the same data
  * folder continues where the last run stopped: the clock resumes from where it was (never
- * backwards), the fleet's versions and routing come back, and every running deployment is
- * started again under its id.
+ * backwards), the fleet's versions and routing come back, every running deployment is
+ * started again under its id, and a rollback that was interrupted is finished.
  *
  * @example
  * const plane = await LocalControlPlane.start({ dataDir: '.breakwater', speed: 3600 });
@@ -138,9 +139,17 @@ export class LocalControlPlane {
         onEnd: (id, outcome) => log.info('execution ended', { deploymentId: id, status: outcome.status }),
       });
       if (options.onEvent) store.listener = options.onEvent;
+      await scheduleScenarioBlocks(time, store, scenario);
       const resumed: string[] = [];
-      for (const deployment of await runningDeployments(store, pipelines)) {
-        await starter.startDeployment(resumeRequest(deployment));
+      for (const deployment of await unfinishedDeployments(store, pipelines)) {
+        if (deployment.status === 'rolling_back') {
+          // Interrupted mid-rollback: finish it (the rollback is idempotent and never waits).
+          await time.drive(
+            time.track(() => rollBack(deps, { deploymentId: deployment.id, scope: 'deployment' })),
+          );
+        } else {
+          await starter.startDeployment(resumeRequest(deployment));
+        }
         resumed.push(deployment.id);
       }
       const pacer = time.pace({ speed: options.speed });
@@ -439,7 +448,7 @@ async function publishBuild(
   }
 }
 
-async function runningDeployments(
+async function unfinishedDeployments(
   store: DeploymentStore,
   pipelines: readonly ResolvedPipeline[],
 ): Promise<DeploymentRecord[]> {
@@ -448,7 +457,7 @@ async function runningDeployments(
     let cursor: string | undefined;
     do {
       const page = await store.listDeployments(p.name, { limit: 100, ...(cursor ? { cursor } : {}) });
-      out.push(...page.items.filter((d) => d.status === 'running'));
+      out.push(...page.items.filter((d) => d.status === 'running' || d.status === 'rolling_back'));
       cursor = page.nextCursor;
     } while (cursor);
   }

@@ -2,9 +2,10 @@ import './polyfill.js';
 import { fileURLToPath } from 'node:url';
 import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import { DynamoDeploymentStore } from '../adapters/aws/dynamodb-store.js';
+import { ConflictError } from '../core/errors.js';
 import { aliasKey, type ResolvedPipeline } from '../core/pipeline.js';
 import { isoAt } from '../ports/clock.js';
-import type { BakeProgress, TimelineEvent } from '../ports/store.js';
+import type { BakeProgress, DeploymentStore, TimelineEvent } from '../ports/store.js';
 import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
 import type { StartRequest } from '../workflow/inputs.js';
 import { type LocalDynamo, startLocalDynamo } from './dynamo.js';
@@ -71,6 +72,35 @@ export function loadStateMachines(time: VirtualTime, deps: StepDeps): LocalStepF
   for (const machine of STATE_MACHINES)
     stepFunctions.load(`${ROOT}${machine.file}`, stateMachineArn(machine.id));
   return stepFunctions;
+}
+
+/**
+ * Puts a scenario's manual blocks in the store when their time comes on the virtual clock, and
+ * removes them at `until`, the way a person would through the API. Blocks already due are put at
+ * once; one that exists already (a restarted control plane) is left as it is.
+ */
+export async function scheduleScenarioBlocks(
+  time: VirtualTime,
+  store: DeploymentStore,
+  scenario: Scenario,
+): Promise<void> {
+  const at = async (ms: number, work: () => Promise<unknown>) => {
+    if (ms <= time.nowMs()) await time.drive(time.track(work));
+    else setTimeout(() => void time.track(work), ms - time.nowMs());
+  };
+  for (const [i, b] of scenario.blockers.entries()) {
+    if (b.kind !== 'manual') continue;
+    const id = b.id ?? `scenario-${i + 1}`;
+    if (b.untilMs !== undefined && b.untilMs <= time.nowMs()) continue;
+    await at(b.atMs, () =>
+      store
+        .putBlocker({ id, scope: b.scope, reason: b.reason, author: b.author, createdAt: isoAt(b.atMs) })
+        .catch((error: unknown) => {
+          if (!(error instanceof ConflictError)) throw error;
+        }),
+    );
+    if (b.untilMs !== undefined) await at(b.untilMs, () => store.removeBlocker(id));
+  }
 }
 
 export interface EngineOptions {
@@ -145,7 +175,7 @@ export class EmbeddedEngine {
       };
       const stepFunctions = loadStateMachines(time, deps);
       const engine = new EmbeddedEngine(dynamo, time, store, fleet, stepFunctions);
-      await engine.scheduleManualBlocks(options.scenario);
+      await scheduleScenarioBlocks(time, store, options.scenario);
       for (const pipeline of options.pipelines)
         await engine.io(() => store.putPipeline(pipeline, 'embedded-engine'));
       return engine;
@@ -153,31 +183,6 @@ export class EmbeddedEngine {
       time.uninstall();
       await dynamo.close();
       throw error;
-    }
-  }
-
-  /**
-   * Puts the scenario's manual blocks in the store when their time comes on the virtual clock, and
-   * removes them at `until`, the way a person would through the API.
-   */
-  private async scheduleManualBlocks(scenario: Scenario): Promise<void> {
-    const at = async (ms: number, work: () => Promise<unknown>) => {
-      if (ms <= this.time.nowMs()) await this.io(work);
-      else setTimeout(() => void this.time.track(work), ms - this.time.nowMs());
-    };
-    for (const [i, b] of scenario.blockers.entries()) {
-      if (b.kind !== 'manual') continue;
-      const id = b.id ?? `scenario-${i + 1}`;
-      await at(b.atMs, () =>
-        this.store.putBlocker({
-          id,
-          scope: b.scope,
-          reason: b.reason,
-          author: b.author,
-          createdAt: isoAt(b.atMs),
-        }),
-      );
-      if (b.untilMs !== undefined) await at(b.untilMs, () => this.store.removeBlocker(id));
     }
   }
 
