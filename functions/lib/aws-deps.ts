@@ -1,8 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AwsClientProvider } from '../../src/adapters/aws/clients.js';
 import { CloudWatchAlarmSource } from '../../src/adapters/aws/cloudwatch-alarms.js';
 import { CloudWatchMetricSource } from '../../src/adapters/aws/cloudwatch-metrics.js';
 import { createDocumentClient, DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
+import { EventBridgePublisher } from '../../src/adapters/aws/eventbridge-publisher.js';
 import { LambdaTrafficRouter } from '../../src/adapters/aws/lambda-router.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { Log, StepDeps } from '../../src/workflow/deps.js';
@@ -43,6 +45,15 @@ export function lambdaDeps(): StepDeps {
     clock: systemClock,
     log: powertoolsLog(new Logger({ serviceName: 'breakwater' })),
     organisationAlarms: env.ORGANISATION_ALARMS,
+    ...(env.EVENT_BUS_NAME
+      ? {
+          events: new EventBridgePublisher({
+            client: new EventBridgeClient({}),
+            busName: env.EVENT_BUS_NAME,
+            source: env.EVENT_SOURCE,
+          }),
+        }
+      : {}),
   };
   built = deps;
   return deps;

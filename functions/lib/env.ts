@@ -11,6 +11,9 @@ export const LambdaEnvSchema = z.object({
     z.string().check(z.includes('{account}', { message: 'expected a role ARN template with {account}' })),
     'arn:aws:iam::{account}:role/breakwater-target',
   ),
+  /** The bus deployment state changes are published to; none when unset. */
+  EVENT_BUS_NAME: z.optional(z.string().check(z.minLength(1))),
+  EVENT_SOURCE: z._default(z.string().check(z.minLength(1)), 'breakwater'),
   /** Comma-separated organisation-wide blocker alarm names (placeholders allowed). */
   ORGANISATION_ALARMS: z.pipe(
     z._default(z.string(), ''),

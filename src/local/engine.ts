@@ -5,6 +5,7 @@ import { DynamoDeploymentStore } from '../adapters/aws/dynamodb-store.js';
 import { ConflictError } from '../core/errors.js';
 import { aliasKey, type ResolvedPipeline } from '../core/pipeline.js';
 import { isoAt } from '../ports/clock.js';
+import type { DeploymentEventPublisher, DeploymentStateChange } from '../ports/events.js';
 import type { BakeProgress, DeploymentStore, TimelineEvent } from '../ports/store.js';
 import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
 import type { StartRequest } from '../workflow/inputs.js';
@@ -34,6 +35,14 @@ function fleetTargets(pipelines: readonly ResolvedPipeline[]) {
     }
   }
   return [...seen.values()];
+}
+
+/** Keeps published deployment state changes in memory, in order (the embedded EventBridge). */
+export class RecordingPublisher implements DeploymentEventPublisher {
+  readonly changes: DeploymentStateChange[] = [];
+  async publish(change: DeploymentStateChange): Promise<void> {
+    this.changes.push(change);
+  }
 }
 
 /** A store that also tells a listener about each event written (live progress). */
@@ -145,6 +154,8 @@ export class EmbeddedEngine {
     readonly store: ObservedStore,
     readonly fleet: FleetSimulator,
     readonly stepFunctions: LocalStepFunctions,
+    /** Deployment state changes the workflow published (EventBridge's place on AWS). */
+    readonly published: RecordingPublisher,
   ) {
     this.startedVirtual = time.nowMs();
   }
@@ -164,6 +175,7 @@ export class EmbeddedEngine {
         scenario: options.scenario,
         targets: fleetTargets(options.pipelines),
       });
+      const published = new RecordingPublisher();
       const deps: StepDeps = {
         store,
         router: fleet,
@@ -172,9 +184,10 @@ export class EmbeddedEngine {
         clock: time.clock,
         log: options.log ?? silentLog,
         organisationAlarms: options.organisationAlarms ?? [],
+        events: published,
       };
       const stepFunctions = loadStateMachines(time, deps);
-      const engine = new EmbeddedEngine(dynamo, time, store, fleet, stepFunctions);
+      const engine = new EmbeddedEngine(dynamo, time, store, fleet, stepFunctions, published);
       await scheduleScenarioBlocks(time, store, options.scenario);
       for (const pipeline of options.pipelines)
         await engine.io(() => store.putPipeline(pipeline, 'embedded-engine'));

@@ -61,13 +61,47 @@ export function targetAt(wave: ResolvedWave, index: number): Target {
   return target;
 }
 
-/** Appends a timeline event; `key` makes a retried step write it once. */
+/** Timeline events that are also published as deployment state changes. */
+export const PUBLISHED_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'deployment-started',
+  'wave-blocked',
+  'wave-unblocked',
+  'wave-started',
+  'wave-succeeded',
+  'wave-rolled-back',
+  'bake-failed',
+  'override-applied',
+  'expedite-applied',
+  'deployment-succeeded',
+  'deployment-rolled-back',
+  'deployment-failed',
+  'deployment-superseded',
+]);
+
+/**
+ * Appends a timeline event (`key` makes a retried step write it once) and publishes the
+ * milestones. Publishing comes first: a step that fails after it is retried and publishes again
+ * (at least once; consumers deduplicate on `key`), never zero times.
+ */
 export async function record(
   deps: StepDeps,
   deploymentId: string,
   event: Omit<TimelineEvent, 'deploymentId' | 'at'> & { at?: string },
 ): Promise<void> {
-  await deps.store.appendEvent({ deploymentId, at: event.at ?? isoNow(deps.clock), ...event });
+  const at = event.at ?? isoNow(deps.clock);
+  if (deps.events && PUBLISHED_EVENT_TYPES.has(event.type)) {
+    const deployment = await deps.store.getDeployment(deploymentId);
+    await deps.events.publish({
+      deploymentId,
+      pipeline: deployment?.pipelineName ?? 'unknown',
+      status: event.type,
+      ...(event.wave !== undefined ? { waveIndex: event.wave } : {}),
+      message: event.message,
+      at,
+      key: event.key,
+    });
+  }
+  await deps.store.appendEvent({ deploymentId, at, ...event });
 }
 
 /** The lock that keeps one change per wave of a pipeline. */

@@ -1,4 +1,5 @@
 import type { Clock } from '../ports/clock.js';
+import type { DeploymentEventPublisher } from '../ports/events.js';
 import type { AlarmSource, MetricSource, TrafficRouter } from '../ports/fleet.js';
 import type { DeploymentStore } from '../ports/store.js';
 
@@ -24,4 +25,6 @@ export interface StepDeps {
    * and region, besides the pipeline's own blocker alarms (same placeholders as alarm names).
    */
   readonly organisationAlarms?: readonly string[];
+  /** Where deployment state changes are published (EventBridge on AWS); none when absent. */
+  readonly events?: DeploymentEventPublisher;
 }

@@ -34,6 +34,12 @@ describe('deployment workflow on the embedded engine', () => {
     expect(types).toContain('one-box-started');
     expect(types).toContain('wave-bake-started');
     expect(types.at(-1)).toBe('deployment-succeeded');
+    // the milestones were published as deployment state changes, in order
+    const published = engine.published.changes.map((c) => [c.status, c.waveIndex ?? null]);
+    expect(published[0]).toEqual(['deployment-started', null]);
+    expect(published).toContainEqual(['wave-started', 2]);
+    expect(published.at(-1)).toEqual(['deployment-succeeded', null]);
+    expect(engine.published.changes.every((c) => c.pipeline === 'orders' && c.key !== '')).toBe(true);
   });
 
   it('reads alarms once per region per poll, not once per target', async () => {
