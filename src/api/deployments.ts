@@ -203,11 +203,18 @@ export async function approveExpedite(
     return await deps.store.updateDeployment(
       id,
       { expedite: { ...expedite, approvedBy: request.by, approvedAt: isoNow(deps.clock) } },
-      { onlyIfStatusIn: ACTIVE },
+      { onlyIfStatusIn: ACTIVE, onlyIfExpediteUnapproved: true },
     );
   } catch (error) {
     if (error instanceof ConflictError) {
-      const status = (error.existing as DeploymentRecord | undefined)?.status;
+      const current = error.existing as DeploymentRecord | undefined;
+      if (current?.expedite?.approvedBy) {
+        throw new ConflictError(
+          `the expedite request of deployment "${id}" was already approved by ${current.expedite.approvedBy}`,
+          current,
+        );
+      }
+      const status = current?.status;
       throw new ConflictError(
         `deployment "${id}" is ${status ?? 'not running'}: an expedite can only be approved while it runs`,
         error.existing,

@@ -206,7 +206,11 @@ export interface DeploymentStore {
   updateDeployment(
     id: string,
     patch: Patch<DeploymentRecord>,
-    options?: { readonly onlyIfStatusIn?: readonly DeploymentStatus[] },
+    options?: {
+      readonly onlyIfStatusIn?: readonly DeploymentStatus[];
+      /** Only while the expedite request has no approver yet (ConflictError otherwise). */
+      readonly onlyIfExpediteUnapproved?: boolean;
+    },
   ): Promise<DeploymentRecord>;
   listDeployments(
     pipelineName: string,

@@ -170,6 +170,39 @@ describe('DynamoDeploymentStore deployments', () => {
     expect((await store.getDeployment(id))?.cancelRequest).toBeUndefined();
   });
 
+  it('lets only one of two simultaneous expedite approvals win', async () => {
+    const id = fresh('dep');
+    await store.createDeployment({
+      ...deployment(id),
+      expedite: { requestedBy: 'bob', reason: 'fix', requestedAt: '2026-03-02T10:00:00.000Z' },
+    });
+    const approve = (by: string) =>
+      store.updateDeployment(
+        id,
+        {
+          expedite: {
+            requestedBy: 'bob',
+            reason: 'fix',
+            requestedAt: '2026-03-02T10:00:00.000Z',
+            approvedBy: by,
+          },
+        },
+        { onlyIfStatusIn: ['running'], onlyIfExpediteUnapproved: true },
+      );
+
+    const results = await Promise.allSettled([approve('carol'), approve('dave')]);
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(lost?.reason).toBeInstanceOf(ConflictError);
+    const winner = (
+      results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{
+        expedite?: { approvedBy?: string };
+      }>
+    ).value;
+    expect((await store.getDeployment(id))?.expedite?.approvedBy).toBe(winner.expedite?.approvedBy);
+  });
+
   it('reports a missing deployment, wave or target as NotFoundError on update', async () => {
     const id = fresh('missing');
 

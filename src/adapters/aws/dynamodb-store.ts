@@ -220,7 +220,10 @@ export class DynamoDeploymentStore implements DeploymentStore {
   async updateDeployment(
     id: string,
     patch: DeploymentPatch,
-    options?: { readonly onlyIfStatusIn?: readonly DeploymentStatus[] },
+    options?: {
+      readonly onlyIfStatusIn?: readonly DeploymentStatus[];
+      readonly onlyIfExpediteUnapproved?: boolean;
+    },
   ): Promise<DeploymentRecord> {
     const fixed = IMMUTABLE_DEPLOYMENT_FIELDS.filter((f) => patch[f] !== undefined);
     if (fixed.length > 0) {
@@ -245,6 +248,12 @@ export class DynamoDeploymentStore implements DeploymentStore {
         update.values[`:allowed${i}`] = status;
       });
       if (placeholders.length === 0) update.values[':never'] = '';
+    }
+    if (options?.onlyIfExpediteUnapproved) {
+      // Two approvers at once: only the first write wins, the second sees a conflict.
+      condition += ' AND attribute_not_exists(#expedite.#approvedBy)';
+      update.names['#expedite'] = 'expedite';
+      update.names['#approvedBy'] = 'approvedBy';
     }
     try {
       const out = await this.#call('UpdateItem', () =>
