@@ -20,6 +20,7 @@ new BreakwaterControlPlane(controlPlaneStack, 'ControlPlane', {
   targetAccounts: config.targetAccounts,
   targetRegions: config.targetRegions,
   ...(config.targetFunctionNames === undefined ? {} : { targetFunctionNames: config.targetFunctionNames }),
+  ...(config.organisationAlarms === undefined ? {} : { organisationAlarms: config.organisationAlarms }),
   logRetentionDays: config.logRetentionDays,
   console: config.console,
 });

@@ -26,6 +26,7 @@ export interface InfraConfig {
   readonly targetAccounts: readonly string[];
   readonly targetRegions: readonly string[];
   readonly targetFunctionNames?: readonly string[];
+  readonly organisationAlarms?: readonly string[];
   readonly targetAliases: readonly string[];
   readonly logRetentionDays: number;
   /** Host the dashboard in S3 behind CloudFront (BreakwaterControlPlaneProps.console). */
@@ -71,6 +72,7 @@ export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConf
     );
   }
   const targetFunctionNames = list(env.BREAKWATER_TARGET_FUNCTIONS);
+  const organisationAlarms = list(env.BREAKWATER_ORGANISATION_ALARMS);
   const targetRegions = list(env.BREAKWATER_TARGET_REGIONS);
   const targetAliases = list(env.BREAKWATER_TARGET_ALIASES);
   return {
@@ -81,6 +83,7 @@ export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConf
     targetAccounts: list(env.BREAKWATER_TARGET_ACCOUNTS),
     targetRegions: targetRegions.length > 0 ? targetRegions : [region],
     ...(targetFunctionNames.length > 0 ? { targetFunctionNames } : {}),
+    ...(organisationAlarms.length > 0 ? { organisationAlarms } : {}),
     targetAliases: targetAliases.length > 0 ? targetAliases : ['live'],
     logRetentionDays,
     console: consoleSetting === 'true',

@@ -103,6 +103,13 @@ export interface BreakwaterControlPlaneProps {
    */
   readonly targetFunctionNames?: readonly string[];
   /**
+   * Organisation-wide blocker alarms, read before every wave and target of every pipeline starts
+   * (in each target's account and region), beside each pipeline's own blocker alarms. Names may
+   * use the alarm placeholders, e.g. `org-sev1-{target.region}`.
+   * @default [] (none)
+   */
+  readonly organisationAlarms?: readonly string[];
+  /**
    * Name of the role in each target account (see BreakwaterTargetRole).
    * @default 'breakwater-target'
    */
@@ -336,6 +343,9 @@ export class BreakwaterControlPlane extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
       EVENT_BUS_NAME: 'default',
       EVENT_SOURCE,
+      ...(props.organisationAlarms && props.organisationAlarms.length > 0
+        ? { ORGANISATION_ALARMS: props.organisationAlarms.join(',') }
+        : {}),
     };
 
     // Steps ------------------------------------------------------------------------------------

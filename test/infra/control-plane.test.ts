@@ -42,6 +42,7 @@ describe('BreakwaterControlPlane with every handler present', () => {
     ({ stack, plane, template } = buildControlPlane({
       targetAccounts: [TARGET_ACCOUNT],
       handlers: ALL_HANDLERS,
+      organisationAlarms: ['org-sev1-{target.region}', 'org-freeze'],
     }));
     statements = identityStatements(template);
   });
@@ -84,6 +85,15 @@ describe('BreakwaterControlPlane with every handler present', () => {
   });
 
   describe('step functions', () => {
+    it('gives every step the organisation-wide blocker alarms it is configured with', () => {
+      // THEN the gate and target checks can read them (ORGANISATION_ALARMS, comma-separated)
+      for (const step of STEP_FUNCTIONS) {
+        const env =
+          template.findResources('AWS::Lambda::Function')[fnId(step.id)]!.Properties.Environment.Variables;
+        expect(env.ORGANISATION_ALARMS).toBe('org-sev1-{target.region},org-freeze');
+      }
+    });
+
     it.each(STEP_FUNCTIONS.map((s) => [s.id]))(
       '%s runs nodejs22.x on arm64 with tracing and the Lambda environment',
       (id) => {
