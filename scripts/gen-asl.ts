@@ -119,6 +119,16 @@ const advance = (prefix: string, indexPath: string, countPath: string, loopTo: s
   },
 });
 
+/** What a batch's bake or health-check poll needs: the batch, its step, and when weights moved. */
+const batchCheck = {
+  ...ids,
+  'batchIndex.$': '$.batchIndex',
+  'targets.$': '$.targets',
+  'step.$': '$.step',
+  'shift.$': '$.shift',
+  scope: 'batch',
+};
+
 const shiftMap = (name: string, resource: string, taskName: string, next: string) => ({
   Type: 'Map',
   ItemsPath: '$.targets',
@@ -182,20 +192,7 @@ const batch = {
       'ResetOneBoxCheck',
     ),
     ResetOneBoxCheck: resetCheck('WaitForOneBoxBake'),
-    ...pollLoop(
-      'WaitForOneBoxBake',
-      'WaitForBakeFunctionArn',
-      {
-        ...ids,
-        'batchIndex.$': '$.batchIndex',
-        'targets.$': '$.targets',
-        'step.$': '$.step',
-        'shift.$': '$.shift',
-        scope: 'batch',
-      },
-      'StepDone',
-      'OneBoxFailed',
-    ),
+    ...pollLoop('WaitForOneBoxBake', 'WaitForBakeFunctionArn', batchCheck, 'StepDone', 'OneBoxFailed'),
     OneBoxFailed: {
       Type: 'Fail',
       Error: 'RollbackRequired',
@@ -208,20 +205,7 @@ const batch = {
       'ResetStepCheck',
     ),
     ResetStepCheck: resetCheck('CheckStepAlarms'),
-    ...pollLoop(
-      'CheckStepAlarms',
-      'CheckAlarmsFunctionArn',
-      {
-        ...ids,
-        'batchIndex.$': '$.batchIndex',
-        'targets.$': '$.targets',
-        'step.$': '$.step',
-        'shift.$': '$.shift',
-        scope: 'batch',
-      },
-      'StepDone',
-      'StepFailed',
-    ),
+    ...pollLoop('CheckStepAlarms', 'CheckAlarmsFunctionArn', batchCheck, 'StepDone', 'StepFailed'),
     StepFailed: {
       Type: 'Fail',
       Error: 'RollbackRequired',
