@@ -147,8 +147,21 @@ const shiftMap = (name: string, resource: string, taskName: string, next: string
 const batch = {
   Comment:
     'Breakwater batch: a group of a wave’s targets (up to its concurrency) taken through prepare, one-box, bake and rolling steps together. A failure here fails the execution; the wave rolls back.',
-  StartAt: 'PrepareTargets',
+  StartAt: 'CheckBatchStart',
   States: {
+    // Windows, blocker alarms and manual blocks of every target of the batch, read together: one
+    // DescribeAlarms batch per account/region for the batch, never one per target.
+    CheckBatchStart: task('CheckBatchStartFunctionArn', {
+      Parameters: { ...ids, 'batchIndex.$': '$.batchIndex', 'targets.$': '$.targets' },
+      ResultPath: '$.start',
+      Next: 'BatchMayStart',
+    }),
+    BatchMayStart: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.start.status', StringEquals: 'ready', Next: 'PrepareTargets' }],
+      Default: 'WaitForBatchStart',
+    },
+    WaitForBatchStart: { Type: 'Wait', SecondsPath: '$.start.waitSeconds', Next: 'CheckBatchStart' },
     PrepareTargets: {
       Type: 'Map',
       ItemsPath: '$.targets',
@@ -159,7 +172,7 @@ const batch = {
         StartAt: 'PrepareTarget',
         States: {
           PrepareTarget: task('PrepareTargetFunctionArn', { ResultPath: '$.prepare', Next: 'TargetReady' }),
-          // Not ready: its alias is locked by another deployment, or a blocker holds this target.
+          // Not ready: its alias is locked by another deployment.
           TargetReady: {
             Type: 'Choice',
             Choices: [{ Variable: '$.prepare.status', StringEquals: 'ready', Next: 'TargetPrepared' }],

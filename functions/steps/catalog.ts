@@ -16,6 +16,11 @@ export const STEP_FUNCTIONS = [
   },
   { id: 'StartWave', entry: 'functions/steps/start-wave.ts', arnVariable: 'StartWaveFunctionArn' },
   {
+    id: 'CheckBatchStart',
+    entry: 'functions/steps/check-batch-start.ts',
+    arnVariable: 'CheckBatchStartFunctionArn',
+  },
+  {
     id: 'PrepareTarget',
     entry: 'functions/steps/prepare-target.ts',
     arnVariable: 'PrepareTargetFunctionArn',

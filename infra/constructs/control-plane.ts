@@ -194,9 +194,10 @@ const STEP_ACCESS: Readonly<Record<StepFunctionId, StepAccess>> = {
   // Reads the blocker alarms of the wave's targets before the wave starts.
   CheckWaveGate: { cloudWatch: true },
   StartWave: {},
-  // Reads the target's blocker alarms before it starts, then prepares its alias.
+  // Reads the blocker alarms of a batch's targets (one call per region) before they start.
+  CheckBatchStart: { cloudWatch: true },
+  // Takes the alias lock and publishes or resolves the new version.
   PrepareTarget: {
-    cloudWatch: true,
     lambda: [
       'lambda:GetAlias',
       'lambda:GetFunctionConfiguration',

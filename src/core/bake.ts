@@ -18,12 +18,15 @@ export interface BakeInput {
   readonly elapsedSeconds: number;
   readonly durationSeconds: number;
   readonly minDataPoints: number;
-  readonly dataPoints: number;
+  /** Invocations of the new version so far; absent when not counted yet (they are counted once the time is up). */
+  readonly dataPoints?: number;
   readonly alarms: readonly AlarmObservation[];
   /** How long past the duration an inconclusive bake may wait before failing safe. */
   readonly inconclusiveTimeoutSeconds: number;
   readonly pollIntervalSeconds: number;
   readonly cancelRequested?: { readonly by: string; readonly reason: string };
+  /** A rollback of the deployment has begun elsewhere (the alarm watcher, another check): why. */
+  readonly rollbackBegun?: string;
 }
 
 export interface BakeAssessment {
@@ -58,6 +61,9 @@ export function assessBake(input: BakeInput): BakeAssessment {
       waitSeconds: 0,
     };
   }
+  if (input.rollbackBegun !== undefined) {
+    return { verdict: 'failed', reason: `rollback begun: ${input.rollbackBegun}`, waitSeconds: 0 };
+  }
   const firing = input.alarms.find((a) => a.state === 'ALARM');
   if (firing) {
     return {
@@ -77,13 +83,20 @@ export function assessBake(input: BakeInput): BakeAssessment {
     };
   }
 
-  const shortOfData = input.dataPoints < input.minDataPoints;
+  const dataPoints = input.dataPoints ?? 0;
+  const shortOfData = dataPoints < input.minDataPoints;
   const noData = input.alarms.filter((a) => a.state === 'INSUFFICIENT_DATA');
   const remaining = input.durationSeconds - input.elapsedSeconds;
   if (remaining > 0) {
     return {
       verdict: 'baking',
-      reason: `baking: ${formatDuration(input.elapsedSeconds)} of ${formatDuration(input.durationSeconds)}, ${input.dataPoints}/${input.minDataPoints} data points`,
+      reason: `baking: ${formatDuration(input.elapsedSeconds)} of ${formatDuration(input.durationSeconds)}, ${
+        input.minDataPoints === 0
+          ? 'no data points needed'
+          : input.dataPoints === undefined
+            ? `${input.minDataPoints} data points needed (counted when the time is up)`
+            : `${input.dataPoints}/${input.minDataPoints} data points`
+      }`,
       waitSeconds: Math.min(poll, remaining),
     };
   }
@@ -92,13 +105,13 @@ export function assessBake(input: BakeInput): BakeAssessment {
       verdict: 'baked',
       reason:
         input.minDataPoints > 0
-          ? `baked ${formatDuration(input.elapsedSeconds)} with ${input.dataPoints} data points (needed ${input.minDataPoints})`
+          ? `baked ${formatDuration(input.elapsedSeconds)} with ${dataPoints} data points (needed ${input.minDataPoints})`
           : `healthy for ${formatDuration(input.elapsedSeconds)}, every alarm OK`,
       waitSeconds: 0,
     };
   }
   const missingWhat = [
-    ...(shortOfData ? [`only ${input.dataPoints} of ${input.minDataPoints} data points`] : []),
+    ...(shortOfData ? [`only ${dataPoints} of ${input.minDataPoints} data points`] : []),
     ...noData.map((a) => `alarm ${a.name} (${a.where}) has INSUFFICIENT_DATA`),
   ].join('; ');
   const overtime = -remaining;

@@ -68,3 +68,9 @@ export class ConflictError extends BreakwaterError {
 
 /** Someone asked to stop the deployment; the workflow rolls back. */
 export class DeploymentCancelledError extends BreakwaterError {}
+
+/**
+ * A rollback of this deployment has begun (an alarm event, a failed check, a stop): no step may
+ * move traffic forward any more. Terminal: the workflow goes to its rollback path.
+ */
+export class RollbackStartedError extends BreakwaterError {}

@@ -45,6 +45,18 @@ export const BakeSchema = z
 
 const Weight = z.number().gt(0).lte(100);
 
+/** The longest a lost alarm event may go unnoticed, and the shortest poll worth its cost. */
+export const MAX_SAFETY_POLL_SECONDS = 900;
+export const MIN_SAFETY_POLL_SECONDS = 10;
+
+const SafetyPollSchema = DurationSchema.refine(
+  (s) => s >= MIN_SAFETY_POLL_SECONDS && s <= MAX_SAFETY_POLL_SECONDS,
+  {
+    error: (issue) =>
+      `expected from 10s to 15m (alarms tell Breakwater at once; this poll only catches a lost alarm event), got ${JSON.stringify(issue.input)}`,
+  },
+);
+
 export const OneBoxSchema = z
   .object({
     weight: z
@@ -95,8 +107,15 @@ export const WaveSettingsSchema = z
     rolling: RollingSchema,
     bake: BakeSchema.meta({ description: 'Wave bake after every target is at 100%.' }),
     alarms: AlarmsSchema,
-    pollInterval: DurationSchema.meta({
-      description: 'How often alarms and data points are read while baking.',
+    safetyPoll: SafetyPollSchema.meta({
+      description:
+        'How often a bake or health check re-reads its alarms in case an alarm event was lost (10s to 15m). ' +
+        'Alarm events roll a change back within seconds; data points are counted once the bake time is up, ' +
+        'then on each safety poll while still short.',
+    }),
+    pollInterval: SafetyPollSchema.optional().meta({
+      description: 'The old name of safetyPoll, still accepted (give one or the other).',
+      deprecated: true,
     }),
     inconclusiveTimeout: DurationSchema.meta({
       description:
@@ -123,7 +142,7 @@ export const DEFAULT_WAVE_SETTINGS = {
   rolling: { weights: [33, 66, 100], healthCheck: '5m' },
   bake: { duration: '1h', minDataPoints: 500 },
   alarms: { rollback: [], oneBox: [] },
-  pollInterval: '1m',
+  safetyPoll: '5m',
   inconclusiveTimeout: '1h',
 } as const;
 
@@ -136,7 +155,8 @@ export const WaveSchema = z
     rolling: RollingSchema.optional(),
     bake: BakeSchema.optional(),
     alarms: AlarmsSchema.optional(),
-    pollInterval: DurationSchema.optional(),
+    safetyPoll: WaveSettingsSchema.shape.safetyPoll.optional(),
+    pollInterval: WaveSettingsSchema.shape.pollInterval,
     inconclusiveTimeout: DurationSchema.optional(),
     window: TimeWindowSchema.optional(),
     blockerAlarms: z.array(z.string().min(1).max(255)).optional(),
@@ -232,6 +252,19 @@ export const PipelineSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
+    const bothPolls = (o: { safetyPoll?: unknown; pollInterval?: unknown }, path: (string | number)[]) => {
+      if (o.safetyPoll !== undefined && o.pollInterval !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'pollInterval'],
+          message: 'pollInterval is the old name of safetyPoll: give only safetyPoll',
+        });
+      }
+    };
+    bothPolls(p.defaults, ['defaults']);
+    p.waves.forEach((wave, w) => {
+      bothPolls(wave, ['waves', w]);
+    });
     const seenTargets = new Map<string, string>();
     const seenAliases = new Map<string, string>();
     const seenWaves = new Set<string>();
@@ -280,8 +313,8 @@ export type WaveSettings = z.output<typeof WaveSettingsSchema>;
 export type Artifact = z.output<typeof ArtifactSchema>;
 export type Source = z.output<typeof SourceSchema>;
 
-/** A wave with every setting resolved (defaults applied). */
-export interface ResolvedWave extends WaveSettings {
+/** A wave with every setting resolved (defaults applied; the old name `pollInterval` folded into `safetyPoll`). */
+export interface ResolvedWave extends Omit<WaveSettings, 'pollInterval'> {
   readonly index: number;
   readonly name: string;
   readonly targets: readonly Target[];
@@ -313,7 +346,7 @@ export function resolvePipeline(input: unknown): ResolvedPipeline {
       ? `pipeline "${(input as { name: string }).name}"`
       : 'pipeline';
   const p = parseOrThrow(PipelineSchema, input, name);
-  const base: WaveSettings = { ...BUILTIN_DEFAULTS, ...stripUndefined(p.defaults) };
+  const base: WaveSettings = { ...BUILTIN_DEFAULTS, ...renamePoll(stripUndefined(p.defaults)) };
   return {
     name: p.name,
     ...(p.description !== undefined ? { description: p.description } : {}),
@@ -323,10 +356,20 @@ export function resolvePipeline(input: unknown): ResolvedPipeline {
     pipelining: p.pipelining,
     waves: p.waves.map((wave, index) => {
       const { name: waveName, targets, ...own } = wave;
-      const settings: WaveSettings = { ...base, ...stripUndefined(own) };
+      const { pollInterval: _old, ...settings }: WaveSettings = {
+        ...base,
+        ...renamePoll(stripUndefined(own)),
+      };
       return { index, name: waveName, targets, ...settings };
     }),
   };
+}
+
+/** `pollInterval` is the old name of `safetyPoll`. */
+function renamePoll<T extends { pollInterval?: number; safetyPoll?: number }>(o: T): T {
+  if (o.pollInterval === undefined) return o;
+  const { pollInterval, ...rest } = o;
+  return { ...rest, safetyPoll: rest.safetyPoll ?? pollInterval } as T;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -337,7 +380,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
  * Declares a pipeline in TypeScript with type checking. Compose by spreading a shared base:
  *
  * @example
- * const base = { source: { type: 'manual' }, defaults: { pollInterval: '1m' } } satisfies Partial<PipelineInput>;
+ * const base = { source: { type: 'manual' }, defaults: { safetyPoll: '5m' } } satisfies Partial<PipelineInput>;
  * export default definePipeline({ ...base, name: 'payments', waves: [...] });
  */
 export function definePipeline(pipeline: PipelineInput): PipelineInput {

@@ -67,10 +67,11 @@ export function estimateHistoryEvents(wave: ResolvedWave): { wave: number; batch
   const steps = rolloutSteps(wave);
   const batches = targetBatches(wave);
   const biggestBatch = Math.max(...batches.map((b) => b.length));
-  const polls = (seconds: number) => Math.ceil(seconds / Math.max(1, wave.pollInterval)) + 1;
+  const polls = (seconds: number) => Math.ceil(seconds / Math.max(1, wave.safetyPoll)) + 1;
   const inconclusivePolls = polls(wave.inconclusiveTimeout);
   const perTargetMap = 2 + TASK_EVENTS + 2; // iteration start/end, task, choice
-  let batch = 4 + 4 + biggestBatch * perTargetMap + 4 + steps.length * 2;
+  const batchStart = TASK_EVENTS + 2; // CheckBatchStart + its Choice, when nothing holds the batch
+  let batch = 4 + batchStart + 4 + biggestBatch * perTargetMap + 4 + steps.length * 2;
   for (const step of steps) {
     batch +=
       4 +

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { StepArnVariable } from '../../functions/steps/catalog.js';
 import { createHandler as checkAlarms } from '../../functions/steps/check-alarms.js';
+import { createHandler as checkBatchStart } from '../../functions/steps/check-batch-start.js';
 import { createHandler as checkWaveGate } from '../../functions/steps/check-wave-gate.js';
 import { createHandler as prepareTarget } from '../../functions/steps/prepare-target.js';
 import { createHandler as recordProgress } from '../../functions/steps/record-progress.js';
@@ -20,6 +21,7 @@ const factories: Record<
   StartDeploymentFunctionArn: startDeployment,
   CheckWaveGateFunctionArn: checkWaveGate,
   StartWaveFunctionArn: startWave,
+  CheckBatchStartFunctionArn: checkBatchStart,
   PrepareTargetFunctionArn: prepareTarget,
   StartOneBoxFunctionArn: startOneBox,
   ShiftWeightFunctionArn: shiftWeight,

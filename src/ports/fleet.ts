@@ -29,6 +29,11 @@ export interface AliasUpdate {
   readonly additional: { readonly version: string; readonly weight: number } | null;
   /** The RevisionId read before; the update fails with AliasConflictError if it changed. */
   readonly revisionId: string;
+  /**
+   * Sets the alias description too. A rollback writes one on every alias it fences, so the
+   * RevisionId changes even when the routing does not (see `revertTarget`).
+   */
+  readonly description?: string;
 }
 
 /** Where new code comes from when the pipeline publishes versions itself. */

@@ -38,6 +38,10 @@ export type DeploymentOutcome = 'succeeded' | 'rolled_back' | 'failed' | 'supers
 export interface RollbackInfo {
   readonly reason: string;
   readonly alarm?: string;
+  /** When the alarm that triggered the rollback entered ALARM (CloudWatch's time), if an alarm did. */
+  readonly alarmAt?: string;
+  /** What noticed it: the alarm watcher (an EventBridge alarm event), a workflow check, or a failed step. */
+  readonly triggeredBy?: 'alarm-event' | 'check' | 'step';
   readonly detectedAt: string;
   readonly trafficOffAt?: string;
 }
@@ -180,6 +184,30 @@ export interface OverrideRecord {
   readonly at: string;
 }
 
+/**
+ * One alarm watched for one wave of a deployment: written when a check starts watching it,
+ * removed when the wave ends. The alarm watcher finds every deployment watching an alarm with
+ * one Query on (account, region, alarm name).
+ */
+export interface WatchRecord {
+  readonly account: string;
+  readonly region: string;
+  readonly alarmName: string;
+  readonly deploymentId: string;
+  readonly waveIndex: number;
+  /** Ids of the targets the alarm watches in this wave (grows as batches start). */
+  readonly targets: readonly string[];
+  /** When watching began (the first write). */
+  readonly since: string;
+}
+
+/** Which alarm a watch is on. */
+export interface WatchedAlarm {
+  readonly account: string;
+  readonly region: string;
+  readonly alarmName: string;
+}
+
 export type LockResult = { readonly acquired: true } | { readonly acquired: false; readonly holder: string };
 
 export interface Page<T> {
@@ -243,6 +271,13 @@ export interface DeploymentStore {
   /** Records an override once per (deployment, blocker); a repeat keeps the first. */
   putOverride(record: OverrideRecord): Promise<void>;
   listOverrides(deploymentId: string): Promise<OverrideRecord[]>;
+
+  /** Starts (or widens to more targets) a watch; `since` is kept from the first write. */
+  putWatch(record: WatchRecord): Promise<void>;
+  /** Every deployment wave watching this alarm now. */
+  listWatches(alarm: WatchedAlarm): Promise<WatchRecord[]>;
+  /** Ends the watches of one wave of a deployment on these alarms (absent ones are ignored). */
+  removeWatches(deploymentId: string, waveIndex: number, alarms: readonly WatchedAlarm[]): Promise<void>;
 
   /** Takes the lock on an alias for a deployment; re-entrant for the same holder. */
   acquireLock(aliasKey: string, holder: string, at: string): Promise<LockResult>;

@@ -1,9 +1,11 @@
+import type { AlarmObservation } from '../core/bake.js';
 import type { BlockerAssessment, BlockerOverride, ManualBlock, StartingUnit } from '../core/blockers.js';
 import { assessBlockers } from '../core/blockers.js';
 import type { ResolvedPipeline, ResolvedWave, Target } from '../core/pipeline.js';
+import { expandAlarmName } from '../core/targets.js';
 import { evaluateWindow, type TimeWindow, type WindowState } from '../core/windows.js';
 import { isoAt } from '../ports/clock.js';
-import type { DeploymentRecord, OverrideRecord } from '../ports/store.js';
+import type { BlockerRecord, DeploymentRecord, OverrideRecord } from '../ports/store.js';
 import { readAlarms } from './check-health.js';
 import type { StepDeps } from './deps.js';
 
@@ -14,6 +16,51 @@ export const BLOCKER_POLL_SECONDS = 300;
  * workflow reads at each check) is noticed within that, and a weekend costs ~1,700 history events.
  */
 const MAX_WAIT_SECONDS = 900;
+
+/** What a start assessment reads from AWS and the store, read once for a whole batch. */
+export interface StartReadings {
+  readonly observed: readonly AlarmObservation[];
+  readonly blockers: readonly BlockerRecord[];
+  readonly overrides: readonly OverrideRecord[];
+}
+
+/** Blocker alarm names of a wave (its blocker alarms, or its rollback alarms, plus the organisation's). */
+function blockerTemplates(deps: StepDeps, wave: ResolvedWave): string[] {
+  return [...(wave.blockerAlarms ?? wave.alarms.rollback), ...(deps.organisationAlarms ?? [])];
+}
+
+/**
+ * Reads everything that may hold the start of these targets: their blocker alarms in one
+ * DescribeAlarms batch per account/region, the manual blocks and the deployment's overrides.
+ */
+export async function readStartInputs(
+  deps: StepDeps,
+  wave: ResolvedWave,
+  targets: readonly Target[],
+  deploymentId: string,
+): Promise<StartReadings> {
+  const [observed, blockers, overrides] = await Promise.all([
+    readAlarms(deps, wave, targets, blockerTemplates(deps, wave)),
+    deps.store.listBlockers(),
+    deps.store.listOverrides(deploymentId),
+  ]);
+  return { observed, blockers, overrides };
+}
+
+/** The readings that concern one target: its own blocker alarms in its own account/region. */
+function readingsFor(
+  deps: StepDeps,
+  readings: StartReadings,
+  wave: ResolvedWave,
+  targets: readonly Target[],
+): StartReadings {
+  const wanted = new Set(
+    targets.flatMap((t) =>
+      blockerTemplates(deps, wave).map((n) => `${t.region}/${t.account}/${expandAlarmName(n, t, wave.name)}`),
+    ),
+  );
+  return { ...readings, observed: readings.observed.filter((a) => wanted.has(`${a.where}/${a.name}`)) };
+}
 
 export interface StartAssessment extends BlockerAssessment {
   readonly window: WindowState;
@@ -42,16 +89,16 @@ export async function assessStart(
     readonly overrides: readonly OverrideRecord[];
     readonly starting: StartingUnit;
   },
+  /** Read already for a larger set of targets (a batch): only the part of these targets is used. */
+  readings?: StartReadings,
 ): Promise<StartAssessment> {
   const nowMs = deps.clock.nowMs();
-  const templates = [
-    ...(ctx.wave.blockerAlarms ?? ctx.wave.alarms.rollback),
-    ...(deps.organisationAlarms ?? []),
-  ];
-  const [observed, blockers] = await Promise.all([
-    readAlarms(deps, ctx.wave, ctx.targets, templates),
-    deps.store.listBlockers(),
-  ]);
+  const { observed, blockers } = readings
+    ? readingsFor(deps, readings, ctx.wave, ctx.targets)
+    : {
+        observed: await readAlarms(deps, ctx.wave, ctx.targets, blockerTemplates(deps, ctx.wave)),
+        blockers: await deps.store.listBlockers(),
+      };
   const window: WindowState = ctx.window
     ? evaluateWindow(ctx.window, nowMs, { region: ctx.region })
     : { open: true };

@@ -2,12 +2,14 @@ import { type AlarmObservation, assessBake, type BakeAssessment } from '../core/
 import { activeExpedite, expediteBake } from '../core/expedite.js';
 import type { ResolvedWave, Target } from '../core/pipeline.js';
 import { expandAlarmName } from '../core/targets.js';
-import { isoAt, isoNow } from '../ports/clock.js';
+import { isoAt } from '../ports/clock.js';
 import type { InvocationQuery, Scope } from '../ports/fleet.js';
 import type { BakeProgress, TargetRecord } from '../ports/store.js';
 import { loadWave, record } from './context.js';
 import type { StepDeps } from './deps.js';
+import { beginRollback } from './roll-back.js';
 import type { CheckInputT } from './step-inputs.js';
+import { startWatching } from './watches.js';
 
 export interface CheckResult {
   readonly verdict: BakeAssessment['verdict'];
@@ -15,7 +17,8 @@ export interface CheckResult {
   readonly waitSeconds: number;
   /** What the last poll saw; a poll that sees the same thing writes nothing. */
   readonly signature: string;
-  readonly dataPoints: number;
+  /** Data points of the new version, once counted (they are counted when the bake's time is up). */
+  readonly dataPoints?: number;
   readonly elapsedSeconds: number;
 }
 
@@ -97,9 +100,13 @@ function signatureOf(
 }
 
 /**
- * One poll of a bake (one-box or wave) or of a rolling step's health check: reads every alarm
- * and the data points of the whole batch or wave in batched calls, decides with the pure
- * {@link assessBake}, and writes only when what it saw changed.
+ * One check of a bake (one-box or wave) or of a rolling step's health check. Alarm events roll a
+ * change back at once (the alarm watcher); this check is the safety poll behind them: it reads
+ * every alarm of the batch or wave in one DescribeAlarms batch per account/region, and counts
+ * data points only when they can decide something — once the bake's time is up, then on each
+ * poll while still short, never again once the minimum is reached (one GetMetricData batch per
+ * account/region). It decides with the pure {@link assessBake} and writes only when what it saw
+ * changed.
  */
 export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<CheckResult> {
   const { deployment, pipeline, wave } = await loadWave(deps, input.deploymentId, input.waveIndex);
@@ -115,32 +122,42 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
   const durationSeconds = input.scope === 'batch' ? input.step.bakeSeconds : waveBake.seconds;
   const minDataPoints = input.scope === 'batch' ? input.step.minDataPoints : waveBake.minDataPoints;
   const nowMs = deps.clock.nowMs();
-
-  const progress = new Map(
-    (await deps.store.getTargets(deployment.id, wave.index)).map((r) => [r.targetId, r]),
-  );
-  const [alarms, dataPoints] = await Promise.all([
-    readAlarms(deps, wave, targets),
-    minDataPoints > 0 ? countDataPoints(deps, targets, progress, startedAtMs, nowMs) : Promise.resolve(0),
-  ]);
   const elapsedSeconds = Math.max(0, (nowMs - startedAtMs) / 1000);
+
+  if (input.previous.verdict === 'pending') await startWatching(deps, deployment.id, wave, targets);
+  const previousCount = input.previous.dataPoints;
+  const reached = previousCount !== undefined && minDataPoints > 0 && previousCount >= minDataPoints;
+  const countNow = minDataPoints > 0 && !reached && elapsedSeconds >= durationSeconds;
+  const [alarms, counted] = await Promise.all([
+    readAlarms(deps, wave, targets),
+    countNow
+      ? deps.store
+          .getTargets(deployment.id, wave.index)
+          .then((records) =>
+            countDataPoints(deps, targets, new Map(records.map((r) => [r.targetId, r])), startedAtMs, nowMs),
+          )
+      : Promise.resolve(undefined),
+  ]);
+  const dataPoints = counted ?? (minDataPoints > 0 ? previousCount : 0);
   const assessment = assessBake({
     elapsedSeconds,
     durationSeconds,
     minDataPoints,
-    dataPoints,
+    ...(dataPoints !== undefined ? { dataPoints } : {}),
     alarms,
     inconclusiveTimeoutSeconds: wave.inconclusiveTimeout,
-    pollIntervalSeconds: wave.pollInterval,
+    pollIntervalSeconds: wave.safetyPoll,
     ...(deployment.cancelRequest ? { cancelRequested: deployment.cancelRequest } : {}),
+    ...(deployment.rollback ? { rollbackBegun: deployment.rollback.reason } : {}),
   });
-  const signature = signatureOf(assessment, alarms, dataPoints, minDataPoints);
+  const shownDataPoints = dataPoints ?? 0;
+  const signature = signatureOf(assessment, alarms, shownDataPoints, minDataPoints);
   const result: CheckResult = {
     verdict: assessment.verdict,
     reason: assessment.reason,
     waitSeconds: Math.max(1, Math.ceil(assessment.waitSeconds)),
     signature,
-    dataPoints,
+    ...(dataPoints !== undefined ? { dataPoints } : {}),
     elapsedSeconds: Math.round(elapsedSeconds),
   };
   if (signature === input.previous.signature) return result;
@@ -159,7 +176,7 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
       startedAt: isoAt(startedAtMs),
       durationSeconds,
       minDataPoints,
-      dataPoints,
+      dataPoints: shownDataPoints,
       verdict: assessment.verdict === 'failed' ? 'failed' : assessment.verdict,
       note: assessment.reason,
       alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
@@ -173,7 +190,7 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
       wave: wave.index,
       message: `${label}: ${assessment.reason}`,
       data: {
-        dataPoints,
+        dataPoints: shownDataPoints,
         minDataPoints,
         elapsedSeconds: Math.round(elapsedSeconds),
         ...(assessment.alarm ? { alarm: assessment.alarm } : {}),
@@ -181,27 +198,13 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
     });
   }
   if (assessment.verdict === 'failed' && !deployment.rollback) {
-    try {
-      await deps.store.updateDeployment(
-        deployment.id,
-        {
-          status: 'rolling_back',
-          updatedAt: isoNow(deps.clock),
-          rollback: {
-            reason: `${label}: ${assessment.reason}`,
-            ...(assessment.alarm ? { alarm: assessment.alarm } : {}),
-            detectedAt: isoNow(deps.clock),
-          },
-        },
-        { onlyIfStatusIn: ['running'] },
-      );
-    } catch (error) {
-      // Another poll or step already recorded why this deployment rolls back: keep the first reason.
-      deps.log.info('rollback reason already recorded', {
-        deploymentId: deployment.id,
-        error: String(error),
-      });
-    }
+    const firing = alarms.find((a) => a.name === assessment.alarm && a.state === 'ALARM');
+    await beginRollback(deps, deployment.id, {
+      reason: `${label}: ${assessment.reason}`,
+      ...(assessment.alarm ? { alarm: assessment.alarm } : {}),
+      ...(firing?.sinceMs !== undefined ? { alarmAt: isoAt(firing.sinceMs) } : {}),
+      triggeredBy: 'check',
+    });
   }
   return result;
 }

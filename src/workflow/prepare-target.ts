@@ -1,20 +1,17 @@
 import { decidePrepare } from '../core/alias.js';
-import { DeploymentCancelledError, InvalidInputError } from '../core/errors.js';
+import { DeploymentCancelledError, InvalidInputError, RollbackStartedError } from '../core/errors.js';
 import type { ResolvedPipeline, Target } from '../core/pipeline.js';
 import { aliasKey } from '../core/targets.js';
-import { mergeWindow } from '../core/windows.js';
 import { isoNow } from '../ports/clock.js';
 import type { CodeSource } from '../ports/fleet.js';
 import type { DeploymentRecord } from '../ports/store.js';
-import { assessStart, holdingBlockers } from './blocker-check.js';
 import { loadWave, record, targetAt } from './context.js';
 import type { StepDeps } from './deps.js';
 import { aliasRef, toRouting } from './routing.js';
 
 export type PrepareResult =
   | { status: 'ready'; newVersion: string; previousVersion: string }
-  | { status: 'locked'; holder: string; waitSeconds: number }
-  | { status: 'blocked'; blockers: string[]; waitSeconds: number };
+  | { status: 'locked'; holder: string; waitSeconds: number };
 
 function fill(template: string, t: Target, change: string): string {
   return template
@@ -61,7 +58,7 @@ async function resolveNewVersion(
 }
 
 /**
- * Takes a target for a deployment: its alias lock, its new version, and the version serving now
+ * Takes a target for a deployment (its blockers were assessed for the batch just before): its alias lock, its new version, and the version serving now
  * (recorded before any traffic moves, so a rollback knows where to go). Idempotent.
  */
 export async function prepareTarget(
@@ -75,42 +72,10 @@ export async function prepareTarget(
       `stopped by ${deployment.cancelRequest.by}: ${deployment.cancelRequest.reason}`,
     );
   }
+  if (deployment.rollback) throw new RollbackStartedError(`rollback begun: ${deployment.rollback.reason}`);
   const now = isoNow(deps.clock);
+  // Blockers (windows, alarms, manual blocks) were assessed for the whole batch before this step.
   const existing = (await deps.store.getTargets(deployment.id, wave.index)).find((r) => r.targetId === t.id);
-  if (!existing?.previousVersion) {
-    // Before a target starts: its own window (in its region) and its region's blocker alarms.
-    const assessment = await assessStart(deps, {
-      deployment,
-      pipeline,
-      wave,
-      targets: [t],
-      window: mergeWindow(wave.window, undefined, t.window),
-      region: t.region,
-      overrides: await deps.store.listOverrides(deployment.id),
-      starting: { pipeline: pipeline.name, wave: wave.name, target: t.id },
-    });
-    const holding = holdingBlockers(assessment);
-    if (holding.length > 0) {
-      if (existing?.status !== 'blocked') {
-        await deps.store.putTarget({
-          deploymentId: deployment.id,
-          waveIndex: wave.index,
-          targetId: t.id,
-          status: 'blocked',
-          weight: 0,
-          updatedAt: now,
-        });
-        await record(deps, deployment.id, {
-          key: `target-blocked:${wave.index}:${t.id}:${holding.map((b) => b.id).join(',')}`,
-          type: 'target-blocked',
-          wave: wave.index,
-          target: t.id,
-          message: `${t.id} waits: ${holding.map((b) => b.description).join('; ')}`,
-        });
-      }
-      return { status: 'blocked', blockers: holding.map((b) => b.id), waitSeconds: assessment.waitSeconds };
-    }
-  }
   const lock = await deps.store.acquireLock(aliasKey(t), deployment.id, now);
   if (!lock.acquired) {
     if (existing?.status !== 'waiting_for_lock') {
@@ -130,7 +95,7 @@ export async function prepareTarget(
         message: `${t.id} waits: deployment ${lock.holder} holds ${t.functionName}:${t.alias} in ${t.region}`,
       });
     }
-    return { status: 'locked', holder: lock.holder, waitSeconds: wave.pollInterval };
+    return { status: 'locked', holder: lock.holder, waitSeconds: wave.safetyPoll };
   }
   if (existing?.previousVersion && existing.newVersion) {
     return { status: 'ready', newVersion: existing.newVersion, previousVersion: existing.previousVersion };

@@ -1,9 +1,10 @@
 import { formatDuration } from '../core/duration.js';
-import { ConflictError } from '../core/errors.js';
+import { ConflictError, RollbackStartedError } from '../core/errors.js';
 import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
 import { loadDeployment, loadPipeline, record, releaseAll } from './context.js';
 import type { StepDeps } from './deps.js';
+import { stopWatching } from './watches.js';
 
 type ProgressInput =
   | { deploymentId: string; waveIndex: number; event: 'wave-bake-started' | 'wave-succeeded' }
@@ -53,6 +54,9 @@ export async function recordProgress(
     });
     return { startedAtMs };
   }
+  // The alarm watcher may have begun a rollback after the last check said baked: it wins.
+  if (deployment.rollback) throw new RollbackStartedError(`rollback begun: ${deployment.rollback.reason}`);
+  if (wave) await stopWatching(deps, deployment.id, wave);
   await deps.store.updateWave(deployment.id, input.waveIndex, { status: 'succeeded', endedAt: now });
   // The wave's targets are done: the next change of the pipeline may take them (pipelining). If a
   // later wave fails, the rollback takes each lock back first and leaves a target a newer change holds.

@@ -1,9 +1,9 @@
 import { decideShift } from '../core/alias.js';
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError, RollbackStartedError } from '../core/errors.js';
 import type { RolloutStep } from '../core/rollout.js';
 import { isoNow } from '../ports/clock.js';
 import type { TargetStatus } from '../ports/store.js';
-import { loadWave, record, targetAt } from './context.js';
+import { loadDeployment, loadWave, record, targetAt } from './context.js';
 import type { StepDeps } from './deps.js';
 import { aliasRef, toAdditional, toRouting } from './routing.js';
 
@@ -28,7 +28,21 @@ export async function applyStep(
     return { targetIndex: input.targetIndex, appliedAtMs: now };
   }
   const ref = aliasRef(t);
+  // The fence (see roll-back.ts): read the alias, THEN make sure no rollback has begun, then
+  // write with the RevisionId read first. A rollback that began in between changes the RevisionId.
   const current = await deps.router.getAlias(ref);
+  const fresh = await loadDeployment(deps, deployment.id);
+  if (fresh.rollback || fresh.cancelRequest || fresh.status !== 'running') {
+    throw new RollbackStartedError(
+      `${t.id}: not moving traffic to ${input.step.weight}%: ${
+        fresh.rollback
+          ? `rollback begun: ${fresh.rollback.reason}`
+          : fresh.cancelRequest
+            ? `stopped by ${fresh.cancelRequest.by}`
+            : `deployment is ${fresh.status}`
+      }`,
+    );
+  }
   const want = decideShift(
     toRouting(current),
     progress.previousVersion,

@@ -25,9 +25,18 @@ export const RolloutStepSchema = z.object({
 });
 
 export const TargetInput = z.extend(WaveInput, { targetIndex: Index });
+export const BatchStartInput = z.extend(WaveInput, {
+  batchIndex: Index,
+  targets: z.array(Index).check(z.minLength(1)),
+});
 export const ShiftInput = z.extend(TargetInput, { step: RolloutStepSchema });
 
-const Previous = z.object({ verdict: z.string(), signature: z.string() });
+/** What the previous check saw; `dataPoints` once they have been counted. */
+const Previous = z.object({
+  verdict: z.string(),
+  signature: z.string(),
+  dataPoints: z.optional(z.number().check(z.nonnegative())),
+});
 
 export const CheckInput = z.discriminatedUnion('scope', [
   z.extend(WaveInput, {

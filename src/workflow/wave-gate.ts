@@ -1,4 +1,4 @@
-import { DeploymentCancelledError } from '../core/errors.js';
+import { DeploymentCancelledError, RollbackStartedError } from '../core/errors.js';
 import { mergeWindow } from '../core/windows.js';
 import { isoNow } from '../ports/clock.js';
 import type { DeploymentRecord } from '../ports/store.js';
@@ -28,6 +28,7 @@ export async function checkWaveGate(
       `stopped by ${deployment.cancelRequest.by}: ${deployment.cancelRequest.reason}`,
     );
   }
+  if (deployment.rollback) throw new RollbackStartedError(`rollback begun: ${deployment.rollback.reason}`);
   const waveRecord = await deps.store.getWave(deployment.id, wave.index);
   if (waveRecord?.status === 'succeeded') return { decision: 'skip' };
   const now = isoNow(deps.clock);
@@ -101,7 +102,7 @@ export async function checkWaveGate(
       });
     }
     const waitSeconds =
-      queue.length > 0 ? Math.min(BLOCKER_POLL_SECONDS, wave.pollInterval * 5) : assessment.waitSeconds;
+      queue.length > 0 ? Math.min(BLOCKER_POLL_SECONDS, wave.safetyPoll) : assessment.waitSeconds;
     return { decision: 'wait', waitSeconds };
   }
 

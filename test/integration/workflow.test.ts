@@ -42,7 +42,7 @@ describe('deployment workflow on the embedded engine', () => {
     expect(engine.published.changes.every((c) => c.pipeline === 'orders' && c.key !== '')).toBe(true);
   });
 
-  it('reads alarms once per region per poll, not once per target', async () => {
+  it('reads alarms once per region per check and counts data points once per bake, not once per target or poll', async () => {
     const pipeline = smallPipeline({
       waves: [
         {
@@ -64,14 +64,18 @@ describe('deployment workflow on the embedded engine', () => {
 
     const calls = (id: string) => engine!.stepFunctions.invocationsByFunction.get(lambdaArn(id)) ?? 0;
     const polls = calls('CheckAlarms') + calls('WaitForBake');
-    // 4 targets, 2 alarms each, one region: exactly one DescribeAlarms per poll (per-target reads
-    // would make it 4 per poll), and one GetMetricData per bake poll that needs data points. The
-    // wave gate reads the wave's blocker alarms once per check, and each target once as it starts.
-    expect(polls).toBeGreaterThan(10);
+    // 4 targets, 2 alarms each, one region: exactly one DescribeAlarms per check (per-target reads
+    // would make it 4 per check). The wave gate reads the wave's blocker alarms once per check, and
+    // the batch its targets' blocker alarms once as it starts (not once per target). Data points
+    // are counted once per bake, when its time is up and the healthy fleet has enough: one
+    // GetMetricData for the one-box bake and one for the wave bake, however many polls.
+    expect(polls).toBeGreaterThan(4);
+    expect(calls('CheckBatchStart')).toBe(1);
     expect(engine.fleet.callCounts.DescribeAlarms).toBe(
-      polls + calls('CheckWaveGate') + calls('PrepareTarget'),
+      polls + calls('CheckWaveGate') + calls('CheckBatchStart'),
     );
-    expect(engine.fleet.callCounts.GetMetricData).toBe(calls('WaitForBake'));
+    expect(calls('WaitForBake')).toBeGreaterThan(2);
+    expect(engine.fleet.callCounts.GetMetricData).toBe(2);
   });
 
   it('rolls the wave back when a one-box alarm fires, and later waves never start', async () => {

@@ -29,6 +29,8 @@ import type {
   PipelineRecord,
   TargetRecord,
   TimelineEvent,
+  WatchedAlarm,
+  WatchRecord,
   WaveRecord,
 } from '../../ports/store.js';
 import { ENTITY, GSI1, GSI1_PK, GSI1_SK, KEY_ATTRIBUTES, keys, PK, SK } from './table.js';
@@ -469,6 +471,80 @@ export class DynamoDeploymentStore implements DeploymentStore {
       [SK]: keys.overrideSk(record.blockerId),
       [ENTITY]: 'override',
     });
+  }
+
+  // ---- alarm watches ---------------------------------------------------------------------------
+
+  async putWatch(record: WatchRecord): Promise<void> {
+    await this.#call('UpdateItem', () =>
+      this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: {
+            [PK]: keys.watchPk(record.account, record.region, record.alarmName),
+            [SK]: keys.watchSk(record.deploymentId, record.waveIndex),
+          },
+          UpdateExpression:
+            'SET #account = :account, #region = :region, #alarmName = :alarmName, #deploymentId = :deploymentId, ' +
+            '#waveIndex = :waveIndex, #since = if_not_exists(#since, :since), #entity = :entity ADD #targets :targets',
+          ExpressionAttributeNames: {
+            '#account': 'account',
+            '#region': 'region',
+            '#alarmName': 'alarmName',
+            '#deploymentId': 'deploymentId',
+            '#waveIndex': 'waveIndex',
+            '#since': 'since',
+            '#entity': ENTITY,
+            '#targets': 'targets',
+          },
+          ExpressionAttributeValues: {
+            ':account': record.account,
+            ':region': record.region,
+            ':alarmName': record.alarmName,
+            ':deploymentId': record.deploymentId,
+            ':waveIndex': record.waveIndex,
+            ':since': record.since,
+            ':entity': 'watch',
+            ':targets': new Set(record.targets.length > 0 ? record.targets : ['*']),
+          },
+        }),
+      ),
+    );
+  }
+
+  async listWatches(alarm: WatchedAlarm): Promise<WatchRecord[]> {
+    const items = await this.#queryAll({
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: { ':pk': keys.watchPk(alarm.account, alarm.region, alarm.alarmName) },
+      ConsistentRead: true,
+    });
+    return items.map((item) => {
+      const record = toRecord<WatchRecord & { targets: Set<string> | string[] }>(item);
+      return { ...record, targets: [...record.targets].filter((t) => t !== '*').sort() };
+    });
+  }
+
+  async removeWatches(
+    deploymentId: string,
+    waveIndex: number,
+    alarms: readonly WatchedAlarm[],
+  ): Promise<void> {
+    await Promise.all(
+      alarms.map((a) =>
+        this.#call('DeleteItem', () =>
+          this.#client.send(
+            new DeleteCommand({
+              TableName: this.#tableName,
+              Key: {
+                [PK]: keys.watchPk(a.account, a.region, a.alarmName),
+                [SK]: keys.watchSk(deploymentId, waveIndex),
+              },
+            }),
+          ),
+        ),
+      ),
+    );
   }
 
   // ---- locks -----------------------------------------------------------------------------------

@@ -94,6 +94,7 @@ export class LambdaTrafficRouter implements TrafficRouter {
           // Lambda rejects the update with PreconditionFailedException when the alias changed
           // since we read it: two writers can never both believe they set the weights.
           RevisionId: update.revisionId,
+          ...(update.description !== undefined ? { Description: update.description } : {}),
           // An empty map is how Lambda is told to drop the additional version; leaving
           // RoutingConfig out would keep whatever weights are there.
           RoutingConfig: {

@@ -13,6 +13,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   target               DEPLOYMENT#<id>           TARGET#<000>#<targetId>         -
  *   event                DEPLOYMENT#<id>           EVENT#<key>                     -
  *   lock                 LOCK#<aliasKey>           LOCK                            -
+ *   alarm watch          WATCH#<acct>#<region>#<alarm>  WATCH#<deploymentId>#<000>  -
  *
  * Pipelines: registering writes the version item first with attribute_not_exists(pk) — that
  * write alone decides who gets which number, so concurrent registrations get distinct versions
@@ -34,6 +35,11 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *
  * Locks: `attribute_not_exists(pk) OR holder = :me` makes acquiring re-entrant; release is a
  * delete conditioned on `holder = :me`.
+ *
+ * Watches: one item per (alarm, deployment wave), so the alarm watcher reads everything watching
+ * an alarm with one Query on its partition. Widening a watch to the next batch's targets is an
+ * ADD to a string set, `since` is `if_not_exists`: concurrent checks cannot lose each other's
+ * targets.
  *
  * Every item also carries `entity` (pipeline, pipeline-latest, deployment, wave, target, event,
  * lock) — not `type`, which timeline events use for their own field. `expiresAt` (epoch seconds) is the TTL attribute on AWS; dynalite never deletes.
@@ -80,6 +86,9 @@ export const keys = {
   blockerSk: (id: string) => `BLOCKER#${id}`,
   overrideSk: (blockerId: string) => `OVERRIDE#${blockerId}`,
   overridePrefix: 'OVERRIDE#',
+  watchPk: (account: string, region: string, alarmName: string) => `WATCH#${account}#${region}#${alarmName}`,
+  watchSk: (deploymentId: string, waveIndex: number) =>
+    `WATCH#${deploymentId}#${String(waveIndex).padStart(3, '0')}`,
   lockPk: (aliasKey: string) => `LOCK#${aliasKey}`,
   lockSk: 'LOCK',
 } as const;

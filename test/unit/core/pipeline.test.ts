@@ -78,7 +78,7 @@ describe('resolvePipeline', () => {
             rollback: ['payments-errors-{target.region}'],
             oneBox: ['payments-onebox-errors-{target.id}'],
           },
-          pollInterval: 60,
+          safetyPoll: 60,
           inconclusiveTimeout: 3_600,
         });
       }
@@ -124,7 +124,7 @@ describe('resolvePipeline', () => {
         rolling: { weights: [33, 66, 100], healthCheck: 300 },
         bake: { duration: 3_600, minDataPoints: 500 },
         alarms: { rollback: [], oneBox: [] },
-        pollInterval: 60,
+        safetyPoll: 300,
         inconclusiveTimeout: 3_600,
       });
     });
@@ -136,14 +136,14 @@ describe('resolvePipeline', () => {
     ])('reads durations written as %s', (_case, written, seconds) => {
       // Prepare
       const input = minimal({
-        defaults: { pollInterval: written, bake: { duration: written, minDataPoints: 1 } },
+        defaults: { inconclusiveTimeout: written, bake: { duration: written, minDataPoints: 1 } },
       });
 
       // Act
       const wave = resolvePipeline(input).waves[0];
 
       // Assess
-      expect(wave?.pollInterval).toBe(seconds);
+      expect(wave?.inconclusiveTimeout).toBe(seconds);
       expect(wave?.bake.duration).toBe(seconds);
     });
   });

@@ -33,7 +33,7 @@ function wave(overrides: Partial<ResolvedWave> = {}): ResolvedWave {
     rolling: { weights: [33, 66, 100], healthCheck: 300 },
     bake: { duration: 3_600, minDataPoints: 500 },
     alarms: { rollback: [], oneBox: [] },
-    pollInterval: 60,
+    safetyPoll: 60,
     inconclusiveTimeout: 3_600,
     ...overrides,
   };

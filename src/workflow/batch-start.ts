@@ -1,0 +1,83 @@
+import { DeploymentCancelledError, RollbackStartedError } from '../core/errors.js';
+import type { Target } from '../core/pipeline.js';
+import { mergeWindow } from '../core/windows.js';
+import { isoNow } from '../ports/clock.js';
+import { assessStart, holdingBlockers, readStartInputs } from './blocker-check.js';
+import { loadWave, record } from './context.js';
+import type { StepDeps } from './deps.js';
+
+export type BatchStartResult =
+  | { status: 'ready' }
+  | { status: 'blocked'; blocked: string[]; waitSeconds: number };
+
+/**
+ * Before a batch's targets start: each target's own time window (in its region) and its blocker
+ * alarms, manual blocks and overrides. The alarms of the whole batch are read in one
+ * DescribeAlarms batch per account/region, the blocks and overrides once — never once per
+ * target. Targets already prepared (a resumed deployment) are not held again.
+ */
+export async function checkBatchStart(
+  deps: StepDeps,
+  input: { deploymentId: string; waveIndex: number; targets: readonly number[] },
+): Promise<BatchStartResult> {
+  const { deployment, pipeline, wave } = await loadWave(deps, input.deploymentId, input.waveIndex);
+  if (deployment.cancelRequest) {
+    throw new DeploymentCancelledError(
+      `stopped by ${deployment.cancelRequest.by}: ${deployment.cancelRequest.reason}`,
+    );
+  }
+  if (deployment.rollback) throw new RollbackStartedError(`rollback begun: ${deployment.rollback.reason}`);
+  const records = new Map(
+    (await deps.store.getTargets(deployment.id, wave.index)).map((r) => [r.targetId, r]),
+  );
+  const pending = input.targets
+    .map((i) => wave.targets[i])
+    .filter((t): t is Target => t !== undefined && !records.get(t.id)?.previousVersion);
+  if (pending.length === 0) return { status: 'ready' };
+
+  const readings = await readStartInputs(deps, wave, pending, deployment.id);
+  const now = isoNow(deps.clock);
+  const held: { id: string; waitSeconds: number }[] = [];
+  for (const t of pending) {
+    const assessment = await assessStart(
+      deps,
+      {
+        deployment,
+        pipeline,
+        wave,
+        targets: [t],
+        window: mergeWindow(wave.window, undefined, t.window),
+        region: t.region,
+        overrides: readings.overrides,
+        starting: { pipeline: pipeline.name, wave: wave.name, target: t.id },
+      },
+      readings,
+    );
+    const holding = holdingBlockers(assessment);
+    if (holding.length === 0) continue;
+    held.push({ id: t.id, waitSeconds: assessment.waitSeconds });
+    if (records.get(t.id)?.status !== 'blocked') {
+      await deps.store.putTarget({
+        deploymentId: deployment.id,
+        waveIndex: wave.index,
+        targetId: t.id,
+        status: 'blocked',
+        weight: 0,
+        updatedAt: now,
+      });
+    }
+    await record(deps, deployment.id, {
+      key: `target-blocked:${wave.index}:${t.id}:${holding.map((b) => b.id).join(',')}`,
+      type: 'target-blocked',
+      wave: wave.index,
+      target: t.id,
+      message: `${t.id} waits: ${holding.map((b) => b.description).join('; ')}`,
+    });
+  }
+  if (held.length === 0) return { status: 'ready' };
+  return {
+    status: 'blocked',
+    blocked: held.map((h) => h.id),
+    waitSeconds: Math.min(...held.map((h) => h.waitSeconds)),
+  };
+}
