@@ -16,7 +16,7 @@ import type {
 } from '../../ports/fleet.js';
 import type { AlarmMetric, AlarmStat, Fault, FleetApi, Scenario } from '../scenario.js';
 import { AlarmBook, type AlarmChange, type AlarmStatus } from './alarms.js';
-import { type ApiCallCounts, ApiFaultInjector } from './faults.js';
+import { type ApiCallCounts, ApiFaultInjector, type CallRatePeak } from './faults.js';
 import {
   type AliasRecord,
   currentRouting,
@@ -178,7 +178,8 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
     const unique = [...new Set(names)];
     const concerned = this.targetsIn(scope);
     const calls = Math.max(1, Math.ceil(unique.length / DESCRIBE_ALARMS_BATCH));
-    for (let i = 0; i < calls; i++) this.apiFaults.call('DescribeAlarms', concerned, this.clock.nowMs());
+    for (let i = 0; i < calls; i++)
+      this.apiFaults.call('DescribeAlarms', concerned, this.clock.nowMs(), { scope });
     this.settle();
     const readings: AlarmReading[] = [];
     for (const name of unique) {
@@ -232,7 +233,10 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
   async countInvocations(scope: Scope, queries: readonly InvocationQuery[]): Promise<Record<string, number>> {
     const concerned = this.targetsIn(scope);
     const calls = Math.max(1, Math.ceil(queries.length / GET_METRIC_DATA_BATCH));
-    for (let i = 0; i < calls; i++) this.apiFaults.call('GetMetricData', concerned, this.clock.nowMs());
+    for (let i = 0; i < calls; i++) {
+      const metrics = Math.min(GET_METRIC_DATA_BATCH, queries.length - i * GET_METRIC_DATA_BATCH);
+      this.apiFaults.call('GetMetricData', concerned, this.clock.nowMs(), { scope, metrics });
+    }
     this.settle();
     const counts: Record<string, number> = {};
     for (const q of queries) {
@@ -248,6 +252,16 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
   /** Calls made to each simulated API so far, including the ones a fault failed. */
   get callCounts(): Readonly<ApiCallCounts> {
     return this.apiFaults.callCounts;
+  }
+
+  /** Metrics requested by GetMetricData so far (one per query), including calls a fault failed. */
+  get metricsRequested(): number {
+    return this.apiFaults.metricsRequested;
+  }
+
+  /** The busiest virtual second of DescribeAlarms or GetMetricData per account and region, busiest first. */
+  peakCallsPerSecond(api: 'DescribeAlarms' | 'GetMetricData'): CallRatePeak[] {
+    return this.apiFaults.peakCallsPerSecond(api);
   }
 
   /** Every routing the target's alias has had, oldest first (the first is its creation). */
