@@ -38,6 +38,35 @@ export interface AlarmChange {
   readonly to: AlarmStateValue;
   readonly reason: string;
   readonly atMs: number;
+  /** The reason of the state left (`from`). */
+  readonly previousReason: string;
+  /** When the alarm entered `from`. */
+  readonly previousAtMs: number;
+  /** A metric alarm's evaluation that made this change. */
+  readonly evaluation?: MetricAlarmEvaluation;
+  /** The evaluation that put a metric alarm in `from`; absent when `from` is its initial state. */
+  readonly previousEvaluation?: MetricAlarmEvaluation;
+  /** A composite's rule, placeholders expanded. */
+  readonly alarmRule?: string;
+  /** A scenario blocker holding the alarm in ALARM, not an evaluated alarm. */
+  readonly scripted?: true;
+}
+
+/** What a metric alarm watched and the datapoints one evaluation judged (CloudWatch's reasonData). */
+export interface MetricAlarmEvaluation {
+  readonly definition: MetricAlarmDefinition;
+  /** The aliases whose metrics the alarm adds up, with the ExecutedVersion for a new-version alarm. */
+  readonly sources: readonly {
+    readonly functionName: string;
+    readonly alias: string;
+    readonly executedVersion?: string;
+  }[];
+  /** One value per evaluated period, oldest first; null where the period had no datapoint. */
+  readonly values: readonly (number | null)[];
+  /** Start of the oldest evaluated period. */
+  readonly startMs: number;
+  /** When the evaluation ran (the end of the newest period). */
+  readonly atMs: number;
 }
 
 /** What alarm evaluation needs from the rest of the fleet. */
@@ -72,11 +101,15 @@ interface MetricAlarm extends AlarmCommon {
   readonly window: Map<number, number | null>;
   /** Which versions the cached values were computed for; a routing change invalidates them. */
   windowKey: string;
+  /** The evaluation behind the current state, for the next change's previous state. */
+  lastEvaluation?: MetricAlarmEvaluation;
 }
 
 interface CompositeAlarm extends AlarmCommon {
   readonly kind: 'composite';
   readonly rule: RuleNode;
+  /** The rule as CloudWatch shows it, placeholders expanded. */
+  readonly ruleText: string;
   readonly children: ReadonlyMap<string, AlarmCommon>;
 }
 
@@ -179,10 +212,12 @@ export class AlarmBook {
         if (!claim(group, `alarms.composite[${i}].name`)) continue;
         const rule = book.expandRule(template, group, `alarms.composite[${i}].rule`, issues);
         if (!rule) continue;
+        const first = targets[group.targetIndexes[0] as number] as FleetTarget;
         const alarm: CompositeAlarm = {
           ...group,
           kind: 'composite',
           rule,
+          ruleText: expandAlarmName(definition.rule, first, first.waveName),
           children: new Map(),
           state: 'INSUFFICIENT_DATA',
           reason: INITIAL_REASON,
@@ -332,7 +367,21 @@ export class AlarmBook {
       current: alarm.state,
     };
     const state = decideMetricAlarmState(input);
-    if (state !== alarm.state) this.transition(alarm, state, assessMetricAlarm(input).reason, atMs, changes);
+    if (state === alarm.state) return;
+    const evaluation: MetricAlarmEvaluation = {
+      definition,
+      sources: alarm.targetIndexes.map((index, i) => {
+        const { functionName, alias } = this.targets[index] as FleetTarget;
+        return versions
+          ? { functionName, alias, executedVersion: versions[i] as string }
+          : { functionName, alias };
+      }),
+      values,
+      startMs: atMs - definition.evaluationPeriods * periodMs,
+      atMs,
+    };
+    this.transition(alarm, state, assessMetricAlarm(input).reason, atMs, changes, evaluation);
+    alarm.lastEvaluation = evaluation;
   }
 
   private periodValue(
@@ -366,8 +415,9 @@ export class AlarmBook {
     reason: string,
     atMs: number,
     changes: AlarmChange[],
+    evaluation?: MetricAlarmEvaluation,
   ): void {
-    changes.push({
+    const change: AlarmChange = {
       name: alarm.name,
       kind: alarm.kind,
       account: alarm.account,
@@ -376,7 +426,17 @@ export class AlarmBook {
       to,
       reason,
       atMs,
-    });
+      previousReason: alarm.reason,
+      previousAtMs: alarm.updatedAtMs,
+    };
+    if (alarm.kind === 'composite') changes.push({ ...change, alarmRule: alarm.ruleText });
+    else {
+      changes.push({
+        ...change,
+        ...(evaluation ? { evaluation } : {}),
+        ...(alarm.lastEvaluation ? { previousEvaluation: alarm.lastEvaluation } : {}),
+      });
+    }
     alarm.state = to;
     alarm.reason = reason;
     alarm.updatedAtMs = atMs;

@@ -3,7 +3,7 @@
  * CloudWatch alarms on a virtual clock. Import from here; the modules behind it may change.
  */
 export { assessComposite, assessMetricAlarm, type MetricAssessmentInput } from './alarm-assessment.js';
-export type { AlarmChange, AlarmStatus } from './alarms.js';
+export type { AlarmChange, AlarmStatus, MetricAlarmEvaluation } from './alarms.js';
 export type { ApiCallCounts } from './faults.js';
 export type { FunctionVersion, RoutingChange } from './lambda.js';
 export { evaluateRule, parseRule, type RuleNode, RuleSyntaxError } from './rule.js';

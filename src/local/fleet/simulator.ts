@@ -27,6 +27,7 @@ import {
   routingAt,
 } from './lambda.js';
 import { addSample, emptyAggregate, MetricStore, statistic } from './metrics.js';
+import { ScriptedAlarms } from './scripted-alarms.js';
 import {
   behaviourAt,
   type Carry,
@@ -101,6 +102,7 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
   private readonly metrics: MetricStore;
   private readonly alarms: AlarmBook;
   private readonly apiFaults: ApiFaultInjector;
+  private readonly scripted: ScriptedAlarms;
   private readonly listeners = new Set<(change: AlarmChange) => void>();
   private settling = false;
 
@@ -139,6 +141,7 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
       startMs,
     );
     this.apiFaults = new ApiFaultInjector(this.scenario.apiFaults);
+    this.scripted = new ScriptedAlarms(this.scenario, this.targets);
     if (options.onAlarmChange) this.listeners.add(options.onAlarmChange);
   }
 
@@ -183,7 +186,7 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
     this.settle();
     const readings: AlarmReading[] = [];
     for (const name of unique) {
-      const scripted = this.scriptedAlarm(scope, name);
+      const scripted = this.scripted.reading(scope, name, this.clock.nowMs());
       if (scripted) {
         readings.push(scripted);
         continue;
@@ -200,31 +203,6 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
       }
     }
     return readings;
-  }
-
-  /** An alarm the scenario holds in ALARM over a span of time (a blocker), OK outside it. */
-  private scriptedAlarm(scope: Scope, name: string): AlarmReading | undefined {
-    const spans = this.scenario.blockers.filter(
-      (b) =>
-        b.kind === 'alarm' &&
-        b.name === name &&
-        b.region === scope.region &&
-        (!b.account || b.account === scope.account),
-    );
-    if (spans.length === 0) return undefined;
-    const now = this.clock.nowMs();
-    const active = spans.find((b) => b.atMs <= now && (b.untilMs === undefined || now < b.untilMs));
-    if (active && active.kind === 'alarm') {
-      return { name, kind: 'metric', state: 'ALARM', reason: active.reason, updatedAtMs: active.atMs };
-    }
-    const ended = spans.map((b) => b.untilMs ?? 0).filter((u) => u <= now);
-    return {
-      name,
-      kind: 'metric',
-      state: 'OK',
-      reason: 'scripted by the scenario',
-      updatedAtMs: Math.max(this.scenario.startMs, ...ended),
-    };
   }
 
   // --- MetricSource ----------------------------------------------------------------------------
@@ -319,7 +297,9 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
 
   /**
    * Subscribes to alarm state changes. Changes are found when the fleet catches up (on any read,
-   * or {@link settle}), each with the virtual time it happened. Returns the unsubscribe function.
+   * or {@link settle}), each with the virtual time it happened, in time order. The scenario's
+   * scripted alarms (alarm blockers) are included; an evaluated alarm they hide is not. Returns
+   * the unsubscribe function.
    */
   onAlarmChange(listener: (change: AlarmChange) => void): () => void {
     this.listeners.add(listener);
@@ -337,11 +317,18 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
     this.settling = true;
     try {
       const nowMs = this.clock.nowMs();
+      const notify = (change: AlarmChange) => {
+        for (const listener of this.listeners) listener(change);
+      };
       while (this.metrics.generatedUntilMs + MINUTE_MS <= nowMs) {
         this.metrics.generateNext();
-        const changes = this.alarms.evaluateAt(this.metrics.generatedUntilMs);
-        for (const change of changes) for (const listener of this.listeners) listener(change);
+        const boundaryMs = this.metrics.generatedUntilMs;
+        for (const change of this.scripted.takeThrough(boundaryMs)) notify(change);
+        for (const change of this.alarms.evaluateAt(boundaryMs)) {
+          if (!this.scripted.scripts(change.account, change.region, change.name)) notify(change);
+        }
       }
+      for (const change of this.scripted.takeThrough(nowMs)) notify(change);
     } finally {
       this.settling = false;
     }
