@@ -51,8 +51,10 @@ type RevertOutcome = 'reverted' | 'already' | 'foreign' | 'left';
  * after B3: if before B4, B4 fails on its stale r' (r' = r, R3 changed it), re-reads and takes
  * the weight down; if after B4, R3 fails on its stale r (B4 changed it even when the routing was
  * already right, which is why B4 writes a description) and the retried step sees the rollback in
- * R2. In every order the weight ends down and no step raises it again. A target that is prepared
- * concurrently is in B2's read: its record is written before its first step starts, so before R1.
+ * R2. So once B4 has written a target's alias no step moves its traffic again, and every order
+ * ends with the weight down; only a step that passed R2 before B1 may land between B1 and B4.
+ * A target that is prepared concurrently is in B2's read: its record is written before its
+ * first step starts, so before R1. test/unit/workflow/fence.property.test.ts checks every order.
  */
 
 /** Puts one target back on its previous version at 100 %, re-reading the alias if it moved under us. */
