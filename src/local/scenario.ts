@@ -308,6 +308,15 @@ const ScenarioObjectSchema = z
     blockers: z.array(ScenarioBlockerSchema).default([]).meta({
       description: 'Blockers over time: an alarm held in ALARM, or a manual block put in place and removed.',
     }),
+    alarmEvents: z
+      .enum(['delivered', 'lost'])
+      .default('delivered')
+      .meta({
+        description:
+          "Whether CloudWatch alarm state change events reach the workflow's alarm watcher through the event bus. " +
+          '"delivered": each change is published at the minute it happens. "lost": no event arrives, so only ' +
+          "the workflow's safety poll of the alarms can notice a change (it tests that the poll is enough).",
+      }),
   })
   .strict();
 

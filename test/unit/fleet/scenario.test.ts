@@ -22,6 +22,19 @@ describe('parseScenario', () => {
     expect(scenario.alarms).toEqual({ metric: [], composite: [] });
   });
 
+  it('delivers alarm events unless the scenario says they are lost', () => {
+    expect(parseScenario({}).alarmEvents).toBe('delivered');
+    expect(parseScenario({ alarmEvents: 'lost' }).alarmEvents).toBe('lost');
+    expect(parseScenario({ alarmEvents: 'delivered' }).alarmEvents).toBe('delivered');
+  });
+
+  it('refuses an alarmEvents value other than delivered or lost, with its path', () => {
+    const issues = issuesOf({ alarmEvents: 'sometimes' });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^alarmEvents: /);
+    expect(issues[0]).toMatch(/delivered/);
+  });
+
   it('resolves fault times given as offsets or ISO times to epoch ms', () => {
     const scenario = parseScenario({
       faults: [
@@ -138,8 +151,10 @@ describe('scenarioJsonSchema', () => {
         'faults',
         'apiFaults',
         'blockers',
+        'alarmEvents',
       ]),
     );
+    expect(schema.properties.alarmEvents?.description).toMatch(/safety poll/);
     expect(schema.required ?? []).toEqual([]);
     expect(JSON.stringify(schema)).toContain('"slow-burn"');
   });
