@@ -12,6 +12,7 @@ import type { DeploymentRecord, DeploymentStore, TimelineEvent } from '../ports/
 import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
 import { rollBack } from '../workflow/roll-back.js';
 import { aliasRef } from '../workflow/routing.js';
+import { connectAlarmWatcher, type LocalAlarmWatcher } from './alarm-watcher.js';
 import { type LocalDynamo, startLocalDynamo } from './dynamo.js';
 import { loadStateMachines, ObservedStore, scheduleScenarioBlocks, stateMachineArn } from './engine.js';
 import { FleetSimulator } from './fleet/simulator.js';
@@ -99,6 +100,8 @@ export class LocalControlPlane {
     /** Deployments started again because they were running when the last run stopped. */
     readonly resumed: readonly string[],
     private readonly pacer: PacedRun,
+    /** Alarm events from the fleet to the alarm watcher (EventBridge's place on AWS). */
+    readonly watcher: LocalAlarmWatcher,
   ) {}
 
   static async start(options: ControlPlaneOptions): Promise<LocalControlPlane> {
@@ -132,6 +135,7 @@ export class LocalControlPlane {
       await restoreFleet(fleet, targets, fleetFile, log);
       const deps: StepDeps = { store, router: fleet, alarms: fleet, metrics: fleet, clock, log };
       const stepFunctions = loadStateMachines(time, deps);
+      const watcher = connectAlarmWatcher({ time, fleet, deps, delivery: scenario.alarmEvents });
       const starter = new LocalWorkflowStarter({
         stepFunctions,
         stateMachineArn: stateMachineArn('Deployment'),
@@ -164,6 +168,7 @@ export class LocalControlPlane {
         registered,
         resumed,
         pacer,
+        watcher,
       );
       plane.persistTimer = realSetInterval(() => plane.persist(), PERSIST_EVERY_MS);
       plane.persistTimer.unref?.();
@@ -222,6 +227,7 @@ export class LocalControlPlane {
     if (this.closed) return;
     if (this.persistTimer) realClearInterval(this.persistTimer);
     await this.pacer.stop();
+    this.watcher.stop();
     const deadline = performance.now() + graceMs;
     while (this.time.busy && performance.now() < deadline) await new Promise((r) => realSetTimeout(r, 10));
     this.persist();

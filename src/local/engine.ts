@@ -9,6 +9,7 @@ import type { DeploymentEventPublisher, DeploymentStateChange } from '../ports/e
 import type { BakeProgress, DeploymentStore, TimelineEvent } from '../ports/store.js';
 import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
 import type { StartRequest } from '../workflow/inputs.js';
+import { connectAlarmWatcher, type LocalAlarmWatcher } from './alarm-watcher.js';
 import { type LocalDynamo, startLocalDynamo } from './dynamo.js';
 import { FleetSimulator } from './fleet/simulator.js';
 import { localStepHandlers } from './handlers.js';
@@ -156,6 +157,8 @@ export class EmbeddedEngine {
     readonly stepFunctions: LocalStepFunctions,
     /** Deployment state changes the workflow published (EventBridge's place on AWS). */
     readonly published: RecordingPublisher,
+    /** Alarm events from the fleet to the alarm watcher (EventBridge's place on AWS). */
+    readonly watcher: LocalAlarmWatcher,
   ) {
     this.startedVirtual = time.nowMs();
   }
@@ -187,7 +190,8 @@ export class EmbeddedEngine {
         events: published,
       };
       const stepFunctions = loadStateMachines(time, deps);
-      const engine = new EmbeddedEngine(dynamo, time, store, fleet, stepFunctions, published);
+      const watcher = connectAlarmWatcher({ time, fleet, deps, delivery: options.scenario.alarmEvents });
+      const engine = new EmbeddedEngine(dynamo, time, store, fleet, stepFunctions, published, watcher);
       await scheduleScenarioBlocks(time, store, options.scenario);
       for (const pipeline of options.pipelines)
         await engine.io(() => store.putPipeline(pipeline, 'embedded-engine'));
@@ -240,7 +244,8 @@ export class EmbeddedEngine {
     return {
       maxHistoryEvents: Math.max(0, ...executions.map((e) => e.historyEvents)),
       stateTransitions: executions.reduce((s, e) => s + e.stateTransitions, 0),
-      lambdaInvocations: this.stepFunctions.lambdaInvocations,
+      // The step Lambdas and the alarm watcher.
+      lambdaInvocations: this.stepFunctions.lambdaInvocations + this.watcher.invocations(),
       virtualSeconds: Math.round((this.time.nowMs() - this.startedVirtual) / 1000),
       wallSeconds: Math.round((performance.now() - this.startedWall) / 10) / 100,
       executions: executions.length,
@@ -248,6 +253,7 @@ export class EmbeddedEngine {
   }
 
   async close(): Promise<void> {
+    this.watcher.stop();
     this.time.uninstall();
     await this.dynamo.close();
   }
