@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration-schema.js';
+import { InvalidInputError } from './errors.js';
+import { historyBudgetIssues } from './rollout.js';
 import { parseOrThrow } from './validation.js';
 import { TimeWindowSchema } from './windows.js';
 
@@ -53,7 +55,7 @@ const SafetyPollSchema = DurationSchema.refine(
   (s) => s >= MIN_SAFETY_POLL_SECONDS && s <= MAX_SAFETY_POLL_SECONDS,
   {
     error: (issue) =>
-      `expected from 10s to 15m (alarms tell Breakwater at once; this poll only catches a lost alarm event), got ${JSON.stringify(issue.input)}`,
+      `expected from 10s to 15m (alarms tell Breakwater at once; this poll only catches a lost alarm event), got ${String(issue.input)} seconds`,
   },
 );
 
@@ -347,7 +349,7 @@ export function resolvePipeline(input: unknown): ResolvedPipeline {
       : 'pipeline';
   const p = parseOrThrow(PipelineSchema, input, name);
   const base: WaveSettings = { ...BUILTIN_DEFAULTS, ...renamePoll(stripUndefined(p.defaults)) };
-  return {
+  const resolved: ResolvedPipeline = {
     name: p.name,
     ...(p.description !== undefined ? { description: p.description } : {}),
     source: p.source,
@@ -363,6 +365,10 @@ export function resolvePipeline(input: unknown): ResolvedPipeline {
       return { index, name: waveName, targets, ...settings };
     }),
   };
+  // Every execution must fit Step Functions' history limit: refuse it now, not days into a rollout.
+  const tooLong = historyBudgetIssues(resolved);
+  if (tooLong.length > 0) throw new InvalidInputError(name, tooLong);
+  return resolved;
 }
 
 /** `pollInterval` is the old name of `safetyPoll`. */

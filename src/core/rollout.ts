@@ -1,3 +1,4 @@
+import type { InputIssue } from './errors.js';
 import type { ResolvedPipeline, ResolvedWave } from './pipeline.js';
 
 /** One traffic step of a batch: the one-box, then each rolling weight. */
@@ -85,6 +86,39 @@ export function estimateHistoryEvents(wave: ResolvedWave): { wave: number; batch
     wave: waveEvents + (polls(wave.bake.duration) + inconclusivePolls) * POLL_EVENTS,
     batch,
   };
+}
+
+/**
+ * The most history events Breakwater lets one execution plan for. Step Functions fails a
+ * Standard execution at 25,000; the rest is headroom for retries and waits the estimate cannot
+ * know (a target waiting for an alias lock, throttled calls retried).
+ */
+export const HISTORY_EVENT_LIMIT = 20_000;
+
+/**
+ * The waves whose biggest execution would pass {@link HISTORY_EVENT_LIMIT}, as input problems:
+ * which wave, which execution, the estimate, the limit and what to change.
+ */
+export function historyBudgetIssues(pipeline: Pick<ResolvedPipeline, 'waves'>): InputIssue[] {
+  const issues: InputIssue[] = [];
+  for (const wave of pipeline.waves) {
+    const estimate = estimateHistoryEvents(wave);
+    for (const execution of ['wave', 'batch'] as const) {
+      if (estimate[execution] <= HISTORY_EVENT_LIMIT) continue;
+      issues.push({
+        path: `waves[${wave.index}]`,
+        message:
+          `wave "${wave.name}": its ${execution} execution would write an estimated ${estimate[execution].toLocaleString('en-US')} history events, ` +
+          `more than the limit of ${HISTORY_EVENT_LIMIT.toLocaleString('en-US')} (Step Functions fails an execution at 25,000). ` +
+          (execution === 'wave'
+            ? 'Shorten the wave bake or inconclusiveTimeout, or raise safetyPoll (at most 15m).'
+            : 'Shorten the one-box bake, health checks or inconclusiveTimeout, lower concurrency, or raise safetyPoll (at most 15m).'),
+        received: estimate[execution],
+        expected: `at most ${HISTORY_EVENT_LIMIT}`,
+      });
+    }
+  }
+  return issues;
 }
 
 /** One row of a rollout plan, for `breakwater plan`. */

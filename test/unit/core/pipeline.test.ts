@@ -136,14 +136,13 @@ describe('resolvePipeline', () => {
     ])('reads durations written as %s', (_case, written, seconds) => {
       // Prepare
       const input = minimal({
-        defaults: { inconclusiveTimeout: written, bake: { duration: written, minDataPoints: 1 } },
+        defaults: { bake: { duration: written, minDataPoints: 1 } },
       });
 
       // Act
       const wave = resolvePipeline(input).waves[0];
 
       // Assess
-      expect(wave?.inconclusiveTimeout).toBe(seconds);
       expect(wave?.bake.duration).toBe(seconds);
     });
   });
@@ -389,5 +388,57 @@ describe('resolvePipeline', () => {
     ])('reports %s instead of a pipeline at the root', (_case, input, message) => {
       expect(issuesOf(input)).toEqual([expect.objectContaining({ path: '', message })]);
     });
+  });
+});
+
+describe('safety poll and history budget', () => {
+  const issuesOf = (input: unknown): readonly InputIssue[] => {
+    try {
+      resolvePipeline(input);
+    } catch (error) {
+      if (error instanceof InvalidInputError) return error.issues;
+      throw error;
+    }
+    return [];
+  };
+
+  it('polls for safety every 5 minutes by default, and reads pollInterval as its old name', () => {
+    expect(resolvePipeline(minimal()).waves[0]?.safetyPoll).toBe(300);
+    expect(resolvePipeline(minimal({ defaults: { pollInterval: '2m' } })).waves[0]?.safetyPoll).toBe(120);
+    expect(resolvePipeline(minimal({ defaults: { safetyPoll: '15m' } })).waves[0]?.safetyPoll).toBe(900);
+    expect(resolvePipeline(minimal({ defaults: { pollInterval: '2m' } })).waves[0]).not.toHaveProperty(
+      'pollInterval',
+    );
+  });
+
+  it('refuses a safety poll longer than 15 minutes or both names at once, saying where', () => {
+    expect(issuesOf(minimal({ defaults: { safetyPoll: '30m' } }))).toEqual([
+      expect.objectContaining({
+        path: 'defaults.safetyPoll',
+        message: expect.stringMatching(/10s to 15m.*got 1800 seconds/),
+        received: '30m',
+      }),
+    ]);
+    expect(issuesOf(minimal({ defaults: { safetyPoll: '5m', pollInterval: '1m' } }))).toEqual([
+      expect.objectContaining({
+        path: 'defaults.pollInterval',
+        message: 'pollInterval is the old name of safetyPoll: give only safetyPoll',
+      }),
+    ]);
+  });
+
+  it('rejects a bake whose execution would pass 20,000 history events, naming the wave, the estimate and the limit', () => {
+    const input = minimal({ defaults: { bake: { duration: '48h', minDataPoints: 10 }, safetyPoll: '1m' } });
+
+    const issues = issuesOf(input);
+
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.path).toBe('waves[0]');
+    expect(issues[0]?.message).toMatch(
+      /^wave "only": its wave execution would write an estimated [\d,]+ history events, more than the limit of 20,000/,
+    );
+    expect(issues[0]?.received).toBeGreaterThan(20_000);
+    // The same bake with the default safety poll fits.
+    expect(issuesOf(minimal({ defaults: { bake: { duration: '48h', minDataPoints: 10 } } }))).toEqual([]);
   });
 });
