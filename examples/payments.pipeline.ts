@@ -13,7 +13,6 @@ export const teamDefaults = {
     rolling: { weights: [33, 66, 100], healthCheck: '10m' },
     bake: { duration: '1h', minDataPoints: 1000 },
     alarms: { rollback: ['payments-errors-{target.region}'], oneBox: ['payments-onebox-errors-{target.id}'] },
-    pollInterval: '1m',
     inconclusiveTimeout: '1h',
   },
 } satisfies Partial<PipelineInput>;
