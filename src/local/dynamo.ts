@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { createDocumentClient } from '../adapters/aws/dynamodb-store.js';
 import { DEFAULT_TABLE_NAME, tableDefinition } from '../adapters/aws/table.js';
+import { CapacityMeter, type ConsumedCapacityUnits } from './dynamo-capacity.js';
 import { LoopbackHttpHandler } from './loopback-http-handler.js';
 
 export interface LocalDynamoOptions {
@@ -13,6 +14,13 @@ export interface LocalDynamoOptions {
   readonly path?: string;
   /** @default 'breakwater' */
   readonly tableName?: string;
+  /**
+   * Count the read and write request units the client consumes, as AWS on-demand would bill
+   * them (see `dynamo-capacity.ts`). Sizing a write reads the item first, so it costs a little
+   * local I/O.
+   * @default true
+   */
+  readonly meterCapacity?: boolean;
 }
 
 export interface LocalDynamo {
@@ -21,6 +29,11 @@ export interface LocalDynamo {
   /** A DocumentClient for `endpoint`, built like the one on AWS (`removeUndefinedValues`). */
   readonly documentClient: DynamoDBDocumentClient;
   readonly tableName: string;
+  /**
+   * Request units `documentClient` consumed on the table so far, as AWS on-demand would bill
+   * them; zeros when `meterCapacity` is false.
+   */
+  consumedCapacity(): ConsumedCapacityUnits;
   /** Stops the server and flushes the on-disk store; the client is destroyed. */
   close(): Promise<void>;
 }
@@ -58,20 +71,39 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
       resolve();
     });
   });
+  // Node closes an idle keep-alive connection after 5 s; a client that does not retry would then
+  // fail its next call with ECONNRESET whenever the process was busy that long. Loopback sockets
+  // are cheap: keep them until close().
+  server.keepAliveTimeout = 0;
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const documentClient = createDocumentClient({
+  const clientConfig = {
     endpoint,
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
     // The SDK's retry back-off sleeps on setTimeout, which the embedded engine's virtual clock
     // owns: a hidden retry would park a step forever. Fail fast; the workflow's Retry handles it.
     maxAttempts: 1,
-    requestHandler: new LoopbackHttpHandler(),
-  });
+  };
+  const documentClient = createDocumentClient({ ...clientConfig, requestHandler: new LoopbackHttpHandler() });
+  // The meter's own reads (item sizes) go through a client it does not meter.
+  const shadow =
+    options.meterCapacity === false
+      ? undefined
+      : new DynamoDBClient({ ...clientConfig, requestHandler: new LoopbackHttpHandler() });
+  const meter = shadow && new CapacityMeter({ [tableName]: tableDefinition(tableName) }, shadow);
+  if (meter) {
+    documentClient.middlewareStack.add(meter.returnValuesMiddleware, {
+      step: 'initialize',
+      name: 'capacityMeterReturnValues',
+    });
+    documentClient.middlewareStack.add(meter.middleware, { step: 'build', name: 'capacityMeter' });
+  }
+  const consumedCapacity = (): ConsumedCapacityUnits => meter?.consumed ?? { readUnits: 0, writeUnits: 0 };
 
   const close = async (): Promise<void> => {
     documentClient.destroy();
+    shadow?.destroy();
     // Keep-alive sockets would hold close() open until they time out.
     server.closeIdleConnections();
     await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
@@ -83,7 +115,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
     await close();
     throw error;
   }
-  return { endpoint, documentClient, tableName, close };
+  return { endpoint, documentClient, tableName, consumedCapacity, close };
 }
 
 async function ensureTable(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
