@@ -1,11 +1,55 @@
+import { type CostEstimate, estimateCost } from '../core/cost.js';
 import { formatDuration } from '../core/duration.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
+import type { ConsumedCapacityUnits } from '../local/dynamo-capacity.js';
 import { EmbeddedEngine, type EngineStats } from '../local/engine.js';
+import type { CallRatePeak } from '../local/fleet/faults.js';
 import { defaultScenarioFor, parseScenario, type Scenario, type ScenarioInput } from '../local/scenario.js';
+import { isoAt } from '../ports/clock.js';
 import type { BakeProgress, DeploymentOutcome, DeploymentView, TimelineEvent } from '../ports/store.js';
 import { aliasRef } from '../workflow/routing.js';
 
 export type TargetOutcome = 'succeeded' | 'rolled_back' | 'failed' | 'not_started';
+
+/** What the simulated deployment asked of AWS, in the units AWS bills. */
+export interface AwsCalls {
+  /** CloudWatch DescribeAlarms API calls (one per 100 alarm names), throttled ones included. */
+  readonly describeAlarms: number;
+  /** CloudWatch GetMetricData metrics requested (each query of a call is one). */
+  readonly getMetricDataMetrics: number;
+  /** DynamoDB read request units of the workflow and the alarm watcher (not the CLI's own reads). */
+  readonly dynamodbReadUnits: number;
+  /** DynamoDB write request units, failed conditional writes and index writes included. */
+  readonly dynamodbWriteUnits: number;
+  /** Step and alarm-watcher Lambda invocations. */
+  readonly lambdaInvocations: number;
+  /** Step Functions state transitions of every execution. */
+  readonly stateTransitions: number;
+  /** Deployment state changes published to EventBridge (custom events). */
+  readonly eventBridgeEvents: number;
+}
+
+/** The busiest virtual second of DescribeAlarms in one account and region. */
+export interface DescribeAlarmsRate {
+  readonly calls: number;
+  readonly account: string;
+  readonly region: string;
+  /** Start of that second (ISO). */
+  readonly at: string;
+}
+
+/** The busiest second overall, and each account and region's busiest, busiest first. */
+export interface DescribeAlarmsPeak extends DescribeAlarmsRate {
+  readonly perRegion: readonly DescribeAlarmsRate[];
+}
+
+export interface SimulationStats extends EngineStats {
+  readonly awsCalls: AwsCalls;
+  /** null when no DescribeAlarms call was made. */
+  readonly peakDescribeAlarmsPerSecond: DescribeAlarmsPeak | null;
+  /** What the calls would cost at list prices (see docs/benchmarks.md for the prices and assumptions). */
+  readonly estimatedCostUsd: CostEstimate;
+}
 
 /** The `--json` document of `breakwater simulate`. */
 export interface SimulationResult {
@@ -25,10 +69,12 @@ export interface SimulationResult {
   readonly rollback: null | {
     reason: string;
     alarm: string | null;
+    /** When the alarm that caused the rollback went into ALARM, when the workflow knows it. */
+    alarmAt: string | null;
     detectedAt: string;
     trafficOffAt: string | null;
   };
-  readonly stats: EngineStats;
+  readonly stats: SimulationStats;
   readonly timeline: readonly { at: string; type: string; message: string }[];
 }
 
@@ -62,7 +108,7 @@ export function summarize(
   pipeline: ResolvedPipeline,
   view: DeploymentView,
   finalWeight: (targetId: string, newVersion: string | undefined) => number,
-  stats: EngineStats,
+  stats: SimulationStats,
 ): SimulationResult {
   const d = view.deployment;
   const outcome: DeploymentOutcome =
@@ -95,6 +141,7 @@ export function summarize(
       ? {
           reason: d.rollback.reason,
           alarm: d.rollback.alarm ?? null,
+          alarmAt: d.rollback.alarmAt ?? null,
           detectedAt: d.rollback.detectedAt,
           trafficOffAt: d.rollback.trafficOffAt ?? null,
         }
@@ -116,6 +163,8 @@ export async function simulate(
 ): Promise<SimulationResult> {
   const scenario = parseScenario(scenarioInput ?? defaultScenarioFor([pipeline]));
   const engine = await EmbeddedEngine.start({ scenario, pipelines: [pipeline] });
+  // Registering the pipeline is not part of the deployment.
+  const capacityAtStart = engine.dynamo.consumedCapacity();
   try {
     if (options.onEvent) engine.onEvent(options.onEvent);
     if (options.onBake) {
@@ -137,6 +186,7 @@ export async function simulate(
       requestedBy: 'breakwater simulate',
     });
     await engine.drive(done, { maxVirtualMs: (options.maxVirtualDays ?? 60) * 86_400_000 });
+    const stats = simulationStats(engine, capacityAtStart);
     const view = await engine.io(() => engine.store.getDeploymentView(deploymentId));
     if (!view) throw new Error(`deployment ${deploymentId} left no record`);
     const finalWeight = (id: string, newVersion: string | undefined) => {
@@ -145,10 +195,76 @@ export async function simulate(
       if (r.primaryVersion === newVersion) return 100;
       return r.additionalVersion === newVersion ? r.additionalPercent : 0;
     };
-    return summarize(pipeline, view, finalWeight, engine.stats());
+    return summarize(pipeline, view, finalWeight, stats);
   } finally {
     await engine.close();
   }
+}
+
+function simulationStats(engine: EmbeddedEngine, capacityAtStart: ConsumedCapacityUnits): SimulationStats {
+  const engineStats = engine.stats();
+  const capacity = engine.dynamo.consumedCapacity();
+  const awsCalls: AwsCalls = {
+    describeAlarms: engine.fleet.callCounts.DescribeAlarms,
+    getMetricDataMetrics: engine.fleet.metricsRequested,
+    dynamodbReadUnits: capacity.readUnits - capacityAtStart.readUnits,
+    dynamodbWriteUnits: capacity.writeUnits - capacityAtStart.writeUnits,
+    lambdaInvocations: engineStats.lambdaInvocations,
+    stateTransitions: engineStats.stateTransitions,
+    eventBridgeEvents: engine.published.changes.length,
+  };
+  const rate = (p: CallRatePeak): DescribeAlarmsRate => ({
+    calls: p.calls,
+    account: p.account,
+    region: p.region,
+    at: isoAt(p.secondStartMs),
+  });
+  const perRegion = engine.fleet.peakCallsPerSecond('DescribeAlarms').map(rate);
+  const busiest = perRegion[0];
+  return {
+    ...engineStats,
+    awsCalls,
+    peakDescribeAlarmsPerSecond: busiest ? { ...busiest, perRegion } : null,
+    estimatedCostUsd: estimateCost(awsCalls),
+  };
+}
+
+const usd = (amount: number) => `$${amount < 0.01 && amount > 0 ? amount.toFixed(6) : amount.toFixed(4)}`;
+
+/** The "AWS calls / estimated cost" lines of the summary. */
+function renderCosts(s: SimulationStats): string[] {
+  const c = s.awsCalls;
+  const items = s.estimatedCostUsd.items;
+  const { lambdaMemoryMb, lambdaDurationMs, region } = s.estimatedCostUsd.prices;
+  const count = (n: number) => n.toLocaleString('en-US');
+  const rows: [string, string, number][] = [
+    ['Step Functions', `${count(c.stateTransitions)} state transitions`, items.stateTransitions],
+    ['CloudWatch', `${count(c.getMetricDataMetrics)} GetMetricData metrics`, items.getMetricData],
+    ['CloudWatch', `${count(c.describeAlarms)} DescribeAlarms calls`, items.describeAlarms],
+    [
+      'Lambda',
+      `${count(c.lambdaInvocations)} invocations (${lambdaMemoryMb} MB × ${lambdaDurationMs} ms assumed)`,
+      items.lambda,
+    ],
+    [
+      'DynamoDB',
+      `${count(c.dynamodbReadUnits)} read + ${count(c.dynamodbWriteUnits)} write request units`,
+      items.dynamodb,
+    ],
+    ['EventBridge', `${count(c.eventBridgeEvents)} events`, items.eventBridge ?? 0],
+  ];
+  const width = Math.max(...rows.map(([, detail]) => detail.length));
+  const peak = s.peakDescribeAlarmsPerSecond;
+  return [
+    `AWS calls / estimated cost (${region} list prices, no free tier):`,
+    ...rows.map(
+      ([service, detail, amount]) => `  ${service.padEnd(16)}${detail.padEnd(width)}  ${usd(amount)}`,
+    ),
+    `  ${'total'.padEnd(16)}${''.padEnd(width)}  ${usd(s.estimatedCostUsd.total)}`,
+    peak
+      ? `  Busiest second: ${peak.calls} DescribeAlarms calls in ${peak.region} (account ${peak.account}) at ${peak.at}`
+      : '  No DescribeAlarms calls.',
+  ];
 }
 
 export function renderSummary(r: SimulationResult): string {
@@ -159,7 +275,7 @@ export function renderSummary(r: SimulationResult): string {
   if (r.rollback) {
     lines.push(`Rollback: ${r.rollback.reason}`);
     lines.push(
-      `  detected ${r.rollback.detectedAt}, traffic off the new version ${r.rollback.trafficOffAt ?? 'NOT CONFIRMED'}`,
+      `  alarm ${r.rollback.alarmAt ?? 'time unknown'}, detected ${r.rollback.detectedAt}, traffic off the new version ${r.rollback.trafficOffAt ?? 'NOT CONFIRMED'}`,
     );
   }
   for (const w of r.waves) {
@@ -171,5 +287,6 @@ export function renderSummary(r: SimulationResult): string {
   lines.push(
     `Simulated ${formatDuration(s.virtualSeconds)} in ${s.wallSeconds}s: ${s.executions} executions, ${s.stateTransitions} state transitions, ${s.lambdaInvocations} Lambda invocations, largest execution history ${s.maxHistoryEvents} events (limit 25,000).`,
   );
+  lines.push(...renderCosts(s));
   return lines.join('\n');
 }
