@@ -32,9 +32,10 @@ import {
 import { Construct } from 'constructs';
 import { STATE_MACHINES, STEP_FUNCTIONS, type StepFunctionId } from '../../functions/steps/catalog.js';
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
+import { ALARM_STATE_CHANGE_PATTERN } from '../../src/ports/alarm-events.js';
 import { aslPlaceholders, loadAslDefinition } from './asl.js';
 import { render as nagRender, nagResource } from './nag.js';
-import { ACCOUNT_ID, FUNCTION_NAME, REGION, ROLE_NAME, Validator } from './validation.js';
+import { ACCOUNT_ID, FUNCTION_NAME, ORGANISATION_ID, REGION, ROLE_NAME, Validator } from './validation.js';
 
 /** The repository root: entries, lock file and ASL files are resolved against it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -52,7 +53,10 @@ export interface ControlPlaneHandlerEntries {
   readonly githubWebhook?: string;
   /** The CodeCommit referenceUpdated handler. @default 'functions/triggers/codecommit.ts' if it exists */
   readonly codeCommit?: string;
-  /** The CloudWatch alarm state watcher (re-checks alarm blockers). @default 'functions/triggers/alarm-state.ts' if it exists */
+  /**
+   * The alarm watcher: target of the alarm state change rule; rolls back every deployment
+   * watching an alarm that entered ALARM. @default 'functions/triggers/alarm-state.ts' if it exists
+   */
   readonly alarmState?: string;
 }
 
@@ -85,11 +89,19 @@ export interface BreakwaterControlPlaneProps {
    */
   readonly name?: string;
   /**
-   * Accounts that hold deployment targets other than this one. The step Lambdas may assume
-   * `arn:aws:iam::<account>:role/<targetRoleName>` in each, and nothing else.
+   * Accounts that hold deployment targets other than this one. The step Lambdas and the alarm
+   * watcher may assume `arn:aws:iam::<account>:role/<targetRoleName>` in each, and nothing else;
+   * the default event bus accepts their alarm state changes (see `organisationId`).
    * @default [] (targets only in this account)
    */
   readonly targetAccounts?: readonly string[];
+  /**
+   * An AWS Organizations id (`o-…`). When given, the default event bus accepts alarm state change
+   * events from every account of the organisation instead of from `targetAccounts` only (a new
+   * target account then needs no change to the control plane's bus policy).
+   * @default undefined (the bus accepts alarm events from `targetAccounts`)
+   */
+  readonly organisationId?: string;
   /**
    * Regions of the targets in this account; Lambda and CloudWatch permissions are scoped to them.
    * @default [the stack's region]
@@ -181,21 +193,29 @@ export interface BreakwaterConsole {
   readonly deployment: s3deploy.BucketDeployment;
 }
 
-type StepAccess = {
+type TargetAccess = {
   /** Lambda actions on target functions. */
   readonly lambda?: readonly string[];
-  /** DescribeAlarms + GetMetricData on target alarms and metrics. */
-  readonly cloudWatch?: boolean;
+  /** cloudwatch:DescribeAlarms on target alarms. */
+  readonly alarms?: boolean;
+  /** cloudwatch:GetMetricData (bake data-point counts). */
+  readonly metrics?: boolean;
 };
 
-/** What each step calls besides the table and the event bus (see src/workflow/*). */
-const STEP_ACCESS: Readonly<Record<StepFunctionId, StepAccess>> = {
+/** The id of the alarm watcher among the roles that reach into target accounts. */
+export const ALARM_WATCHER = 'AlarmState';
+
+/** A Lambda that reaches into target accounts: a workflow step, or the alarm watcher. */
+export type TargetCallerId = StepFunctionId | typeof ALARM_WATCHER;
+
+/** What each caller calls besides the table and the event bus (see src/workflow/*). */
+const TARGET_ACCESS: Readonly<Record<TargetCallerId, TargetAccess>> = {
   StartDeployment: {},
   // Reads the blocker alarms of the wave's targets before the wave starts.
-  CheckWaveGate: { cloudWatch: true },
+  CheckWaveGate: { alarms: true, metrics: true },
   StartWave: {},
   // Reads the blocker alarms of a batch's targets (one call per region) before they start.
-  CheckBatchStart: { cloudWatch: true },
+  CheckBatchStart: { alarms: true, metrics: true },
   // Takes the alias lock and publishes or resolves the new version.
   PrepareTarget: {
     lambda: [
@@ -207,27 +227,49 @@ const STEP_ACCESS: Readonly<Record<StepFunctionId, StepAccess>> = {
   },
   StartOneBox: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
   ShiftWeight: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
-  CheckAlarms: { cloudWatch: true },
-  WaitForBake: { cloudWatch: true },
+  CheckAlarms: { alarms: true, metrics: true },
+  WaitForBake: { alarms: true, metrics: true },
   RollBack: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
   RecordProgress: {},
+  // Rolls deployments back through the RollBack step's service (aliases back to the previous
+  // version) and re-reads an alarm whose event is older than the watch (stale event).
+  [ALARM_WATCHER]: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'], alarms: true },
 };
 
-/** The steps that reach into target accounts, and so the roles a BreakwaterTargetRole trusts. */
+const reachesTargets = (id: TargetCallerId) => {
+  const access = TARGET_ACCESS[id];
+  return access.lambda !== undefined || access.alarms === true || access.metrics === true;
+};
+
+/** The steps that reach into target accounts (beside the alarm watcher, see TARGET_CALLERS). */
 export const TARGET_CALLER_STEPS: readonly StepFunctionId[] = STEP_FUNCTIONS.map((s) => s.id).filter(
-  (id) => STEP_ACCESS[id].lambda !== undefined || STEP_ACCESS[id].cloudWatch === true,
+  reachesTargets,
 );
+
+/**
+ * Every Lambda that reaches into target accounts, and so the roles a BreakwaterTargetRole trusts:
+ * the steps of TARGET_CALLER_STEPS and the alarm watcher.
+ */
+export const TARGET_CALLERS: readonly TargetCallerId[] = [...TARGET_CALLER_STEPS, ALARM_WATCHER];
 
 type MachineId = (typeof STATE_MACHINES)[number]['id'];
 
+/**
+ * The role name of a Lambda that reaches into target accounts (a step or the alarm watcher):
+ * `<name>-<id>-<region>`, fixed so that target accounts can trust it before it exists.
+ */
+export function targetCallerRoleName(name: string, callerId: TargetCallerId, region: string): string {
+  return `${name}-${callerId}-${region}`;
+}
+
 /** The role name of a step Lambda; fixed so that target accounts can trust it before it exists. */
 export function stepRoleName(name: string, stepId: StepFunctionId, region: string): string {
-  return `${name}-${stepId}-${region}`;
+  return targetCallerRoleName(name, stepId, region);
 }
 
 /**
- * The ARNs of the step Lambda roles a target account must trust, for a control plane deployed
- * to `account`/`region` with `name`.
+ * The ARNs of the roles a target account must trust (TARGET_CALLERS: the steps that reach targets
+ * and the alarm watcher), for a control plane deployed to `account`/`region` with `name`.
  *
  * @example new BreakwaterTargetRole(stack, 'Target', { controlPlaneRoleArns: targetCallerRoleArns('111111111111', 'eu-west-1'), ... })
  */
@@ -237,9 +279,28 @@ export function targetCallerRoleArns(
   name = 'breakwater',
   partition = 'aws',
 ): string[] {
-  return TARGET_CALLER_STEPS.map(
-    (id) => `arn:${partition}:iam::${account}:role/${stepRoleName(name, id, region)}`,
+  return TARGET_CALLERS.map(
+    (id) => `arn:${partition}:iam::${account}:role/${targetCallerRoleName(name, id, region)}`,
   );
+}
+
+/**
+ * The ARN of the control plane's default event bus, where BreakwaterAlarmForwarder sends the alarm
+ * state changes of target accounts and regions.
+ *
+ * @example new BreakwaterAlarmForwarder(stack, 'AlarmForwarder', { controlPlaneEventBusArn: controlPlaneEventBusArn('111111111111', 'eu-west-1') })
+ */
+export function controlPlaneEventBusArn(account: string, region: string, partition = 'aws'): string {
+  return `arn:${partition}:events:${region}:${account}:event-bus/default`;
+}
+
+/**
+ * ALARM_STATE_CHANGE_PATTERN (src/ports/alarm-events.ts, the pattern the embedded bus also uses)
+ * in CDK's EventPattern shape (`detail-type` is `detailType`).
+ */
+export function alarmStateChangeEventPattern(): events.EventPattern {
+  const { source, 'detail-type': detailType, detail } = ALARM_STATE_CHANGE_PATTERN;
+  return { source: [...source], detailType: [...detailType], detail: structuredClone(detail) };
 }
 
 const DEFAULT_NAME = 'breakwater';
@@ -281,9 +342,27 @@ export class BreakwaterControlPlane extends Construct {
   readonly console?: BreakwaterConsole;
   /** Receives the console-stop rollbacks EventBridge could not deliver. */
   readonly rollbackDeadLetterQueue: sqs.Queue;
+  /**
+   * Receives the alarm state changes the alarm watcher could not be given (EventBridge) or could
+   * not handle (Lambda's asynchronous retries exhausted). Undefined without the alarm watcher.
+   */
+  readonly alarmEventDeadLetterQueue?: sqs.Queue;
+  /**
+   * The ARN of this account and region's default event bus: the alarm watcher's rule listens on
+   * it, and BreakwaterAlarmForwarder sends target accounts' and regions' alarm events to it.
+   */
+  readonly eventBusArn: string;
+  /**
+   * The default bus's policy statement that lets target accounts (or the organisation) put their
+   * alarm state changes on it. Undefined without the alarm watcher or without other accounts.
+   */
+  readonly alarmEventsBusPolicy?: events.CfnEventBusPolicy;
   /** The control plane's own alarms. */
   readonly alarms: readonly cloudwatch.Alarm[];
-  /** The roles of the steps that reach into target accounts (what BreakwaterTargetRole trusts). */
+  /**
+   * The roles of the Lambdas that reach into target accounts (what BreakwaterTargetRole trusts):
+   * the steps of TARGET_CALLER_STEPS and, when it is built, the alarm watcher.
+   */
   readonly targetCallerRoles: readonly iam.Role[];
 
   readonly #name: string;
@@ -316,6 +395,14 @@ export class BreakwaterControlPlane extends Construct {
         props.targetFunctionNames,
         FUNCTION_NAME,
         'a Lambda function name (1-64 of a-z A-Z 0-9 - _)',
+      );
+    }
+    if (props.organisationId !== undefined) {
+      check.pattern(
+        'organisationId',
+        props.organisationId,
+        ORGANISATION_ID,
+        'an AWS Organizations id such as "o-a1b2c3d4e5"',
       );
     }
     const targetRoleName = props.targetRoleName ?? 'breakwater-target';
@@ -365,15 +452,6 @@ export class BreakwaterControlPlane extends Construct {
       if (TARGET_CALLER_STEPS.includes(step.id)) callerRoles.push(role);
     }
     this.stepFunctions = stepFunctions;
-    this.targetCallerRoles = callerRoles;
-    for (const step of STEP_FUNCTIONS) {
-      this.#grantTargetAccess(step.id, stepFunctions[step.id], {
-        targetAccounts,
-        targetRegions,
-        targetFunctionNames: props.targetFunctionNames,
-        targetRoleName,
-      });
-    }
 
     // State machines: children first, each named so its parent can refer to it by a built ARN.
     const machineNames = Object.fromEntries(
@@ -446,16 +524,61 @@ export class BreakwaterControlPlane extends Construct {
       DEPLOYMENT_STATE_MACHINE_ARN: machines.Deployment.stateMachineArn,
       MAX_BODY_BYTES: String(maxBody),
     };
+    if (handlers.alarmState !== undefined) {
+      this.alarmEventDeadLetterQueue = new sqs.Queue(this, 'AlarmEventDeadLetterQueue', {
+        retentionPeriod: Duration.days(14),
+        enforceSSL: true,
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+      });
+      Validations.of(this.alarmEventDeadLetterQueue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself the dead-letter queue of the alarm watcher (its rule target and its asynchronous invocations); an alarm fires on its first message.',
+      });
+    }
     for (const kind of Object.keys(DEFAULT_HANDLER_ENTRIES) as (keyof ControlPlaneHandlerEntries)[]) {
       const entry = handlers[kind];
       if (entry === undefined) continue;
       const id = `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
+      if (kind === 'alarmState') {
+        // The alarm watcher runs the RollBack step's service: the steps' environment, and a role
+        // with a fixed name (like the steps') that target accounts trust.
+        const role = new iam.Role(this, `${id}Role`, {
+          roleName: targetCallerRoleName(this.#name, ALARM_WATCHER, stack.region),
+          assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+          description:
+            'Breakwater alarm watcher: rolls back deployments watching an alarm that entered ALARM',
+        });
+        // Lambda retries a failed asynchronous invocation twice, then hands the event to the queue.
+        handlerFunctions[kind] = this.#createFunction(id, entry, role, {}, this.alarmEventDeadLetterQueue);
+        continue;
+      }
       const role = new iam.Role(this, `${id}Role`, {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       });
       handlerFunctions[kind] = this.#createFunction(id, entry, role, triggerEnvironment);
     }
     this.handlerFunctions = handlerFunctions;
+    const watcher = handlerFunctions.alarmState;
+    if (watcher) {
+      this.table.grantReadWriteData(watcher);
+      this.#grantPublishEvents(watcher.role as iam.Role);
+      callerRoles.push(watcher.role as iam.Role);
+    }
+    this.targetCallerRoles = callerRoles;
+    const callers: [TargetCallerId, nodejs.NodejsFunction][] = TARGET_CALLER_STEPS.map((id) => [
+      id,
+      stepFunctions[id],
+    ]);
+    if (watcher) callers.push([ALARM_WATCHER, watcher]);
+    for (const [callerId, fn] of callers) {
+      this.#grantTargetAccess(callerId, fn, {
+        targetAccounts,
+        targetRegions,
+        targetFunctionNames: props.targetFunctionNames,
+        targetRoleName,
+      });
+    }
     // Executions of the Deployment machine, named by deployment id. The starter describes an
     // existing one when a start is redelivered (StepFunctionsWorkflowStarter).
     const deploymentExecutions = stack.formatArn({
@@ -496,7 +619,6 @@ export class BreakwaterControlPlane extends Construct {
     if (handlerFunctions.githubWebhook) {
       this.githubWebhookSecret = this.#createWebhookSecret(handlerFunctions.githubWebhook);
     }
-    if (handlerFunctions.alarmState) this.table.grantReadWriteData(handlerFunctions.alarmState);
 
     if (handlerFunctions.api || handlerFunctions.githubWebhook) {
       this.api = this.#createApi(handlerFunctions, rate, burst, props.apiCloudWatchRole ?? true);
@@ -517,13 +639,27 @@ export class BreakwaterControlPlane extends Construct {
         ? [new eventsTargets.LambdaFunction(handlerFunctions.codeCommit, { retryAttempts: 8 })]
         : [],
     });
+    // Alarms of this account and region arrive on the default bus directly; those of target
+    // accounts and other regions through a BreakwaterAlarmForwarder there (docs/deploy.md). The
+    // pattern has no account filter, so it matches both.
+    this.eventBusArn = stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
     new events.Rule(this, 'AlarmStateChangeRule', {
-      description: 'Re-checks Breakwater alarm blockers when a CloudWatch alarm changes state.',
-      eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'] },
-      targets: handlerFunctions.alarmState
-        ? [new eventsTargets.LambdaFunction(handlerFunctions.alarmState, { retryAttempts: 8 })]
+      description:
+        'Rolls back the Breakwater deployments watching a CloudWatch alarm (metric or composite) that entered ALARM, in any target account and region.',
+      eventPattern: alarmStateChangeEventPattern(),
+      targets: watcher
+        ? [
+            new eventsTargets.LambdaFunction(watcher, {
+              deadLetterQueue: this.alarmEventDeadLetterQueue,
+              retryAttempts: 185,
+              maxEventAge: Duration.hours(24),
+            }),
+          ]
         : [],
     });
+    if (watcher && (props.organisationId !== undefined || targetAccounts.length > 0)) {
+      this.alarmEventsBusPolicy = this.#acceptAlarmEvents(targetAccounts, props.organisationId);
+    }
 
     this.alarms = this.#createAlarms(props.alarmTopic);
     this.#acknowledgeStackWide();
@@ -583,6 +719,7 @@ export class BreakwaterControlPlane extends Construct {
     entry: string,
     role: iam.Role,
     extraEnvironment: Record<string, string>,
+    deadLetterQueue?: sqs.IQueue,
   ): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.#logRetention,
@@ -604,6 +741,7 @@ export class BreakwaterControlPlane extends Construct {
       logGroup,
       environment: { ...this.#baseEnvironment, ...extraEnvironment },
       bundling: BUNDLING,
+      ...(deadLetterQueue ? { deadLetterQueue } : {}),
     });
     return fn;
   }
@@ -620,8 +758,44 @@ export class BreakwaterControlPlane extends Construct {
     );
   }
 
+  /**
+   * Lets the target accounts (or the organisation) put their alarm state changes on this default
+   * bus: EventBridge delivers a CloudWatch event only to the default bus of the alarm's own account
+   * and region, and their BreakwaterAlarmForwarder sends it on here. Only that source and
+   * detail-type are accepted, so another account can never put a `breakwater` event (or anything
+   * else) on the bus. The condition keys are those of AWS's example policy "Send events to a custom
+   * bus in a different account" (EventBridge user guide, eb-event-bus-example-policy-cross-account-
+   * custom-bus-source); `events:source` is multi-valued there, hence ForAllValues.
+   */
+  #acceptAlarmEvents(
+    targetAccounts: readonly string[],
+    organisationId: string | undefined,
+  ): events.CfnEventBusPolicy {
+    const source = ALARM_STATE_CHANGE_PATTERN.source[0];
+    const detailType = ALARM_STATE_CHANGE_PATTERN['detail-type'][0];
+    const principals =
+      organisationId !== undefined
+        ? [new iam.OrganizationPrincipal(organisationId)]
+        : targetAccounts.map((account) => new iam.AccountPrincipal(account));
+    const statement = new iam.PolicyStatement({
+      principals,
+      actions: ['events:PutEvents'],
+      resources: [this.eventBusArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'events:source': [source] },
+        StringEquals: { 'events:detail-type': detailType },
+      },
+    });
+    // The L1: aws-cdk-lib 2.276's EventBusPolicy passes the PolicyStatement object through unrendered.
+    return new events.CfnEventBusPolicy(this, 'AlarmEventsBusPolicy', {
+      eventBusName: 'default',
+      statementId: `${this.#name}-alarm-events`,
+      statement: statement.toStatementJson(),
+    });
+  }
+
   #grantTargetAccess(
-    stepId: StepFunctionId,
+    callerId: TargetCallerId,
     fn: nodejs.NodejsFunction,
     scope: {
       targetAccounts: readonly string[];
@@ -630,8 +804,8 @@ export class BreakwaterControlPlane extends Construct {
       targetRoleName: string;
     },
   ): void {
-    const access = STEP_ACCESS[stepId];
-    if (access.lambda === undefined && access.cloudWatch !== true) return;
+    if (!reachesTargets(callerId)) return;
+    const access = TARGET_ACCESS[callerId];
     const stack = Stack.of(this);
     const statements: iam.PolicyStatement[] = [];
     const acks: { id: string; reason: string }[] = [];
@@ -663,17 +837,16 @@ export class BreakwaterControlPlane extends Construct {
       } else {
         const resources = scope.targetRegions.map((region) => lambdaArn(region, '*'));
         statements.push(new iam.PolicyStatement({ actions: [...access.lambda], resources }));
-        // A pipeline may name any function of this account; none may be the control plane itself.
+        // A pipeline may name any function of this account; none may be the control plane itself
+        // (its steps, API and triggers, the alarm watcher included).
+        const own = [...Object.values(this.stepFunctions), ...Object.values(this.handlerFunctions)];
         statements.push(
           new iam.PolicyStatement({
             effect: iam.Effect.DENY,
             actions: [...access.lambda].filter(
               (a) => a !== 'lambda:GetAlias' && a !== 'lambda:GetFunctionConfiguration',
             ),
-            resources: Object.values(this.stepFunctions).flatMap((f) => [
-              f.functionArn,
-              `${f.functionArn}:*`,
-            ]),
+            resources: own.flatMap((f) => [f!.functionArn, `${f!.functionArn}:*`]),
           }),
         );
         for (const resource of resources) {
@@ -685,7 +858,7 @@ export class BreakwaterControlPlane extends Construct {
         }
       }
     }
-    if (access.cloudWatch === true) {
+    if (access.alarms === true) {
       const alarmArns = scope.targetRegions.map((region) =>
         stack.formatArn({
           service: 'cloudwatch',
@@ -698,7 +871,6 @@ export class BreakwaterControlPlane extends Construct {
       statements.push(
         new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: alarmArns }),
       );
-      statements.push(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
       for (const resource of alarmArns) {
         acks.push({
           id: `AwsSolutions-IAM5[Resource::${nagResource(stack, resource)}]`,
@@ -706,6 +878,9 @@ export class BreakwaterControlPlane extends Construct {
             'Alarm names come from pipeline definitions registered at run time; DescribeAlarms is read-only and limited to the account and target regions.',
         });
       }
+    }
+    if (access.metrics === true) {
+      statements.push(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
       acks.push({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
@@ -729,7 +904,7 @@ export class BreakwaterControlPlane extends Construct {
         }),
       );
     }
-    const policy = new iam.Policy(this, `${stepId}TargetAccess`, {
+    const policy = new iam.Policy(this, `${callerId}TargetAccess`, {
       statements,
       roles: [fn.role as iam.Role],
     });
@@ -1140,6 +1315,16 @@ export class BreakwaterControlPlane extends Construct {
       this.rollbackDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       'A console-stop rollback could not be delivered to the RollBack Lambda: roll the deployment back by hand (see docs/deploy.md).',
     );
+    if (this.alarmEventDeadLetterQueue) {
+      add(
+        'AlarmEventDeadLetterAlarm',
+        this.alarmEventDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period,
+          statistic: 'Maximum',
+        }),
+        'An alarm state change could not be delivered to or handled by the Breakwater alarm watcher: deployments watching that alarm roll back only at their next safety poll, and only if it is still in ALARM. Check them (see docs/deploy.md).',
+      );
+    }
     return alarms;
   }
 

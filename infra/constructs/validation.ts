@@ -29,6 +29,10 @@ export const ALIAS_NAME = /^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/;
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 /** An IAM role ARN without a path, in any partition. */
 export const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@-]{1,64}$/;
+/** An AWS Organizations organisation id. */
+export const ORGANISATION_ID = /^o-[a-z0-9]{10,32}$/;
+/** An EventBridge event bus ARN in any partition: account in group 2, region in group 1. */
+export const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:([a-z0-9-]+):(\d{12}):event-bus\/[\w.\-/]{1,256}$/;
 /** What STS accepts as an ExternalId. */
 export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 

@@ -6,7 +6,12 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import { bundleReport, formatBundleReport } from '../../infra/bundle-report.js';
-import { BreakwaterControlPlane, targetCallerRoleArns } from '../../infra/constructs/control-plane.js';
+import { BreakwaterAlarmForwarder } from '../../infra/constructs/alarm-forwarder.js';
+import {
+  BreakwaterControlPlane,
+  controlPlaneEventBusArn,
+  targetCallerRoleArns,
+} from '../../infra/constructs/control-plane.js';
 import { BreakwaterTargetRole } from '../../infra/constructs/target-role.js';
 import { ALL_HANDLERS, HOME_ACCOUNT, REGION, TARGET_ACCOUNT } from './helpers.js';
 
@@ -52,8 +57,9 @@ describe('cdk-nag AwsSolutionsChecks', () => {
   let result: ReturnType<typeof synthWithNag>;
 
   beforeAll(() => {
-    // GIVEN the whole app — control plane with every handler, bundled by esbuild, and a target
-    // account stack — checked by cdk-nag, as infra/app.ts does
+    // GIVEN the whole app — control plane with every handler, bundled by esbuild, a target
+    // account stack with the target role and an alarm forwarder, and a forwarder in another
+    // region — checked by cdk-nag, as infra/app.ts does
     // WHEN it is synthesized (once: bundling is the slow part)
     result = synthWithNag((app) => {
       const home = new Stack(app, 'Breakwater', { env: { account: HOME_ACCOUNT, region: REGION } });
@@ -65,7 +71,14 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       new BreakwaterTargetRole(target, 'TargetRole', {
         controlPlaneRoleArns: targetCallerRoleArns(HOME_ACCOUNT, REGION),
         functions: [{ functionName: 'payments', aliases: ['live'] }],
+        regions: [REGION, 'us-east-1'],
       });
+      const bus = controlPlaneEventBusArn(HOME_ACCOUNT, REGION);
+      new BreakwaterAlarmForwarder(target, 'AlarmForwarder', { controlPlaneEventBusArn: bus });
+      const otherRegion = new Stack(app, 'BreakwaterAlarms', {
+        env: { account: TARGET_ACCOUNT, region: 'us-east-1' },
+      });
+      new BreakwaterAlarmForwarder(otherRegion, 'AlarmForwarder', { controlPlaneEventBusArn: bus });
     });
   });
 
@@ -78,15 +91,22 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     );
     expect(violations).toEqual([]);
     expect(result.error).toBeUndefined();
-    // AND what was checked includes the webhook secret and the hosted console
+    // AND what was checked includes the webhook secret, the hosted console, the alarm watcher's
+    // dead-letter queue and bus policy, and the forwarders
     const template = readFileSync(join(result.outdir, 'Breakwater.template.json'), 'utf8');
     for (const type of [
       'AWS::SecretsManager::Secret',
       'AWS::CloudFront::Distribution',
       'AWS::S3::Bucket',
       'Custom::CDKBucketDeployment',
+      'AWS::SQS::Queue',
+      'AWS::Events::EventBusPolicy',
     ]) {
       expect(template).toContain(`"Type": "${type}"`);
+    }
+    for (const stack of ['BreakwaterTarget', 'BreakwaterAlarms']) {
+      const forwarder = readFileSync(join(result.outdir, `${stack}.template.json`), 'utf8');
+      expect(forwarder).toContain('"Type": "AWS::Events::Rule"');
     }
   });
 

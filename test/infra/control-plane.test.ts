@@ -5,13 +5,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import { aslPlaceholders } from '../../infra/constructs/asl.js';
 import {
+  ALARM_WATCHER,
   type BreakwaterControlPlane,
   DEPLOYMENT_STATE_CHANGE,
   EVENT_SOURCE,
   TARGET_CALLER_STEPS,
+  TARGET_CALLERS,
   targetCallerRoleArns,
 } from '../../infra/constructs/control-plane.js';
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
+import { ALARM_STATE_CHANGE_PATTERN } from '../../src/ports/alarm-events.js';
 import {
   ALL_HANDLERS,
   buildControlPlane,
@@ -123,19 +126,21 @@ describe('BreakwaterControlPlane with every handler present', () => {
       for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
     });
 
-    it('lets only the steps that reach targets assume the target role, and only in the target accounts', () => {
-      // THEN sts:AssumeRole names exactly the configured account's breakwater-target role
+    it('lets only the Lambdas that reach targets (steps and the alarm watcher) assume the target role, and only in the target accounts', () => {
+      // THEN sts:AssumeRole names exactly the configured account's breakwater-target role, once per caller
       const assume = statements.filter((s) => s.actions.includes('sts:AssumeRole'));
+      expect(TARGET_CALLERS).toEqual([...TARGET_CALLER_STEPS, ALARM_WATCHER]);
       expect(assume.map((s) => s.resources)).toEqual(
-        TARGET_CALLER_STEPS.map(() => [`arn:<AWS::Partition>:iam::${TARGET_ACCOUNT}:role/breakwater-target`]),
+        TARGET_CALLERS.map(() => [`arn:<AWS::Partition>:iam::${TARGET_ACCOUNT}:role/breakwater-target`]),
       );
-      expect(new Set(assume.map((s) => s.policy)).size).toBe(TARGET_CALLER_STEPS.length);
+      expect(new Set(assume.map((s) => s.policy)).size).toBe(TARGET_CALLERS.length);
+      expect(plane.targetCallerRoles).toHaveLength(TARGET_CALLERS.length);
     });
 
-    it('lets each step publish only Breakwater events to the default bus', () => {
+    it('lets each step and the alarm watcher publish only Breakwater events to the default bus', () => {
       // THEN events:PutEvents is scoped to the default bus and the `breakwater` source
       const put = statements.filter((s) => s.actions.includes('events:PutEvents'));
-      expect(put).toHaveLength(STEP_FUNCTIONS.length);
+      expect(put).toHaveLength(STEP_FUNCTIONS.length + 1);
       for (const s of put) {
         expect(s.resources).toEqual([
           `arn:<AWS::Partition>:events:${REGION}:${HOME_ACCOUNT}:event-bus/default`,
@@ -291,12 +296,18 @@ describe('BreakwaterControlPlane with every handler present', () => {
     });
 
     it('denies the function-name wildcard any write to the control plane functions', () => {
-      // THEN each role with lambda:UpdateAlias on function:* also carries a Deny on Breakwater's own functions
+      // THEN each role with lambda:UpdateAlias on function:* (StartOneBox, ShiftWeight, RollBack and
+      // the alarm watcher) also carries a Deny on Breakwater's own functions, steps and handlers
       const denies = statements.filter(
         (s) => s.effect === 'Deny' && s.actions.includes('lambda:UpdateAlias'),
       );
-      expect(denies).toHaveLength(3);
-      for (const d of denies) expect(d.resources).toContain(`<${fnId('RollBack')}.Arn>`);
+      expect(denies).toHaveLength(4);
+      for (const d of denies) {
+        for (const id of ['RollBack', 'AlarmState', 'Api', 'GithubWebhook']) {
+          expect(d.resources).toContain(`<${fnId(id)}.Arn>`);
+          expect(d.resources).toContain(`<${fnId(id)}.Arn>:*`);
+        }
+      }
     });
   });
 
@@ -564,13 +575,6 @@ describe('BreakwaterControlPlane with every handler present', () => {
       ]);
     });
 
-    it('sends CloudWatch alarm state changes to the alarm watcher', () => {
-      template.hasResourceProperties('AWS::Events::Rule', {
-        EventPattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
-        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId('AlarmState'), 'Arn'] } })],
-      });
-    });
-
     it('rolls back a Deployment execution that was aborted or timed out, keyed by the execution name', () => {
       // THEN the rule matches the Deployment machine only and transforms the event into RollBack input
       template.hasResourceProperties('AWS::Events::Rule', {
@@ -598,6 +602,192 @@ describe('BreakwaterControlPlane with every handler present', () => {
     });
   });
 
+  describe('alarm watcher', () => {
+    const watcherRole = () => logicalIdOf(stack, plane, 'AlarmStateRole');
+    const watcherQueue = () => logicalIdOf(stack, plane, 'AlarmEventDeadLetterQueue');
+    const bus = `arn:<AWS::Partition>:events:${REGION}:${HOME_ACCOUNT}:event-bus/default`;
+
+    it('receives alarms entering ALARM (exactly ALARM_STATE_CHANGE_PATTERN), retried for 24 h into a dead-letter queue', () => {
+      // THEN one rule with the shared pattern, no account filter, targets the watcher with a retry policy and a DLQ
+      template.hasResourceProperties('AWS::Events::Rule', {
+        Description: Match.stringLikeRegexp(
+          '^Rolls back the Breakwater deployments watching a CloudWatch alarm',
+        ),
+        EventPattern: Match.exact(ALARM_STATE_CHANGE_PATTERN),
+        Targets: [
+          {
+            Id: 'Target0',
+            Arn: { 'Fn::GetAtt': [fnId('AlarmState'), 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [watcherQueue(), 'Arn'] } },
+          },
+        ],
+      });
+      // AND a failed asynchronous invocation (after Lambda's own retries) lands in the same queue
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [watcherRole(), 'Arn'] },
+        DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [watcherQueue(), 'Arn'] } },
+      });
+      expect(plane.alarmEventDeadLetterQueue).toBeDefined();
+    });
+
+    it("runs with the steps' environment (what lambdaDeps reads), not the API triggers'", () => {
+      // THEN the watcher has the table, home account, target role template, bus and organisation alarms
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [watcherRole(), 'Arn'] },
+        Runtime: 'nodejs22.x',
+        TracingConfig: { Mode: 'Active' },
+        Environment: {
+          Variables: {
+            TABLE_NAME: { Ref: logicalIdOf(stack, plane, 'Table') },
+            HOME_ACCOUNT_ID: HOME_ACCOUNT,
+            TARGET_ROLE_ARN_TEMPLATE: {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::{account}:role/breakwater-target']],
+            },
+            POWERTOOLS_SERVICE_NAME: 'breakwater',
+            NODE_OPTIONS: '--enable-source-maps',
+            EVENT_BUS_NAME: 'default',
+            EVENT_SOURCE,
+            ORGANISATION_ALARMS: 'org-sev1-{target.region},org-freeze',
+          },
+        },
+      });
+      // AND it is exactly the environment a step gets
+      const functions = template.findResources('AWS::Lambda::Function');
+      expect(functions[fnId('AlarmState')]!.Properties.Environment).toEqual(
+        functions[fnId('RollBack')]!.Properties.Environment,
+      );
+    });
+
+    it('has a role with a fixed name, which targetCallerRoleArns gives target accounts to trust', () => {
+      // THEN the role is `<name>-AlarmState-<region>`, assumed by Lambda
+      template.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: `breakwater-AlarmState-${REGION}`,
+        AssumeRolePolicyDocument: {
+          Statement: [
+            { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+          ],
+        },
+      });
+      expect(targetCallerRoleArns(HOME_ACCOUNT, REGION)).toContain(
+        `arn:aws:iam::${HOME_ACCOUNT}:role/breakwater-AlarmState-${REGION}`,
+      );
+      expect(plane.targetCallerRoles).toContain(plane.handlerFunctions.alarmState?.role);
+    });
+
+    it('may shift aliases back on target functions, read alarms and assume the target role, nothing more in targets', () => {
+      // THEN its target access policy: GetAlias/UpdateAlias, DescribeAlarms, sts:AssumeRole
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: watcherRole() }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Effect: 'Allow',
+              Action: ['lambda:GetAlias', 'lambda:UpdateAlias'],
+              Resource: {
+                'Fn::Join': [
+                  '',
+                  ['arn:', { Ref: 'AWS::Partition' }, `:lambda:${REGION}:${HOME_ACCOUNT}:function:*`],
+                ],
+              },
+            },
+            {
+              Effect: 'Allow',
+              Action: 'cloudwatch:DescribeAlarms',
+              Resource: {
+                'Fn::Join': [
+                  '',
+                  ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:${REGION}:${HOME_ACCOUNT}:alarm:*`],
+                ],
+              },
+            },
+            {
+              Effect: 'Allow',
+              Action: 'sts:AssumeRole',
+              Resource: {
+                'Fn::Join': [
+                  '',
+                  ['arn:', { Ref: 'AWS::Partition' }, `:iam::${TARGET_ACCOUNT}:role/breakwater-target`],
+                ],
+              },
+            },
+          ]),
+        },
+      });
+      // AND no other target action: no version publishing, no metric reads; a Deny keeps it off Breakwater's own functions
+      const own = statements.filter((s) => s.policy === logicalIdOf(stack, plane, 'AlarmStateTargetAccess'));
+      expect(
+        own
+          .filter((s) => s.effect === 'Allow')
+          .flatMap((s) => s.actions)
+          .sort(),
+      ).toEqual(['cloudwatch:DescribeAlarms', 'lambda:GetAlias', 'lambda:UpdateAlias', 'sts:AssumeRole']);
+      expect(own.filter((s) => s.effect === 'Deny').map((s) => s.actions)).toEqual([['lambda:UpdateAlias']]);
+    });
+
+    it('may read and write the table and publish Breakwater events, like the RollBack step', () => {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: watcherRole() }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: Match.arrayWith(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+            }),
+            {
+              Effect: 'Allow',
+              Action: 'events:PutEvents',
+              Resource: {
+                'Fn::Join': [
+                  '',
+                  ['arn:', { Ref: 'AWS::Partition' }, `:events:${REGION}:${HOME_ACCOUNT}:event-bus/default`],
+                ],
+              },
+              Condition: { StringEquals: { 'events:source': EVENT_SOURCE } },
+            },
+          ]),
+        },
+      });
+    });
+
+    it('lets a target account put alarm state changes, and nothing else, on the default bus', () => {
+      // THEN one statement on the default bus: PutEvents from the target account, for aws.cloudwatch alarm state changes only
+      template.resourceCountIs('AWS::Events::EventBusPolicy', 1);
+      template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+        EventBusName: 'default',
+        StatementId: 'breakwater-alarm-events',
+        Statement: {
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Principal: {
+            AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${TARGET_ACCOUNT}:root`]] },
+          },
+          Resource: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, `:events:${REGION}:${HOME_ACCOUNT}:event-bus/default`],
+            ],
+          },
+          Condition: {
+            'ForAllValues:StringEquals': { 'events:source': ALARM_STATE_CHANGE_PATTERN.source },
+            StringEquals: { 'events:detail-type': ALARM_STATE_CHANGE_PATTERN['detail-type'][0] },
+          },
+        },
+      });
+      expect(render(stack.resolve(plane.eventBusArn))).toBe(bus);
+    });
+
+    it('alarms on the first message in its dead-letter queue', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [watcherQueue(), 'QueueName'] } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmDescription: Match.stringLikeRegexp('alarm watcher'),
+      });
+    });
+  });
+
   describe('alarms', () => {
     it('watches failed executions, Lambda errors and throttles, table throttles and the rollback DLQ', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
@@ -605,7 +795,8 @@ describe('BreakwaterControlPlane with every handler present', () => {
       expect(metricNames.filter((m) => m === 'ExecutionsFailed')).toHaveLength(3);
       expect(metricNames.filter((m) => m === 'Errors')).toHaveLength(STEP_FUNCTIONS.length + 4);
       expect(metricNames.filter((m) => m === 'Throttles')).toHaveLength(STEP_FUNCTIONS.length + 4);
-      expect(metricNames).toContain('ApproximateNumberOfMessagesVisible');
+      // the rollback DLQ and the alarm watcher's DLQ
+      expect(metricNames.filter((m) => m === 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Metrics: Match.arrayWith([
           Match.objectLike({
@@ -651,6 +842,59 @@ describe('BreakwaterControlPlane with every handler present', () => {
       t.resourceCountIs('AWS::S3::Bucket', 0);
       t.resourceCountIs('AWS::SecretsManager::Secret', 0);
       expect(() => p.grantInvokeApi(ci!)).toThrow(/expected an API, got none/);
+    });
+  });
+
+  describe('alarm events from other accounts', () => {
+    it('accepts them from the whole organisation when organisationId is given', () => {
+      // GIVEN an organisation id beside the target accounts
+      const { template: t } = buildControlPlane({
+        targetAccounts: [TARGET_ACCOUNT, '333333333333'],
+        organisationId: 'o-a1b2c3d4e5',
+        handlers: { alarmState: ALL_HANDLERS.alarmState },
+      });
+      // THEN the statement names any principal of the organisation instead of the accounts
+      t.hasResourceProperties('AWS::Events::EventBusPolicy', {
+        Statement: {
+          Principal: { AWS: '*' },
+          Condition: {
+            StringEquals: {
+              'aws:PrincipalOrgID': 'o-a1b2c3d4e5',
+              'events:detail-type': 'CloudWatch Alarm State Change',
+            },
+            'ForAllValues:StringEquals': { 'events:source': ['aws.cloudwatch'] },
+          },
+        },
+      });
+    });
+
+    it('lists every target account when there is no organisation', () => {
+      const { template: t } = buildControlPlane({
+        targetAccounts: [TARGET_ACCOUNT, '333333333333'],
+        handlers: { alarmState: ALL_HANDLERS.alarmState },
+      });
+      const root = (account: string) => ({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:root`]],
+      });
+      t.hasResourceProperties('AWS::Events::EventBusPolicy', {
+        Statement: { Principal: { AWS: [root(TARGET_ACCOUNT), root('333333333333')] } },
+      });
+    });
+
+    it('opens the bus to nobody without other accounts, or without the alarm watcher', () => {
+      // GIVEN targets in this account only; THEN no bus policy, but the rule still reaches the watcher
+      const local = buildControlPlane({ handlers: { alarmState: ALL_HANDLERS.alarmState } });
+      local.template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+      expect(local.plane.alarmEventsBusPolicy).toBeUndefined();
+      local.template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: Match.exact(ALARM_STATE_CHANGE_PATTERN),
+        Targets: [Match.objectLike({ Arn: Match.anyValue() })],
+      });
+      // GIVEN another account but no alarm watcher; THEN no bus policy and no dead-letter queue either
+      const noWatcher = buildControlPlane({ targetAccounts: [TARGET_ACCOUNT], handlers: {} });
+      noWatcher.template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+      expect(noWatcher.plane.alarmEventDeadLetterQueue).toBeUndefined();
+      expect(noWatcher.plane.targetCallerRoles).toHaveLength(TARGET_CALLER_STEPS.length);
     });
   });
 

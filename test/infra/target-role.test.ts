@@ -1,7 +1,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { targetCallerRoleArns } from '../../infra/constructs/control-plane.js';
+import { TARGET_CALLERS, targetCallerRoleArns } from '../../infra/constructs/control-plane.js';
 import { BreakwaterTargetRole, type BreakwaterTargetRoleProps } from '../../infra/constructs/target-role.js';
 import { HOME_ACCOUNT, identityStatements, REGION, type Statement, TARGET_ACCOUNT } from './helpers.js';
 
@@ -33,8 +33,8 @@ describe('BreakwaterTargetRole', () => {
     statements = identityStatements(template);
   });
 
-  it('can be assumed only by the control plane step roles, by ARN', () => {
-    // THEN the trust names the control plane account and requires one of the step role ARNs
+  it('can be assumed only by the control plane roles that reach targets (steps and alarm watcher), by ARN', () => {
+    // THEN the trust names the control plane account and requires one of the caller role ARNs
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'breakwater-target',
       MaxSessionDuration: 3600,
@@ -51,9 +51,12 @@ describe('BreakwaterTargetRole', () => {
         ],
       },
     });
-    expect(CALLERS).toHaveLength(7);
+    expect(CALLERS).toHaveLength(TARGET_CALLERS.length);
     expect(CALLERS).toContain(`arn:aws:iam::${HOME_ACCOUNT}:role/breakwater-CheckWaveGate-${REGION}`);
+    expect(CALLERS).toContain(`arn:aws:iam::${HOME_ACCOUNT}:role/breakwater-CheckBatchStart-${REGION}`);
     expect(CALLERS).toContain(`arn:aws:iam::${HOME_ACCOUNT}:role/breakwater-PrepareTarget-${REGION}`);
+    // AND the alarm watcher, which shifts aliases back and re-reads alarms in target accounts
+    expect(CALLERS).toContain(`arn:aws:iam::${HOME_ACCOUNT}:role/breakwater-AlarmState-${REGION}`);
   });
 
   it('adds an ExternalId condition when one is given', () => {

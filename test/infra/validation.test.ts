@@ -48,6 +48,10 @@ describe('construct validation quotes the bad value and what was expected', () =
     ],
     [{ name: 'Breakwater_Prod' }, 'name: expected lower-case letters, digits and "-"'],
     [{ targetRoleName: 'a/b' }, 'targetRoleName: expected an IAM role name without a path, got "a/b"'],
+    [
+      { organisationId: 'org-1' },
+      'organisationId: expected an AWS Organizations id such as "o-a1b2c3d4e5", got "org-1"',
+    ],
   ] as [BreakwaterControlPlaneProps, string][])('BreakwaterControlPlane rejects %j', (props, message) => {
     // GIVEN a bad prop WHEN the construct is built THEN the error names the prop, the value and the expectation
     expect(plane(props)).toThrow(message);
