@@ -1,4 +1,4 @@
-import { ACCOUNT_ID, BreakwaterConfigError, REGION } from './constructs/validation.js';
+import { ACCOUNT_ID, BreakwaterConfigError, ORGANISATION_ID, REGION } from './constructs/validation.js';
 
 /**
  * What `infra/app.ts` deploys, read from the environment so that `npm run synth` works offline
@@ -14,6 +14,8 @@ import { ACCOUNT_ID, BreakwaterConfigError, REGION } from './constructs/validati
  * | BREAKWATER_TARGET_REGIONS         | comma-separated target regions                        | the control plane region    |
  * | BREAKWATER_TARGET_FUNCTIONS       | comma-separated function names pipelines may deploy   | any (see docs/deploy.md)    |
  * | BREAKWATER_TARGET_ALIASES         | aliases of those functions (target role stacks)       | `live`                      |
+ * | BREAKWATER_ORGANISATION_ALARMS    | comma-separated organisation-wide blocker alarms      | none                        |
+ * | BREAKWATER_ORGANISATION_ID        | AWS Organizations id whose accounts may send alarms   | the target accounts only    |
  * | BREAKWATER_LOG_RETENTION_DAYS     | retention of every log group                          | `30`                        |
  * | BREAKWATER_CONSOLE                | `false` skips the hosted dashboard (S3 + CloudFront)  | `true`                      |
  */
@@ -27,6 +29,8 @@ export interface InfraConfig {
   readonly targetRegions: readonly string[];
   readonly targetFunctionNames?: readonly string[];
   readonly organisationAlarms?: readonly string[];
+  /** BreakwaterControlPlaneProps.organisationId: the bus accepts alarm events from the organisation. */
+  readonly organisationId?: string;
   readonly targetAliases: readonly string[];
   readonly logRetentionDays: number;
   /** Host the dashboard in S3 behind CloudFront (BreakwaterControlPlaneProps.console). */
@@ -71,6 +75,15 @@ export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConf
       '"true" or "false"',
     );
   }
+  const organisationId = blankToUndefined(env.BREAKWATER_ORGANISATION_ID);
+  if (organisationId !== undefined && !ORGANISATION_ID.test(organisationId)) {
+    throw new BreakwaterConfigError(
+      'infra config',
+      'BREAKWATER_ORGANISATION_ID',
+      organisationId,
+      'an AWS Organizations id such as "o-a1b2c3d4e5"',
+    );
+  }
   const targetFunctionNames = list(env.BREAKWATER_TARGET_FUNCTIONS);
   const organisationAlarms = list(env.BREAKWATER_ORGANISATION_ALARMS);
   const targetRegions = list(env.BREAKWATER_TARGET_REGIONS);
@@ -84,6 +97,7 @@ export function loadInfraConfig(env: NodeJS.ProcessEnv = process.env): InfraConf
     targetRegions: targetRegions.length > 0 ? targetRegions : [region],
     ...(targetFunctionNames.length > 0 ? { targetFunctionNames } : {}),
     ...(organisationAlarms.length > 0 ? { organisationAlarms } : {}),
+    ...(organisationId === undefined ? {} : { organisationId }),
     targetAliases: targetAliases.length > 0 ? targetAliases : ['live'],
     logRetentionDays,
     console: consoleSetting === 'true',

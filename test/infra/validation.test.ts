@@ -131,6 +131,15 @@ describe('loadInfraConfig', () => {
     });
   });
 
+  it('reads the organisation id and rejects a malformed one with the value', () => {
+    expect(loadInfraConfig({ BREAKWATER_ORGANISATION_ID: 'o-a1b2c3d4e5' }).organisationId).toBe(
+      'o-a1b2c3d4e5',
+    );
+    expect(() => loadInfraConfig({ BREAKWATER_ORGANISATION_ID: '123' })).toThrow(
+      'BREAKWATER_ORGANISATION_ID: expected an AWS Organizations id such as "o-a1b2c3d4e5", got "123"',
+    );
+  });
+
   it('rejects a malformed account with the value', () => {
     expect(() => loadInfraConfig({ BREAKWATER_ACCOUNT: '12' })).toThrow(
       'BREAKWATER_ACCOUNT: expected a 12-digit AWS account id, got "12"',
