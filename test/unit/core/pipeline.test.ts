@@ -78,7 +78,7 @@ describe('resolvePipeline', () => {
             rollback: ['payments-errors-{target.region}'],
             oneBox: ['payments-onebox-errors-{target.id}'],
           },
-          safetyPoll: 60,
+          safetyPoll: 300,
           inconclusiveTimeout: 3_600,
         });
       }
