@@ -7,16 +7,29 @@
  *   (b) a healthy 6-wave × 10-target pipeline with 4 h wave bakes, polled every minute
  *   (c) the fleet alone: 20 targets, 40 alarms, 4 virtual days, DescribeAlarms every minute
  *   (d) the process's peak resident memory
+ *   (e) the max pipeline: 6 waves × N targets, 13 h wave bakes, for N = 1, 10, 40, 100, 200,
+ *       each size in a child process (bench/max-pipeline.ts) so its peak RSS is its own
+ *   (f) rollback timing: a fault in a one-box bake, a rolling health check or a wave bake, with
+ *       alarm events delivered or lost: seconds from the alarm to traffic off the new version
+ *
+ *   npm run bench                          # everything
+ *   npm run bench -- --max-only            # (e) only
+ *   npm run bench -- --sizes 1,10,40       # (e) at these sizes (also BENCH_SIZES=1,10,40)
+ *   npm run bench -- --rollback-only       # (f) only
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import paymentsPipeline from '../examples/payments.pipeline.js';
 import { type SimulationResult, simulate } from '../src/cli/simulate.js';
 import { type PipelineInput, resolvePipeline } from '../src/core/pipeline.js';
 import { FleetSimulator, type FleetTarget } from '../src/local/fleet/index.js';
 import { parseScenario, type ScenarioInput } from '../src/local/scenario.js';
+import type { MaxPipelineFigures } from './max-pipeline.js';
+import { ROLLBACK_CASES, type RollbackTiming, runRollbackCase } from './rollback-timing.js';
 
 const MINUTE_MS = 60_000;
 
@@ -34,6 +47,7 @@ interface SimulationFigures {
   readonly lambdaInvocations: number;
   readonly maxHistoryEvents: number;
   readonly executions: number;
+  readonly estimatedCostUsd: number;
 }
 
 async function timeSimulation(
@@ -52,6 +66,7 @@ async function timeSimulation(
     lambdaInvocations: result.stats.lambdaInvocations,
     maxHistoryEvents: result.stats.maxHistoryEvents,
     executions: result.stats.executions,
+    estimatedCostUsd: result.stats.estimatedCostUsd.total,
   };
 }
 
@@ -232,6 +247,7 @@ function simulationTable(results: readonly SimulationFigures[]): string {
       'Lambda invocations',
       'max history events',
       'executions',
+      'est. cost USD',
     ],
   ];
   for (const r of results) {
@@ -245,6 +261,7 @@ function simulationTable(results: readonly SimulationFigures[]): string {
       count(r.lambdaInvocations),
       count(r.maxHistoryEvents),
       count(r.executions),
+      fixed(r.estimatedCostUsd, 4),
     ]);
   }
   return table(rows);
@@ -264,17 +281,202 @@ function fleetTable(f: FleetFigures): string {
   ]);
 }
 
+// --- (e) the max pipeline, one child process per size ----------------------------------------
+
+const MAX_PIPELINE_SIZES = [1, 10, 40, 100, 200];
+const MAX_PIPELINE_CHILD = fileURLToPath(new URL('./max-pipeline.ts', import.meta.url));
+
+/** Runs one size in a child process and reads its one line of JSON. */
+async function maxPipelineInChild(size: number): Promise<MaxPipelineFigures> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', MAX_PIPELINE_CHILD, String(size)],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+      env: process.env,
+    },
+  );
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(line) as MaxPipelineFigures;
+}
+
+const MAX_PIPELINE_HEADER = [
+  'targets / wave',
+  'outcome',
+  'max history events',
+  'state transitions',
+  'est. cost USD',
+  'peak DescribeAlarms/s per region',
+  'virtual h',
+  'wall s',
+  'peak RSS MB',
+];
+
+function maxPipelineRow(f: MaxPipelineFigures): string[] {
+  const peaks = f.peakDescribeAlarmsPerSecond.map((p) => `${p.region} ${p.calls}`).join(', ');
+  return [
+    count(f.targetsPerWave),
+    f.outcome,
+    count(f.maxHistoryEvents),
+    count(f.stateTransitions),
+    fixed(f.estimatedCostUsd, 4),
+    peaks || '-',
+    fixed(f.virtualSeconds / 3600, 1),
+    fixed(f.wallSeconds, 1),
+    fixed(f.peakRssMb, 0),
+  ];
+}
+
+/** The cost items and call counts behind each size's estimate. */
+function maxPipelineCostTable(results: readonly MaxPipelineFigures[]): string {
+  const rows = [
+    [
+      'targets / wave',
+      'DescribeAlarms',
+      'GetMetricData metrics',
+      'DynamoDB RRU',
+      'DynamoDB WRU',
+      'Lambda invocations',
+      'USD SFN',
+      'USD CW',
+      'USD Lambda',
+      'USD DynamoDB',
+      'USD EventBridge',
+    ],
+  ];
+  for (const f of results) {
+    const c = f.costItems;
+    rows.push([
+      count(f.targetsPerWave),
+      count(f.awsCalls.describeAlarms ?? 0),
+      count(f.awsCalls.getMetricDataMetrics ?? 0),
+      count(f.awsCalls.dynamodbReadUnits ?? 0),
+      count(f.awsCalls.dynamodbWriteUnits ?? 0),
+      count(f.awsCalls.lambdaInvocations ?? 0),
+      fixed(c.stateTransitions ?? 0, 4),
+      fixed((c.getMetricData ?? 0) + (c.describeAlarms ?? 0), 4),
+      fixed(c.lambda ?? 0, 4),
+      fixed(c.dynamodb ?? 0, 4),
+      fixed(c.eventBridge ?? 0, 4),
+    ]);
+  }
+  return table(rows);
+}
+
+// --- (f) rollback timing --------------------------------------------------------------------------
+
+const secondsCell = (s: number | null | undefined) => (s === null || s === undefined ? 'n/a' : fixed(s, 0));
+
+function rollbackTable(results: readonly RollbackTiming[]): string {
+  const rows = [
+    [
+      'fault during',
+      'alarm events',
+      'outcome',
+      'caught in',
+      'caught by',
+      'fault → alarm s',
+      'alarm → detected s',
+      'alarm → traffic off s',
+      'fault → traffic off s',
+    ],
+  ];
+  for (const r of results) {
+    if (r.error !== undefined) {
+      rows.push([r.case, r.alarmEvents, `not run: ${r.error.split('\n')[0]}`, '', '', '', '', '', '']);
+      continue;
+    }
+    rows.push([
+      r.case,
+      r.alarmEvents,
+      r.outcome ?? '-',
+      r.caughtIn ?? '-',
+      r.caughtBy ?? '-',
+      secondsCell(r.faultToAlarmSeconds),
+      secondsCell(r.alarmToDetectedSeconds),
+      secondsCell(r.alarmToTrafficOffSeconds),
+      secondsCell(r.faultToTrafficOffSeconds),
+    ]);
+  }
+  return table(rows);
+}
+
+// --- main -------------------------------------------------------------------------------------
+
+interface BenchOptions {
+  readonly basic: boolean;
+  readonly max: boolean;
+  readonly rollback: boolean;
+  readonly sizes: readonly number[];
+}
+
+function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  let sizesText = env.BENCH_SIZES;
+  let only: 'max' | 'rollback' | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--max-only') only = 'max';
+    else if (arg === '--rollback-only') only = 'rollback';
+    else if (arg === '--sizes') sizesText = argv[++i];
+    else if (arg.startsWith('--sizes=')) sizesText = arg.slice('--sizes='.length);
+    else
+      throw new Error(
+        `unknown argument ${JSON.stringify(arg)}: expected --max-only, --rollback-only or --sizes 1,10,40`,
+      );
+  }
+  const sizes =
+    sizesText === undefined
+      ? MAX_PIPELINE_SIZES
+      : sizesText.split(',').map((s) => {
+          const n = Number(s.trim());
+          if (!Number.isInteger(n) || n < 1 || n > 200)
+            throw new Error(`--sizes: expected targets per wave from 1 to 200, got ${JSON.stringify(s)}`);
+          return n;
+        });
+  // Naming sizes asks for the max pipeline; the rest runs only when nothing narrows the run.
+  const narrowed = only !== undefined || sizesText !== undefined;
+  return { basic: !narrowed, max: only !== 'rollback', rollback: only === 'rollback' || !narrowed, sizes };
+}
+
 async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2), process.env);
   const write = (line = '') => process.stdout.write(`${line}\n`);
   write(`Breakwater bench — Node ${process.version}, ${process.platform}/${process.arch}`);
   write();
-  const simulations = [await demo(), await sixByTen()];
-  write(simulationTable(simulations));
-  write();
-  write(fleetTable(await fleetAlone()));
-  write();
-  // maxRSS is in kilobytes.
-  write(`peak RSS of this process: ${fixed(process.resourceUsage().maxRSS / 1024, 0)} MB`);
+  if (options.basic) {
+    const simulations = [await demo(), await sixByTen()];
+    write(simulationTable(simulations));
+    write();
+    write(fleetTable(await fleetAlone()));
+    write();
+    // maxRSS is in kilobytes.
+    write(`peak RSS of this process: ${fixed(process.resourceUsage().maxRSS / 1024, 0)} MB`);
+    write();
+  }
+  if (options.max) {
+    write('max pipeline: 6 waves × N targets, concurrency min(N, 40), one-box 10 % 1h, rolling 33/66/100,');
+    write('13h wave bakes, default safety poll; one child process per size');
+    const results: MaxPipelineFigures[] = [];
+    for (const size of options.sizes) {
+      const started = performance.now();
+      results.push(await maxPipelineInChild(size));
+      // Progress on stderr: the biggest sizes take minutes.
+      process.stderr.write(`  N=${size} done in ${fixed((performance.now() - started) / 1000, 0)} s\n`);
+    }
+    write(table([MAX_PIPELINE_HEADER, ...results.map(maxPipelineRow)]));
+    write();
+    write(maxPipelineCostTable(results));
+    write();
+  }
+  if (options.rollback) {
+    write("rollback timing: 3 waves × 2 targets; a sudden 50 % error rate on wave 1's candidate");
+    const results: RollbackTiming[] = [];
+    for (const c of ROLLBACK_CASES) {
+      for (const mode of ['delivered', 'lost'] as const) results.push(await runRollbackCase(c, mode));
+    }
+    write(rollbackTable(results));
+    write();
+  }
 }
 
 main().catch((error: unknown) => {

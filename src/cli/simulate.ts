@@ -6,7 +6,13 @@ import { EmbeddedEngine, type EngineStats } from '../local/engine.js';
 import type { CallRatePeak } from '../local/fleet/faults.js';
 import { defaultScenarioFor, parseScenario, type Scenario, type ScenarioInput } from '../local/scenario.js';
 import { isoAt } from '../ports/clock.js';
-import type { BakeProgress, DeploymentOutcome, DeploymentView, TimelineEvent } from '../ports/store.js';
+import type {
+  BakeProgress,
+  DeploymentOutcome,
+  DeploymentView,
+  RollbackInfo,
+  TimelineEvent,
+} from '../ports/store.js';
 import { aliasRef } from '../workflow/routing.js';
 
 export type TargetOutcome = 'succeeded' | 'rolled_back' | 'failed' | 'not_started';
@@ -71,6 +77,8 @@ export interface SimulationResult {
     alarm: string | null;
     /** When the alarm that caused the rollback went into ALARM, when the workflow knows it. */
     alarmAt: string | null;
+    /** What noticed it: the alarm watcher (an alarm event), a workflow check, or a failed step. */
+    triggeredBy: NonNullable<RollbackInfo['triggeredBy']> | null;
     detectedAt: string;
     trafficOffAt: string | null;
   };
@@ -142,6 +150,7 @@ export function summarize(
           reason: d.rollback.reason,
           alarm: d.rollback.alarm ?? null,
           alarmAt: d.rollback.alarmAt ?? null,
+          triggeredBy: d.rollback.triggeredBy ?? null,
           detectedAt: d.rollback.detectedAt,
           trafficOffAt: d.rollback.trafficOffAt ?? null,
         }
@@ -275,7 +284,7 @@ export function renderSummary(r: SimulationResult): string {
   if (r.rollback) {
     lines.push(`Rollback: ${r.rollback.reason}`);
     lines.push(
-      `  alarm ${r.rollback.alarmAt ?? 'time unknown'}, detected ${r.rollback.detectedAt}, traffic off the new version ${r.rollback.trafficOffAt ?? 'NOT CONFIRMED'}`,
+      `  alarm ${r.rollback.alarmAt ?? 'time unknown'}, detected ${r.rollback.detectedAt}${r.rollback.triggeredBy ? ` (${r.rollback.triggeredBy})` : ''}, traffic off the new version ${r.rollback.trafficOffAt ?? 'NOT CONFIRMED'}`,
     );
   }
   for (const w of r.waves) {
