@@ -6,7 +6,9 @@ import type { AlarmStateValue } from '../../ports/fleet.js';
 import type { MetricAlarmDefinition, Scenario } from '../scenario.js';
 import { assessComposite, assessMetricAlarm, decideMetricAlarmState } from './alarm-assessment.js';
 import { type Aggregate, emptyAggregate, statistic } from './metrics.js';
+import { mergeInOrder, PeriodAggregates, type PeriodNeeds } from './period-aggregates.js';
 import { mapRuleNames, parseRule, type RuleNode, ruleAlarmNames } from './rule.js';
+import type { MinuteSample } from './traffic.js';
 import type { FleetTarget } from './types.js';
 
 /*
@@ -69,16 +71,8 @@ export interface MetricAlarmEvaluation {
   readonly atMs: number;
 }
 
-/** What alarm evaluation needs from the rest of the fleet. */
+/** What alarm evaluation needs from the rest of the fleet (the samples come through {@link AlarmBook.record}). */
 export interface AlarmEnvironment {
-  /** Adds a target's samples over [fromMs, toMs) to `aggregate`, only `version`'s when given. */
-  addSamples(
-    aggregate: Aggregate,
-    targetIndex: number,
-    version: string | null,
-    fromMs: number,
-    toMs: number,
-  ): void;
   /** The version an ExecutedVersion-scoped alarm of this target watches at `atMs`. */
   executedVersion(targetIndex: number, atMs: number): string;
 }
@@ -143,10 +137,12 @@ const INITIAL_REASON = 'Unchecked: Initial alarm creation';
 
 /**
  * Every alarm of the fleet, with lazily caught-up evaluation. Build it with
- * {@link AlarmBook.fromScenario}; call {@link AlarmBook.evaluateAt} for every minute boundary in order.
+ * {@link AlarmBook.fromScenario}; give it every generated minute with {@link AlarmBook.record} and
+ * call {@link AlarmBook.evaluateAt} for every minute boundary in order.
  */
 export class AlarmBook {
   private readonly byKey = new Map<string, Alarm>();
+  private periods: PeriodAggregates;
   private readonly metricAlarms: MetricAlarm[] = [];
   /** In dependency order: a composite comes after every composite it names. */
   private readonly composites: CompositeAlarm[] = [];
@@ -154,7 +150,9 @@ export class AlarmBook {
   private constructor(
     private readonly targets: readonly FleetTarget[],
     private readonly env: AlarmEnvironment,
-  ) {}
+  ) {
+    this.periods = new PeriodAggregates(targets.length, []);
+  }
 
   /**
    * Expands the scenario's alarm definitions over the targets. Throws InvalidInputError for
@@ -205,6 +203,8 @@ export class AlarmBook {
       }
     });
 
+    book.periods = new PeriodAggregates(targets.length, book.periodNeeds());
+
     const pending: { alarm: CompositeAlarm; names: string[]; path: string }[] = [];
     scenario.alarms.composite.forEach((definition, i) => {
       const template = parseRule(definition.rule);
@@ -231,6 +231,33 @@ export class AlarmBook {
     if (issues.length > 0) throw new InvalidInputError('scenario', issues);
     book.evaluateComposites(createdAtMs, []);
     return book;
+  }
+
+  /** Which period aggregates each target must keep for its metric alarms. */
+  private periodNeeds(): { target: number; needs: PeriodNeeds }[] {
+    return this.metricAlarms.flatMap((alarm) => {
+      const { metric, stat, scope, evaluationPeriods } = alarm.definition;
+      const needs: PeriodNeeds = {
+        periodMs: alarm.periodMs,
+        keep: evaluationPeriods,
+        allVersions: scope === 'alias',
+        perVersion: scope === 'new-version',
+        parts:
+          metric === 'Duration' &&
+          (stat === 'p99' || (alarm.targetIndexes.length > 1 && (stat === 'Sum' || stat === 'Average'))),
+      };
+      return alarm.targetIndexes.map((target) => ({ target, needs }));
+    });
+  }
+
+  /** Takes one generated minute of a target's samples. Call for every target and minute, in order. */
+  record(targetIndex: number, minuteStartMs: number, samples: readonly MinuteSample[]): void {
+    this.periods.add(targetIndex, minuteStartMs, samples);
+  }
+
+  /** Finished periods held for a target and period length (memory stays bounded; for tests). */
+  periodsHeld(targetIndex: number, periodMs: number): number {
+    return this.periods.held(targetIndex, periodMs);
   }
 
   private expandRule(
@@ -389,17 +416,12 @@ export class AlarmBook {
     versions: readonly string[] | null,
     periodStart: number,
   ): number | null {
-    const aggregate = emptyAggregate();
-    alarm.targetIndexes.forEach((index, i) => {
-      this.env.addSamples(
-        aggregate,
-        index,
-        versions ? (versions[i] as string) : null,
-        periodStart,
-        periodStart + alarm.periodMs,
-      );
-    });
-    return statistic(alarm.definition.metric, alarm.definition.stat, aggregate);
+    const { metric, stat } = alarm.definition;
+    const parts = alarm.targetIndexes.map((index, i) =>
+      this.periods.get(index, alarm.periodMs, periodStart, versions ? (versions[i] as string) : null),
+    );
+    if (parts.length === 1) return statistic(metric, stat, parts[0] ?? EMPTY);
+    return statistic(metric, stat, mergeInOrder(parts));
   }
 
   private evaluateComposites(atMs: number, changes: AlarmChange[]): void {
@@ -442,6 +464,8 @@ export class AlarmBook {
     alarm.updatedAtMs = atMs;
   }
 }
+
+const EMPTY: Aggregate = emptyAggregate();
 
 /** Like CloudWatch: names the child whose change moved the composite, with when. */
 function compositeReason(alarm: CompositeAlarm, state: AlarmStateValue): string {

@@ -5,7 +5,9 @@ import { MINUTE_MS } from './types.js';
 /*
  * Per-minute AWS/Lambda datapoints (Invocations, Errors, Throttles, Duration) per alias and
  * ExecutedVersion, and CloudWatch statistics over them. A minute exists only once it has ended on
- * the virtual clock; minutes are generated once, in order, and kept, so reads are cheap.
+ * the virtual clock; minutes are generated once, in order, and kept — in flat typed columns, not
+ * one object per sample, so days of a few hundred targets fit in tens of MB — with a running total
+ * of invocations per version, so counting invocations over any window is two array reads.
  */
 
 /** Tail factors for Duration: the simulator models a mean; p99 and Maximum follow from it. */
@@ -15,9 +17,79 @@ export const DURATION_MAX_FACTOR = 3;
 /** Produces the samples of one target for the minute starting at `minuteStartMs`. */
 export type MinuteSampler = (targetIndex: number, minuteStartMs: number) => MinuteSample[];
 
+/** Entries per chunk of a column: small, so a column's unused tail stays a few KB. */
+const CHUNK_BITS = 10;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
+
+/**
+ * An append-only column of numbers in fixed-size typed-array chunks: growing never copies, and a
+ * column never holds more than one partly filled chunk (doubling would hold up to twice the data).
+ */
+class Column<T extends Float64Array | Int32Array> {
+  length = 0;
+  private readonly chunks: T[] = [];
+
+  constructor(private readonly make: (size: number) => T) {}
+
+  push(value: number): void {
+    if ((this.length & CHUNK_MASK) === 0) this.chunks.push(this.make(CHUNK));
+    (this.chunks[this.length >>> CHUNK_BITS] as T)[this.length & CHUNK_MASK] = value;
+    this.length++;
+  }
+
+  at(index: number): number {
+    return (this.chunks[index >>> CHUNK_BITS] as T)[index & CHUNK_MASK] as number;
+  }
+
+  last(): number {
+    return this.at(this.length - 1);
+  }
+}
+
+const float64s = () => new Column((n) => new Float64Array(n));
+const int32s = () => new Column((n) => new Int32Array(n));
+
+/** Running total of one version's invocations: `totals[j]` is the sum over its first j minutes. */
+interface VersionTotals {
+  /** Minute index (from the origin) where the version first served. */
+  readonly firstMinute: number;
+  readonly totals: Column<Float64Array>;
+}
+
+/** Every generated minute of one target, sample by sample, in the order the sampler gave them. */
+interface TargetSeries {
+  readonly versions: string[];
+  readonly versionIndex: Map<string, number>;
+  readonly runningTotals: VersionTotals[];
+  /** Sample offset where minute i starts (length: minutes + 1). */
+  readonly minuteStarts: Column<Int32Array>;
+  readonly version: Column<Int32Array>;
+  readonly invocations: Column<Float64Array>;
+  readonly errors: Column<Float64Array>;
+  readonly throttles: Column<Float64Array>;
+  readonly durationMs: Column<Float64Array>;
+}
+
+function emptySeries(): TargetSeries {
+  const minuteStarts = int32s();
+  minuteStarts.push(0);
+  return {
+    versions: [],
+    versionIndex: new Map(),
+    runningTotals: [],
+    minuteStarts,
+    version: int32s(),
+    invocations: float64s(),
+    errors: float64s(),
+    throttles: float64s(),
+    durationMs: float64s(),
+  };
+}
+
 /** Stores generated minutes per target; generates them lazily, in order, up to a time. */
 export class MetricStore {
-  private readonly minutes: MinuteSample[][][];
+  private readonly series: TargetSeries[];
   private generated = 0;
 
   /**
@@ -30,7 +102,7 @@ export class MetricStore {
     targetCount: number,
     private readonly sampler: MinuteSampler,
   ) {
-    this.minutes = Array.from({ length: targetCount }, () => []);
+    this.series = Array.from({ length: targetCount }, emptySeries);
   }
 
   /** Start of the first minute not generated yet. */
@@ -46,8 +118,33 @@ export class MetricStore {
   /** Generates exactly the next minute (the simulator interleaves this with alarm evaluation). */
   generateNext(): void {
     const minuteStart = this.generatedUntilMs;
-    this.minutes.forEach((series, target) => {
-      series.push(this.sampler(target, minuteStart));
+    const minute = this.generated;
+    this.series.forEach((series, target) => {
+      const samples = this.sampler(target, minuteStart);
+      for (const s of samples) {
+        let v = series.versionIndex.get(s.version);
+        if (v === undefined) {
+          v = series.versions.length;
+          series.versions.push(s.version);
+          series.versionIndex.set(s.version, v);
+          const totals = float64s();
+          totals.push(0);
+          series.runningTotals.push({ firstMinute: minute, totals });
+        }
+        series.version.push(v);
+        series.invocations.push(s.invocations);
+        series.errors.push(s.errors);
+        series.throttles.push(s.throttles);
+        series.durationMs.push(s.durationMs);
+      }
+      series.minuteStarts.push(series.version.length);
+      // The sampler gives at most one sample per version and minute.
+      series.runningTotals.forEach(({ totals }, v) => {
+        const name = series.versions[v];
+        let served = 0;
+        for (const s of samples) if (s.version === name) served += s.invocations;
+        totals.push(totals.last() + served);
+      });
     });
     this.generated++;
   }
@@ -55,19 +152,37 @@ export class MetricStore {
   /** Samples of a target for a minute; empty when the minute has not ended or had no traffic. */
   samples(targetIndex: number, minuteStartMs: number): readonly MinuteSample[] {
     const index = (minuteStartMs - this.originMs) / MINUTE_MS;
-    if (index < 0 || index >= this.generated) return [];
-    return this.minutes[targetIndex]?.[index] ?? [];
+    const series = this.series[targetIndex];
+    if (!series || !Number.isInteger(index) || index < 0 || index >= this.generated) return [];
+    const out: MinuteSample[] = [];
+    for (let i = series.minuteStarts.at(index); i < series.minuteStarts.at(index + 1); i++) {
+      out.push({
+        version: series.versions[series.version.at(i)] as string,
+        invocations: series.invocations.at(i),
+        errors: series.errors.at(i),
+        throttles: series.throttles.at(i),
+        durationMs: series.durationMs.at(i),
+      });
+    }
+    return out;
   }
 
-  /** Sum of Invocations of `version` over minutes starting in [startMs, endMs) that have ended. */
+  /**
+   * Sum of Invocations of `version` over minutes starting in [startMs, endMs) that have ended.
+   * Constant time: the difference of two running totals.
+   */
   countInvocations(targetIndex: number, version: string, startMs: number, endMs: number): number {
-    let total = 0;
+    const series = this.series[targetIndex];
+    const v = series?.versionIndex.get(version);
+    if (series === undefined || v === undefined) return 0;
     const first = Math.max(this.originMs, Math.ceil(startMs / MINUTE_MS) * MINUTE_MS);
     const last = Math.min(endMs, this.generatedUntilMs);
-    for (let minute = first; minute < last; minute += MINUTE_MS) {
-      for (const s of this.samples(targetIndex, minute)) if (s.version === version) total += s.invocations;
-    }
-    return total;
+    if (last <= first) return 0;
+    const fromMinute = (first - this.originMs) / MINUTE_MS;
+    const toMinute = fromMinute + Math.ceil((last - first) / MINUTE_MS);
+    const { firstMinute, totals } = series.runningTotals[v] as VersionTotals;
+    const clamp = (minute: number) => Math.min(Math.max(minute - firstMinute, 0), totals.length - 1);
+    return totals.at(clamp(toMinute)) - totals.at(clamp(fromMinute));
   }
 }
 

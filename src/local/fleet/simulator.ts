@@ -121,20 +121,16 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
     });
     this.faultsByTarget = this.targets.map((target) => faultsFor(this.scenario, target));
     this.carries = this.targets.map(() => new Map());
-    this.metrics = new MetricStore(startMs, this.targets.length, (index, minuteStartMs) =>
-      this.sample(index, minuteStartMs),
-    );
+    // Each minute goes to the store (reads, charts) and to the alarms' period totals as it is made.
+    this.metrics = new MetricStore(startMs, this.targets.length, (index, minuteStartMs) => {
+      const samples = this.sample(index, minuteStartMs);
+      this.alarms.record(index, minuteStartMs, samples);
+      return samples;
+    });
     this.alarms = AlarmBook.fromScenario(
       this.scenario,
       this.targets,
       {
-        addSamples: (aggregate, index, version, fromMs, toMs) => {
-          for (let minute = fromMs; minute < toMs; minute += MINUTE_MS) {
-            for (const s of this.metrics.samples(index, minute)) {
-              if (version === null || s.version === version) addSample(aggregate, s);
-            }
-          }
-        },
         executedVersion: (index, atMs) =>
           executedVersionOf(routingAt(this.aliases[index] as AliasRecord, atMs)),
       },
