@@ -10,8 +10,9 @@ import { parseEvent } from '../lib/step-handler.js';
 /*
  * EventBridge target for "CloudWatch Alarm State Change" (rule pattern: ALARM_STATE_CHANGE_PATTERN,
  * metric and composite alarms, from every target account and region). Rolls back every deployment
- * watching the alarm. A failure throws, so EventBridge's asynchronous invocation retries it; a
- * duplicate or late event is harmless (see handleAlarmAlert).
+ * watching the alarm. A failure throws: Lambda retries the asynchronous invocation twice, then
+ * sends it to the dead-letter queue (an alarm fires on its first message); the workflow's safety
+ * poll still rolls back. A duplicate or late event is harmless (see handleAlarmAlert).
  */
 
 const State = z.object({
