@@ -72,6 +72,9 @@ export function connectAlarmWatcher(options: {
     events: () => publisher.counts,
     deliveries: () => bus.stats,
     invocations: () => invocations,
-    stop: () => publisher.stop(),
+    stop: () => {
+      publisher.stop();
+      bus.close();
+    },
   };
 }
