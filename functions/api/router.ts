@@ -29,8 +29,10 @@ import {
   DeploymentIdSchema,
   GetPipelineQuerySchema,
   ListDeploymentsQuerySchema,
+  NoQuerySchema,
   OverrideBodySchema,
   PipelineNameSchema,
+  parseQuery,
   parseRequest,
   StartBodySchema,
   StopBodySchema,
@@ -96,6 +98,11 @@ function decode(value: string | undefined): string | undefined {
   }
 }
 
+/** Refuses any query parameter on a route that takes none (400 naming it). */
+function noQuery(event: ApiEvent): void {
+  parseQuery(NoQuerySchema, event.queryStringParameters);
+}
+
 /** The IAM principal that signed the request (API Gateway fills it for SigV4 callers). */
 function caller(event: ApiEvent): string | undefined {
   return event.requestContext?.identity?.userArn ?? undefined;
@@ -112,14 +119,17 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
     {
       method: 'GET',
       path: '/pipelines',
-      handler: async () => json(200, await listPipelines(deps)),
+      handler: async (event: ApiEvent) => {
+        noQuery(event);
+        return json(200, await listPipelines(deps));
+      },
     },
     {
       method: 'GET',
       path: '/pipelines/{name}',
       handler: async (event: ApiEvent) => {
         const { name } = pathParams(event, { name: PipelineNameSchema });
-        const { version } = parseRequest(GetPipelineQuerySchema, event.queryStringParameters ?? {}, 'query');
+        const { version } = parseQuery(GetPipelineQuerySchema, event.queryStringParameters);
         return json(200, await getPipeline(deps, name, version));
       },
     },
@@ -127,6 +137,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       method: 'PUT',
       path: '/pipelines/{name}',
       handler: withJsonBody(async (event) => {
+        noQuery(event);
         const { name } = pathParams(event, { name: PipelineNameSchema });
         const record = await registerPipeline(deps, name, event.body, caller(event));
         return json(201, record, {
@@ -139,7 +150,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       path: '/pipelines/{name}/deployments',
       handler: async (event: ApiEvent) => {
         const { name } = pathParams(event, { name: PipelineNameSchema });
-        const page = parseRequest(ListDeploymentsQuerySchema, event.queryStringParameters ?? {}, 'query');
+        const page = parseQuery(ListDeploymentsQuerySchema, event.queryStringParameters);
         return json(200, await listPipelineDeployments(deps, name, page));
       },
     },
@@ -147,6 +158,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       method: 'POST',
       path: '/pipelines/{name}/deployments',
       handler: withJsonBody(async (event) => {
+        noQuery(event);
         const { name } = pathParams(event, { name: PipelineNameSchema });
         const body = parseRequest(StartBodySchema, event.body, 'body');
         const started = await startDeploymentByHand(deps, name, body);
@@ -157,6 +169,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       method: 'GET',
       path: '/deployments/{id}',
       handler: async (event: ApiEvent) => {
+        noQuery(event);
         const { id } = pathParams(event, { id: DeploymentIdSchema });
         return json(200, await getDeploymentDetail(deps, id));
       },
@@ -165,6 +178,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       method: 'POST',
       path: '/deployments/{id}/stop',
       handler: withJsonBody(async (event) => {
+        noQuery(event);
         const { id } = pathParams(event, { id: DeploymentIdSchema });
         const body = parseRequest(StopBodySchema, event.body, 'body');
         return json(202, await stopDeployment(deps, id, body));
@@ -174,6 +188,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       method: 'POST',
       path: '/deployments/{id}/expedite/approve',
       handler: withJsonBody(async (event) => {
+        noQuery(event);
         const { id } = pathParams(event, { id: DeploymentIdSchema });
         const body = parseRequest(ApproveExpediteBodySchema, event.body, 'body');
         return json(200, await approveExpedite(deps, id, body));
@@ -183,6 +198,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       method: 'POST',
       path: '/deployments/{id}/overrides',
       handler: withJsonBody(async (event) => {
+        noQuery(event);
         const { id } = pathParams(event, { id: DeploymentIdSchema });
         const body = parseRequest(OverrideBodySchema, event.body, 'body');
         return json(201, await overrideBlocker(deps, id, body));
@@ -191,12 +207,16 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
     {
       method: 'GET',
       path: '/blockers',
-      handler: async () => json(200, await listBlockers(deps)),
+      handler: async (event: ApiEvent) => {
+        noQuery(event);
+        return json(200, await listBlockers(deps));
+      },
     },
     {
       method: 'POST',
       path: '/blockers',
       handler: withJsonBody(async (event) => {
+        noQuery(event);
         const body = parseRequest(CreateBlockerBodySchema, event.body, 'body');
         const blocker = await createBlocker(deps, body);
         return json(201, blocker, { Location: `/blockers/${encodeURIComponent(blocker.id)}` });
@@ -206,6 +226,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       method: 'DELETE',
       path: '/blockers/{id}',
       handler: async (event: ApiEvent) => {
+        noQuery(event);
         const { id } = pathParams(event, { id: BlockerIdSchema });
         await removeBlocker(deps, id);
         return { statusCode: 204, headers: {}, body: '' };
@@ -214,11 +235,14 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
     {
       method: 'GET',
       path: '/openapi.json',
-      handler: async () => ({
-        statusCode: 200,
-        headers: { 'Content-Type': 'application/json; charset=utf-8' },
-        body: openApi,
-      }),
+      handler: async (event: ApiEvent) => {
+        noQuery(event);
+        return {
+          statusCode: 200,
+          headers: { 'Content-Type': 'application/json; charset=utf-8' },
+          body: openApi,
+        };
+      },
     },
   ];
 }

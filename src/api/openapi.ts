@@ -61,7 +61,8 @@ const blockerIdParam: Parameter = {
 };
 
 const invalid = {
-  description: 'Invalid request: `issues` lists every problem with its path.',
+  description:
+    'Invalid request: `issues` lists every problem with its path (a query parameter the route does not take is one).',
   schema: 'Error',
 };
 const notFound = { description: 'No such pipeline, deployment or blocker.', schema: 'Error' };
@@ -75,7 +76,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     operationId: 'listPipelines',
     summary: 'Every registered pipeline (latest version of each).',
     tag: 'pipelines',
-    responses: { 200: { description: 'The pipelines.', schema: 'PipelineRecord', list: true } },
+    responses: { 200: { description: 'The pipelines.', schema: 'PipelineRecord', list: true }, 400: invalid },
   },
   {
     method: 'GET',
@@ -219,7 +220,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     operationId: 'listBlockers',
     summary: 'Every manual blocker.',
     tag: 'blockers',
-    responses: { 200: { description: 'The blockers.', schema: 'Blocker', list: true } },
+    responses: { 200: { description: 'The blockers.', schema: 'Blocker', list: true }, 400: invalid },
   },
   {
     method: 'POST',
@@ -237,7 +238,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     summary: 'Removes a manual blocker.',
     tag: 'blockers',
     parameters: [blockerIdParam],
-    responses: { 204: { description: 'Removed.' }, 404: notFound },
+    responses: { 204: { description: 'Removed.' }, 400: invalid, 404: notFound },
   },
   {
     method: 'GET',
@@ -245,7 +246,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     operationId: 'getOpenApiDocument',
     summary: 'This document.',
     tag: 'meta',
-    responses: { 200: { description: 'The OpenAPI 3.1 document.' } },
+    responses: { 200: { description: 'The OpenAPI 3.1 document.' }, 400: invalid },
   },
   {
     method: 'POST',

@@ -25,10 +25,14 @@ const PositiveIntString = (max?: number) =>
     .transform(Number)
     .pipe(max === undefined ? z.number().int().min(1) : z.number().int().min(1).max(max));
 
-export const GetPipelineQuerySchema = z.object({ version: PositiveIntString().optional() });
+// Query schemas are strict: a parameter a route does not take is a 400 that names it (a typo
+// such as `?versoin=2` would otherwise be silently ignored).
+export const NoQuerySchema = z.strictObject({});
+
+export const GetPipelineQuerySchema = z.strictObject({ version: PositiveIntString().optional() });
 
 export const MAX_PAGE_SIZE = 100;
-export const ListDeploymentsQuerySchema = z.object({
+export const ListDeploymentsQuerySchema = z.strictObject({
   limit: PositiveIntString(MAX_PAGE_SIZE).optional(),
   cursor: z.string().min(1).max(2000).optional(),
 });
@@ -265,6 +269,37 @@ export const GithubWebhookResponseSchema = z
   .meta({ id: 'GithubWebhookResult' });
 
 // ---- parsing at the edge -------------------------------------------------------------------------
+
+/**
+ * Parses a query string object (API Gateway's `queryStringParameters`, null when there is none)
+ * with a strict schema. An unknown name is reported as such, with the names the route takes;
+ * names are looked up as own properties only, so `constructor` or `__proto__` is just unknown.
+ *
+ * @example const { version } = parseQuery(GetPipelineQuerySchema, event.queryStringParameters);
+ */
+export function parseQuery<S extends z.ZodObject>(
+  schema: S,
+  input: Readonly<Record<string, string | undefined>> | null | undefined,
+): z.output<S> {
+  const query = input ?? {};
+  const known = Object.keys(schema.shape);
+  const unknown = Object.keys(query).filter((name) => !Object.hasOwn(schema.shape, name));
+  if (unknown.length > 0) {
+    const accepts =
+      known.length === 0
+        ? 'takes no query parameters'
+        : `accepts ${known.map((name) => JSON.stringify(name)).join(', ')}`;
+    throw new InvalidInputError(
+      'request query',
+      unknown.map((name) => ({
+        path: 'query',
+        message: `unknown query parameter ${JSON.stringify(name)}: this route ${accepts}`,
+        received: name,
+      })),
+    );
+  }
+  return parseRequest(schema, query, 'query');
+}
 
 /** Where a value came from: body paths are shown as is, the others with their prefix. */
 export type RequestPart = 'body' | 'query' | 'path' | 'header';

@@ -85,7 +85,13 @@ export function createLocalServer(options: LocalServerOptions): Server {
 }
 
 async function handle(options: LocalServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = requestUrl(req.url);
+  if (!url) {
+    sendJson(res, 400, {
+      error: `expected a request target that starts with "/", got ${JSON.stringify(req.url)}`,
+    });
+    return;
+  }
   const path = url.pathname;
   const isApi = API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
   if (!isApi) {
@@ -130,6 +136,20 @@ async function handle(options: LocalServerOptions, req: IncomingMessage, res: Se
   const around = options.around ?? ((work) => work());
   const result = await around(() => handler(event, lambdaContext(requestId)));
   sendProxyResult(res, result, (options.clock ?? systemClock).nowMs());
+}
+
+/**
+ * The URL of an origin-form request target (`/path?query`). The target is appended to the base
+ * rather than resolved against it: `//x/y` is the path `//x/y`, not a URL of host `x`. Anything
+ * else (absolute-form `http://host/path`, `*`) is not for this server.
+ */
+function requestUrl(target: string | undefined): URL | undefined {
+  if (target === undefined || !target.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://localhost${target}`);
+  } catch {
+    return undefined;
+  }
 }
 
 function hasToken(req: IncomingMessage, token: string): boolean {
@@ -178,23 +198,26 @@ export function toProxyEvent(
   requestId: string,
   nowMs: number,
 ): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (!values) continue;
-    headers[name] = values.join(',');
-    multiValueHeaders[name] = values;
-  }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) {
-    query[name] = value;
-    multiQuery[name] = [...(multiQuery[name] ?? []), value];
-  }
+  // Built with Object.fromEntries, which defines own data properties as API Gateway's JSON does:
+  // a name such as `__proto__` or `constructor` stays a key, never a prototype or a method.
+  const headerEntries = Object.entries(req.headersDistinct).filter(
+    (entry): entry is [string, string[]] => entry[1] !== undefined,
+  );
+  const headers: Record<string, string> = Object.fromEntries(
+    headerEntries.map(([name, values]) => [name, values.join(',')]),
+  );
+  const multiValueHeaders: Record<string, string[]> = Object.fromEntries(headerEntries);
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of url.searchParams) grouped.set(name, [...(grouped.get(name) ?? []), value]);
+  // Like API Gateway: the last value of a repeated name, and every value in the multi-value map.
+  const query: Record<string, string> = Object.fromEntries(
+    [...grouped].map(([name, values]) => [name, values[values.length - 1]!]),
+  );
+  const multiQuery: Record<string, string[]> = Object.fromEntries(grouped);
   const text = body.toString('utf8');
   const isText = Buffer.from(text, 'utf8').equals(body);
   const method = req.method ?? 'GET';
-  const hasQuery = Object.keys(query).length > 0;
+  const hasQuery = grouped.size > 0;
   return {
     resource: '/{proxy+}',
     path: url.pathname,

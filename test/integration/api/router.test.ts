@@ -699,6 +699,64 @@ describe('/blockers', () => {
   });
 });
 
+describe('query parameters', () => {
+  const prototypeNames = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+  // API Gateway builds the query object with JSON.parse: each name is an own property.
+  const queryNamed = (name: string) => JSON.parse(`{${JSON.stringify(name)}: "1"}`) as Record<string, string>;
+
+  it('answers 400 naming a query parameter a route does not take, even one named after Object.prototype', async () => {
+    const name = fresh('payments');
+    await registered(name);
+    const routes = [
+      { method: 'GET', path: '/pipelines', accepts: 'takes no query parameters' },
+      { method: 'GET', path: `/pipelines/${name}`, accepts: 'accepts "version"' },
+      { method: 'GET', path: `/pipelines/${name}/deployments`, accepts: 'accepts "limit", "cursor"' },
+      { method: 'GET', path: '/deployments/nope', accepts: 'takes no query parameters' },
+      { method: 'GET', path: '/blockers', accepts: 'takes no query parameters' },
+      { method: 'GET', path: '/openapi.json', accepts: 'takes no query parameters' },
+      { method: 'DELETE', path: '/blockers/nope', accepts: 'takes no query parameters' },
+      { method: 'POST', path: '/blockers', body: {}, accepts: 'takes no query parameters' },
+      { method: 'PUT', path: `/pipelines/${name}`, body: {}, accepts: 'takes no query parameters' },
+      { method: 'POST', path: '/deployments/nope/stop', body: {}, accepts: 'takes no query parameters' },
+    ];
+
+    for (const route of routes) {
+      for (const parameter of prototypeNames) {
+        const response = await api.call({ ...route, query: queryNamed(parameter) });
+
+        expect({ route: route.path, parameter, ...response }).toMatchObject({
+          statusCode: 400,
+          body: {
+            error: 'invalid request',
+            issues: [
+              {
+                path: 'query',
+                message: `unknown query parameter "${parameter}": this route ${route.accepts}`,
+              },
+            ],
+          },
+        });
+      }
+    }
+  });
+
+  it('reports only the unknown parameter when it comes with one the route takes', async () => {
+    const name = fresh('payments');
+    await registered(name);
+
+    const response = await api.call({
+      method: 'GET',
+      path: `/pipelines/${name}`,
+      query: { version: '1', ...queryNamed('constructor') },
+    });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.body.issues).toEqual([
+      { path: 'query', message: 'unknown query parameter "constructor": this route accepts "version"' },
+    ]);
+  });
+});
+
 describe('errors and headers', () => {
   it('answers a plain 500 with the request id for an unexpected error, and logs the details instead', async () => {
     const broken = new Proxy(store, {

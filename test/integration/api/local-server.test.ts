@@ -1,0 +1,254 @@
+import { createHmac } from 'node:crypto';
+import { Agent, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiHandler } from '../../../functions/api/router.js';
+import { createGithubWebhookHandler } from '../../../functions/triggers/github-webhook.js';
+import { DynamoDeploymentStore } from '../../../src/adapters/aws/dynamodb-store.js';
+import { resolvePipeline } from '../../../src/core/pipeline.js';
+import { type LocalDynamo, startLocalDynamo } from '../../../src/local/dynamo.js';
+import { createLocalServer, type ProxyHandler } from '../../../src/local/server.js';
+import { manualClock, pipelineDocument, RecordingStarter, recordingLog, sequentialIds } from './support.js';
+
+/*
+ * The local server (`breakwater serve`) over real HTTP: node:http requests, the real API and
+ * webhook handlers behind it, DynamoDB on dynalite.
+ */
+
+const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
+const TOKEN = 'local-server-test-token';
+const SECRET = 'local-server-test-secret';
+const PROTOTYPE_NAMES = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  '__defineGetter__',
+  '__lookupSetter__',
+];
+
+let local: LocalDynamo;
+let server: Server;
+let port: number;
+const starter = new RecordingStarter();
+const log = recordingLog();
+const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+
+beforeAll(async () => {
+  local = await startLocalDynamo();
+  const clock = manualClock();
+  const store = new DynamoDeploymentStore({
+    client: local.documentClient,
+    tableName: local.tableName,
+    clock,
+  });
+  await store.putPipeline(
+    resolvePipeline(
+      pipelineDocument('hello', {
+        source: { type: 'github', owner: 'Codertocat', repo: 'Hello-World', branch: 'master' },
+        artifact: { type: 's3-zip', bucket: 'artifacts-{region}', key: 'hello/{change}.zip' },
+      }),
+    ),
+  );
+  server = createLocalServer({
+    api: createApiHandler({ store, starter, clock, log, newId: sequentialIds('local') }) as ProxyHandler,
+    webhook: createGithubWebhookHandler({ store, starter, log, secret: SECRET }) as ProxyHandler,
+    token: TOKEN,
+    webDir: WEB_DIR,
+    log,
+    clock,
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  agent.destroy();
+  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await local?.close();
+});
+
+interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly text: string;
+}
+
+/** One request, sent exactly as given (the path is not re-encoded). */
+function send(options: {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}): Promise<Reply> {
+  // node:http frames a GET/HEAD/DELETE/OPTIONS body only when told its length.
+  const length =
+    options.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(options.body)) };
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: { ...length, ...options.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString(),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const authorized = { authorization: `Bearer ${TOKEN}` };
+const signature = (body: string | Buffer) =>
+  `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+
+describe('query parameters on the local server', () => {
+  const paths = [
+    '/pipelines',
+    '/pipelines/hello',
+    '/pipelines/hello/deployments',
+    '/deployments/nope',
+    '/blockers',
+    '/openapi.json',
+  ];
+
+  it('answers 400 naming a query parameter called after an Object.prototype member, on every route', async () => {
+    for (const path of paths) {
+      for (const name of PROTOTYPE_NAMES) {
+        const reply = await send({ path: `${path}?${name}=1`, headers: authorized });
+
+        expect({ path, name, status: reply.status }).toEqual({ path, name, status: 400 });
+        expect(JSON.parse(reply.text).issues).toEqual([
+          expect.objectContaining({
+            path: 'query',
+            message: expect.stringContaining(`unknown query parameter "${name}"`),
+          }),
+        ]);
+      }
+    }
+  });
+
+  it('ignores query parameters on the GitHub webhook, whatever their names', async () => {
+    const body = '{"zen":"Design for failure."}';
+    for (const name of PROTOTYPE_NAMES) {
+      const reply = await send({
+        method: 'POST',
+        path: `/webhooks/github?${name}=1&${name}=2`,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'ping',
+          'x-github-delivery': `delivery-${name}`,
+          'x-hub-signature-256': signature(body),
+        },
+        body,
+      });
+
+      expect({ name, status: reply.status, body: reply.text }).toEqual({
+        name,
+        status: 200,
+        body: '{"ok":true}',
+      });
+    }
+  });
+
+  it('reads a target that starts with "//" as a path on this server, not as another host', async () => {
+    const other = await send({ path: '//evil.example/pipelines', headers: authorized });
+    const empty = await send({ path: '//', headers: authorized });
+
+    expect(other.status).toBe(404);
+    expect(JSON.parse(other.text)).toEqual({ error: 'no file //evil.example/pipelines' });
+    expect(empty.status).toBe(404);
+  });
+
+  it('never answers 5xx, whatever the method, path, query and header names (fast-check)', async () => {
+    const dangerous = fc.constantFrom(...PROTOTYPE_NAMES, 'version', 'limit', 'cursor', 'token');
+    const text = fc.oneof(
+      dangerous,
+      fc.string({ maxLength: 12 }),
+      fc.string({ unit: 'grapheme', maxLength: 6 }),
+    );
+    const segment = fc.oneof(
+      text,
+      fc.constantFrom(
+        'pipelines',
+        'deployments',
+        'blockers',
+        'webhooks',
+        'github',
+        'hello',
+        'stop',
+        '..',
+        '%',
+        '',
+      ),
+    );
+    const path = fc.oneof(
+      fc.constantFrom(
+        '/pipelines',
+        '/pipelines/hello',
+        '/pipelines/hello/deployments',
+        '/deployments/nope',
+        '/deployments/nope/stop',
+        '/blockers',
+        '/openapi.json',
+        '/webhooks/github',
+        '/',
+      ),
+      fc.array(segment, { maxLength: 4 }).map((parts) => `/${parts.map(encodeURIComponent).join('/')}`),
+      fc
+        .tuple(fc.constantFrom('/pipelines/', '/deployments/', '/blockers/'), text)
+        .map(([prefix, name]) => `${prefix}${encodeURIComponent(name)}`),
+    );
+    const query = fc
+      .array(fc.tuple(text, text), { maxLength: 4 })
+      .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));
+    const method = fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS');
+    const headerNames = fc.uniqueArray(fc.constantFrom(...PROTOTYPE_NAMES), { maxLength: 3 });
+
+    await fc.assert(
+      fc.asyncProperty(
+        method,
+        path,
+        query,
+        headerNames,
+        fc.boolean(),
+        async (verb, p, q, names, withBody) => {
+          const reply = await send({
+            method: verb,
+            path: q === '' ? p : `${p}?${q}`,
+            headers: {
+              ...Object.fromEntries(names.map((name) => [name, 'x'])),
+              ...authorized,
+              ...(withBody ? { 'content-type': 'application/json' } : {}),
+            },
+            ...(withBody ? { body: '{}' } : {}),
+          });
+
+          expect(reply.status, `${verb} ${p}?${q}: ${reply.text}`).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 400 },
+    );
+    expect(log.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+});
