@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import { DynamoDeploymentStore } from '../adapters/aws/dynamodb-store.js';
 import type { ApiDeps } from '../api/deps.js';
 import { aliasKey, type ResolvedPipeline, resolvePipeline } from '../core/pipeline.js';
 import type { Clock } from '../ports/clock.js';
+import type { TrafficRouter } from '../ports/fleet.js';
 import type { DeploymentRecord, DeploymentStore, TimelineEvent } from '../ports/store.js';
 import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
 import { rollBack } from '../workflow/roll-back.js';
@@ -17,9 +17,7 @@ import { type LocalDynamo, startLocalDynamo } from './dynamo.js';
 import { loadStateMachines, ObservedStore, scheduleScenarioBlocks, stateMachineArn } from './engine.js';
 import { FleetSimulator } from './fleet/simulator.js';
 import type { FleetTarget } from './fleet/types.js';
-import { localStepHandlers } from './handlers.js';
 import { defaultScenarioFor, parseScenario, type ScenarioInput } from './scenario.js';
-import { LocalStepFunctions } from './step-functions.js';
 import { type PacedRun, VirtualTime } from './virtual-time.js';
 import { type DeploymentStart, LocalWorkflowStarter } from './workflow-starter.js';
 
@@ -55,6 +53,11 @@ interface ClockFile {
   readonly nowMs: number;
   readonly savedAt: string;
 }
+/** How far the paced clock may run before it writes a new lease (see VirtualTime.pace). */
+interface ClockLeaseFile {
+  readonly untilMs: number;
+}
+const CLOCK_LEASE_FILE = 'clock-lease.json';
 interface FleetFile {
   readonly targets: Record<
     string,
@@ -118,7 +121,11 @@ export class LocalControlPlane {
           tableName: dynamo.tableName,
           clock: frozen,
         }),
-        readJson<ClockFile>(join(options.dataDir, 'clock.json'))?.nowMs,
+        // The lease is the furthest the clock may have reached before a kill: never go back.
+        Math.max(
+          readJson<ClockFile>(join(options.dataDir, 'clock.json'))?.nowMs ?? 0,
+          readJson<ClockLeaseFile>(join(options.dataDir, CLOCK_LEASE_FILE))?.untilMs ?? 0,
+        ) || undefined,
         options.scenario,
       );
       time = VirtualTime.install(startMs, { speed: options.speed });
@@ -128,18 +135,39 @@ export class LocalControlPlane {
       const registered = await registerPipelines(store, examples);
       const pipelines = (await store.listPipelines()).map((p) => p.definition);
       const scenario = parseScenario(options.scenario ?? defaultScenarioFor(pipelines));
-      const fleetFile = readJson<FleetFile>(join(options.dataDir, 'fleet.json'));
+      const savedFleet = readJson<FleetFile>(join(options.dataDir, 'fleet.json'));
       // The fleet's metrics begin at this start (nothing before it is regenerated).
-      const targets = fleetTargets(pipelines, fleetFile, log);
+      const targets = fleetTargets(pipelines, savedFleet, log);
       const fleet = new FleetSimulator({ clock, scenario: { ...scenario, startMs: fleetStartMs }, targets });
-      await restoreFleet(fleet, targets, fleetFile, log);
-      const deps: StepDeps = { store, router: fleet, alarms: fleet, metrics: fleet, clock, log };
+      await restoreFleet(fleet, targets, savedFleet, log);
+      // Lambda keeps aliases and versions durably: so does the simulated fleet, on every change,
+      // or a restart after kill -9 would find aliases as they were up to a second earlier.
+      const fleetFile = join(options.dataDir, 'fleet.json');
+      const saveFleet = () => writeJsonAtomic(fleetFile, snapshotFleet(fleet, targets));
+      const router: TrafficRouter = {
+        getAlias: (ref) => fleet.getAlias(ref),
+        assertVersionExists: (ref, version) => fleet.assertVersionExists(ref, version),
+        updateAlias: async (ref, update) => {
+          const out = await fleet.updateAlias(ref, update);
+          saveFleet();
+          return out;
+        },
+        publishVersion: async (ref, request) => {
+          const out = await fleet.publishVersion(ref, request);
+          saveFleet();
+          return out;
+        },
+      };
+      const deps: StepDeps = { store, router, alarms: fleet, metrics: fleet, clock, log };
       const stepFunctions = loadStateMachines(time, deps);
       const watcher = connectAlarmWatcher({ time, fleet, deps, delivery: scenario.alarmEvents });
       const starter = new LocalWorkflowStarter({
         stepFunctions,
         stateMachineArn: stateMachineArn('Deployment'),
-        beforeStart: (request) => publishBuild(store, fleet, targets, request, log),
+        beforeStart: async (request) => {
+          await publishBuild(store, fleet, targets, request, log);
+          saveFleet();
+        },
         onEnd: (id, outcome) => log.info('execution ended', { deploymentId: id, status: outcome.status }),
       });
       if (options.onEvent) store.listener = options.onEvent;
@@ -156,7 +184,13 @@ export class LocalControlPlane {
         }
         resumed.push(deployment.id);
       }
-      const pacer = time.pace({ speed: options.speed });
+      const leaseFile = join(options.dataDir, CLOCK_LEASE_FILE);
+      const pacer = time.pace({
+        speed: options.speed,
+        // Written before time passes the previous lease: after a kill -9 the clock resumes at
+        // or after every instant it reached (at most one lease ahead).
+        reserve: (untilMs) => writeJsonAtomic(leaseFile, { untilMs } satisfies ClockLeaseFile),
+      });
       const plane = new LocalControlPlane(
         options,
         dynamo,
@@ -231,6 +265,10 @@ export class LocalControlPlane {
     const deadline = performance.now() + graceMs;
     while (this.time.busy && performance.now() < deadline) await new Promise((r) => realSetTimeout(r, 10));
     this.persist();
+    // Stopped cleanly: the clock went no further than now, so the next start continues from it.
+    writeJsonAtomic(join(this.options.dataDir, CLOCK_LEASE_FILE), {
+      untilMs: this.time.nowMs(),
+    } satisfies ClockLeaseFile);
     this.closed = true;
     await this.dynamo.close();
     this.time.uninstall();

@@ -146,12 +146,32 @@ export class VirtualTime {
    * // ... serve requests; Wait states and bakes progress an hour per second ...
    * await run.stop();
    */
-  pace(options: { readonly speed?: number } = {}): PacedRun {
+  pace(
+    options: {
+      readonly speed?: number;
+      /**
+       * Called (synchronously) before time passes `untilMs`, with a new bound `leaseMs` further
+       * on: a process that saves it durably can restart from it and its clock never goes back,
+       * whenever it is killed.
+       */
+      readonly reserve?: (untilMs: number) => void;
+      /** @default 10 virtual minutes */
+      readonly leaseMs?: number;
+    } = {},
+  ): PacedRun {
     const speed = options.speed ?? this.speed;
     if (speed === undefined) throw new Error('pace: no speed given (install with { speed } or pass one)');
     assertSpeed(speed);
     const originVirtual = this.fake.now;
     const originWall = realNow();
+    const leaseMs = options.leaseMs ?? 600_000;
+    let reservedUntil = Number.NEGATIVE_INFINITY;
+    const reserve = (toMs: number) => {
+      if (!options.reserve || toMs <= reservedUntil) return;
+      reservedUntil = toMs + leaseMs;
+      options.reserve(reservedUntil);
+    };
+    reserve(this.fake.now);
     let stopping = false;
     const done = (async () => {
       while (!stopping && !this.uninstalled) {
@@ -161,11 +181,15 @@ export class VirtualTime {
         const next = this.nextTimerAt();
         if (next !== undefined && next <= limit) {
           // Fire one timer at its own instant, then let its work run before time moves again.
+          reserve(next);
           this.fake.next();
           continue;
         }
         // No timer due yet: let time flow up to the pace (fires nothing, as none is due).
-        if (limit > this.fake.now) this.fake.tick(limit - this.fake.now);
+        if (limit > this.fake.now) {
+          reserve(limit);
+          this.fake.tick(limit - this.fake.now);
+        }
         const untilNext = next === undefined ? PACE_TICK_MS : (next - limit) / speed;
         await sleepReal(Math.max(1, Math.min(PACE_TICK_MS, untilNext)));
       }

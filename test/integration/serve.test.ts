@@ -170,3 +170,51 @@ describe('breakwater serve', () => {
     ]);
   }, 90_000);
 });
+
+/** A timeline event as the API shows it; a step replayed after a restart must not add it again. */
+const eventId = (e: { at: string; type: string; message: string }) => `${e.at} ${e.type} ${e.message}`;
+
+describe('breakwater serve killed at any moment', () => {
+  it('resumes every deployment with its timeline intact and a clock that never goes back, restart after kill -9', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'breakwater-kill-'));
+    try {
+      let serve = await bootServe({ dataDir, speed: 3600 });
+      let client = new BreakwaterClient({ endpoint: serve.url, token: serve.token });
+      const started = await client.start('payments-api', { changeId: 'c-kill', version: '2', by: 'ana' });
+      let lastSeen = 0;
+      let keys: string[] = [];
+      // Kill it at unrelated moments (wall time, so virtual time lands anywhere in the rollout).
+      for (const wallMs of [150, 700, 1_300, 400, 900]) {
+        await new Promise((r) => setTimeout(r, wallMs));
+        lastSeen = Math.max(lastSeen, await serverNow(serve));
+        const detail = await client.status(started.deploymentId).catch(() => undefined);
+        if (detail) keys = detail.events.map(eventId);
+        const exited = new Promise((resolve) => serve.process.once('exit', resolve));
+        serve.process.kill('SIGKILL');
+        await exited;
+
+        serve = await bootServe({ dataDir, speed: 3600 });
+        client = new BreakwaterClient({ endpoint: serve.url, token: serve.token });
+        expect(await serverNow(serve)).toBeGreaterThanOrEqual(lastSeen);
+        const after = await client.status(started.deploymentId);
+        const afterKeys = after.events.map(eventId);
+        expect(afterKeys).toEqual(expect.arrayContaining(keys));
+        expect(new Set(afterKeys).size).toBe(afterKeys.length);
+      }
+      const ended = await until(
+        'the deployment to end',
+        async () => {
+          const detail = await client.status(started.deploymentId);
+          return ['succeeded', 'rolled_back', 'failed'].includes(detail.deployment.status)
+            ? detail
+            : undefined;
+        },
+        60_000,
+      );
+      expect(ended.deployment.status).toBe('succeeded');
+      await stopServe(serve);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
