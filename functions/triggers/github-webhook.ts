@@ -2,14 +2,17 @@ import middy, { type MiddyfiedHandler } from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
-import { verify } from '@octokit/webhooks-methods';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { TriggerDeps } from '../../src/api/deps.js';
 import { UnauthorizedError } from '../../src/api/errors.js';
-import { GithubPushSchema, handleGithubDelivery } from '../../src/api/github.js';
+import {
+  GithubPushSchema,
+  handleGithubDelivery,
+  isGithubSignatureValid,
+  parseGithubWebhookBody,
+} from '../../src/api/github.js';
 import { parseRequest } from '../../src/api/schemas.js';
-import { InvalidInputError } from '../../src/core/errors.js';
 import {
   type ApiEvent,
   type ApiResult,
@@ -23,7 +26,8 @@ import { apiLambdaDeps, readWebhookEnv, resolveWebhookSecret } from '../lib/api-
 
 /*
  * POST /webhooks/github. Nothing is parsed or started before the X-Hub-Signature-256 HMAC of the
- * raw body checks out (constant-time comparison). Deployments start asynchronously, so GitHub
+ * raw body bytes checks out (constant-time comparison); then the body is read as JSON, or as
+ * GitHub's form encoding with the JSON in `payload` (415 for anything else). Deployments start asynchronously, so GitHub
  * gets its answer well within its 10 s.
  */
 
@@ -39,22 +43,11 @@ const HeadersSchema = z.object({
   'x-github-delivery': z.string().min(1).max(200),
 });
 
-/** Refuses the request (401) unless the body carries the signature of the shared secret. */
-async function verifySignature(secret: string, body: string, signature: string | undefined): Promise<void> {
+/** Refuses the request (401) unless the raw body carries the signature of the shared secret. */
+function verifySignature(secret: string, body: Buffer, signature: string | undefined): void {
   if (!signature) throw new UnauthorizedError('missing X-Hub-Signature-256 header');
-  // verify() throws on an empty payload; an empty body is never a signed delivery.
-  if (body === '' || !(await verify(secret, body, signature))) {
+  if (!isGithubSignatureValid(secret, body, signature)) {
     throw new UnauthorizedError('X-Hub-Signature-256 does not match the body');
-  }
-}
-
-function parseJsonBody(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    throw new InvalidInputError('webhook body', [
-      { path: '', message: 'expected a JSON document: set the webhook content type to application/json' },
-    ]);
   }
 }
 
@@ -74,15 +67,16 @@ export function createGithubWebhookHandler(
     .use(errorResponder(deps.log))
     .use(bodyLimit(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
     .handler(async (event) => {
-      const body = rawBody(event).toString('utf8');
-      await verifySignature(deps.secret, body, event.headers['x-hub-signature-256']);
+      // The exact bytes: API Gateway passes the body base64-encoded (binary media types).
+      const body = rawBody(event);
+      verifySignature(deps.secret, body, event.headers['x-hub-signature-256']);
       const headers = parseRequest(HeadersSchema, event.headers, 'header');
       const result = await handleGithubDelivery(
         deps,
         {
           event: headers['x-github-event'],
           deliveryId: headers['x-github-delivery'],
-          payload: parseJsonBody(body),
+          payload: parseGithubWebhookBody(event.headers['content-type'], body),
         },
         (payload) => parseRequest(GithubPushSchema, payload, 'body'),
       );

@@ -14,6 +14,9 @@ export class ForbiddenError extends BreakwaterError {}
 /** The request is well-formed but asks for something the rules refuse (422). */
 export class UnprocessableError extends BreakwaterError {}
 
+/** The request body is of a content type the handler does not read (415). */
+export class UnsupportedMediaTypeError extends BreakwaterError {}
+
 /** The request body is larger than the handler accepts (413). */
 export class PayloadTooLargeError extends BreakwaterError {
   constructor(

@@ -1,6 +1,9 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { InvalidInputError } from '../core/errors.js';
 import type { PipelineRecord } from '../ports/store.js';
 import type { TriggerDeps } from './deps.js';
+import { UnsupportedMediaTypeError } from './errors.js';
 import {
   firstLine,
   planStarts,
@@ -16,6 +19,69 @@ import {
  * a registered pipeline's source branch starts a deployment of the pushed commit on every such
  * pipeline, anything else is acknowledged and ignored.
  */
+
+const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
+
+/**
+ * Whether `X-Hub-Signature-256` is the HMAC-SHA256 of exactly these bytes with the webhook secret,
+ * compared in constant time. The bytes are never decoded first: a body that is not valid UTF-8
+ * would otherwise be verified on a different text than the one GitHub signed.
+ * (@octokit/webhooks-methods signs strings only, hence node:crypto here.)
+ *
+ * @example isGithubSignatureValid(secret, rawBody(event), event.headers['x-hub-signature-256'])
+ */
+export function isGithubSignatureValid(secret: string, body: Uint8Array, signature: string): boolean {
+  const given = SIGNATURE.exec(signature.trim())?.[1];
+  if (given === undefined || body.byteLength === 0) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  return timingSafeEqual(Buffer.from(given, 'hex'), expected);
+}
+
+const ACCEPTED_TYPES =
+  'application/json (or application/x-www-form-urlencoded with the JSON in a "payload" field)';
+
+/**
+ * The event of a verified delivery, read from the body as GitHub sends it: `application/json`,
+ * or `application/x-www-form-urlencoded` with the JSON in the `payload` field (the webhook's two
+ * content types). Bytes that are not valid UTF-8 are read as U+FFFD, after the signature check.
+ * Throws UnsupportedMediaTypeError (415) for another content type, InvalidInputError (400) for
+ * a body that does not hold JSON.
+ *
+ * @example parseGithubWebhookBody(event.headers['content-type'], rawBody(event))
+ */
+export function parseGithubWebhookBody(contentType: string | undefined, body: Uint8Array): unknown {
+  const mediaType = contentType?.split(';', 1)[0]?.trim().toLowerCase();
+  const text = new TextDecoder('utf-8').decode(body);
+  if (mediaType === 'application/json') return parseJson(text, '');
+  if (mediaType === 'application/x-www-form-urlencoded') {
+    const payload = new URLSearchParams(text).get('payload');
+    if (payload === null) {
+      throw new InvalidInputError('webhook body', [
+        {
+          path: 'payload',
+          message: 'expected the form field "payload" (the JSON of the event), got nothing',
+        },
+      ]);
+    }
+    return parseJson(payload, 'payload');
+  }
+  throw new UnsupportedMediaTypeError(
+    `content type ${contentType === undefined ? 'none' : JSON.stringify(contentType)} is not accepted: send ${ACCEPTED_TYPES}`,
+  );
+}
+
+function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError('webhook body', [
+      {
+        path,
+        message: `expected a JSON document (${(error as Error).message}): set the webhook content type to application/json`,
+      },
+    ]);
+  }
+}
 
 /** The part of a `push` payload Breakwater reads; GitHub sends much more. */
 export const GithubPushSchema = z.object({

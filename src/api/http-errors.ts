@@ -5,7 +5,13 @@ import {
   ThrottledError,
   TransientError,
 } from '../core/errors.js';
-import { ForbiddenError, PayloadTooLargeError, UnauthorizedError, UnprocessableError } from './errors.js';
+import {
+  ForbiddenError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnprocessableError,
+  UnsupportedMediaTypeError,
+} from './errors.js';
 
 /** The JSON body of every error response. */
 export interface ErrorBody {
@@ -69,6 +75,7 @@ export function errorResponse(error: unknown, requestId: string): ErrorResponse 
     };
   }
   if (error instanceof PayloadTooLargeError) return expected(413, error.message);
+  if (error instanceof UnsupportedMediaTypeError) return expected(415, error.message);
   if (error instanceof UnprocessableError) return expected(422, error.message);
   if (error instanceof ThrottledError || error instanceof TransientError) {
     return {

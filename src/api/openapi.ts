@@ -285,6 +285,11 @@ export const API_OPERATIONS: readonly Operation[] = [
       400: invalid,
       401: { description: 'Missing or wrong signature: nothing started.', schema: 'Error' },
       413: { description: 'Body larger than MAX_BODY_BYTES.', schema: 'Error' },
+      415: {
+        description:
+          'Content type other than application/json or application/x-www-form-urlencoded (JSON in `payload`).',
+        schema: 'Error',
+      },
     },
   },
 ];

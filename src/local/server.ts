@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { isBinaryMediaType } from '../api/binary-media-types.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import { type Log, silentLog } from '../workflow/deps.js';
 
@@ -188,8 +189,9 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
 
 /**
  * The event API Gateway (REST, Lambda proxy integration on `/{proxy+}`) would send for this
- * request. A body that is not valid UTF-8 is passed base64-encoded, as API Gateway does for
- * binary media types, so a signature over the raw bytes (the GitHub webhook) still verifies.
+ * request. The body is passed base64-encoded when its content type is one of the API's binary
+ * media types (`*\/*`: every body), exactly as API Gateway does, so a signature over the raw
+ * bytes (the GitHub webhook) verifies and the handlers' base64 path is the one exercised.
  */
 export function toProxyEvent(
   req: IncomingMessage,
@@ -214,8 +216,7 @@ export function toProxyEvent(
     [...grouped].map(([name, values]) => [name, values[values.length - 1]!]),
   );
   const multiQuery: Record<string, string[]> = Object.fromEntries(grouped);
-  const text = body.toString('utf8');
-  const isText = Buffer.from(text, 'utf8').equals(body);
+  const binary = body.length > 0 && isBinaryMediaType(headers['content-type']);
   const method = req.method ?? 'GET';
   const hasQuery = grouped.size > 0;
   return {
@@ -228,8 +229,8 @@ export function toProxyEvent(
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
     pathParameters: { proxy: url.pathname.slice(1) },
     stageVariables: null,
-    body: body.length === 0 ? null : isText ? text : body.toString('base64'),
-    isBase64Encoded: body.length > 0 && !isText,
+    body: body.length === 0 ? null : binary ? body.toString('base64') : body.toString('utf8'),
+    isBase64Encoded: binary,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
@@ -112,12 +113,16 @@ function webhook(options: { maxBodyBytes?: number } = {}) {
     event: string,
     payload: unknown,
     headers: Record<string, string | undefined> = {},
-    extra: { base64?: boolean; rawBody?: string } = {},
+    extra: { base64?: boolean; rawBody?: string | Buffer; contentType?: string | null } = {},
   ) => {
-    const text = extra.rawBody ?? JSON.stringify(payload);
+    const bytes = Buffer.isBuffer(extra.rawBody)
+      ? extra.rawBody
+      : Buffer.from(extra.rawBody ?? JSON.stringify(payload), 'utf8');
+    // Bytes that are not text reach the Lambda only base64-encoded (API Gateway binary media types).
+    const base64 = extra.base64 ?? Buffer.isBuffer(extra.rawBody);
     const signature =
       headers['X-Hub-Signature-256'] === undefined && !('X-Hub-Signature-256' in headers)
-        ? await sign(SECRET, text)
+        ? `sha256=${createHmac('sha256', SECRET).update(bytes).digest('hex')}`
         : headers['X-Hub-Signature-256'];
     const all: Record<string, string> = {
       'X-GitHub-Event': event,
@@ -125,16 +130,20 @@ function webhook(options: { maxBodyBytes?: number } = {}) {
       'User-Agent': 'GitHub-Hookshot/044aadd',
       ...(signature !== undefined ? { 'X-Hub-Signature-256': signature } : {}),
     };
-    const response = await handle(
-      apiEvent({
-        method: 'POST',
-        path: '/webhooks/github',
-        rawBody: extra.base64 ? Buffer.from(text).toString('base64') : text,
-        headers: all,
-        isBase64Encoded: extra.base64 ?? false,
-      }),
-      lambdaContext,
-    );
+    const built = apiEvent({
+      method: 'POST',
+      path: '/webhooks/github',
+      rawBody: base64 ? bytes.toString('base64') : bytes.toString('utf8'),
+      headers: {
+        ...all,
+        ...(extra.contentType !== undefined && extra.contentType !== null
+          ? { 'Content-Type': extra.contentType }
+          : {}),
+      },
+      isBase64Encoded: base64,
+    });
+    if (extra.contentType === null) delete built.headers['Content-Type'];
+    const response = await handle(built, lambdaContext);
     return { statusCode: response.statusCode, body: bodyOf(response) };
   };
   return { starter, deliver };
@@ -281,6 +290,79 @@ describe('GitHub webhook', () => {
     const response = await deliver('push', deletedBranchPush);
 
     expect(response.body).toEqual({ deployments: [], skipped: [] });
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('accepts a signed body that is not valid UTF-8, verified on the exact bytes API Gateway passed base64-encoded', async () => {
+    const { starter, deliver } = webhook();
+    // A commit message with a Latin-1 "é" (0xE9): the signature covers that byte, not U+FFFD.
+    const [before, after] = JSON.stringify({
+      ...push,
+      head_commit: { ...push.head_commit, message: 'cafLATIN1-E9' },
+    }).split('LATIN1-E9');
+    const bytes = Buffer.concat([Buffer.from(before!), Buffer.from([0xe9]), Buffer.from(after!)]);
+
+    const response = await deliver(
+      'push',
+      undefined,
+      { 'X-GitHub-Delivery': 'delivery-latin1' },
+      { rawBody: bytes },
+    );
+
+    expect(response.statusCode).toBe(202);
+    expect(starter.started.map((s) => s.pipeline).sort()).toEqual(['hello', 'hello-image']);
+    expect(starter.started[0]!.change.description).toBe('caf\uFFFD');
+  });
+
+  it("accepts GitHub's form content type: the JSON of the payload field, signed over the whole form", async () => {
+    const { starter, deliver } = webhook();
+    const form = new URLSearchParams({ payload: JSON.stringify(push) }).toString();
+
+    const response = await deliver(
+      'push',
+      undefined,
+      { 'X-GitHub-Delivery': 'delivery-form' },
+      { rawBody: form, contentType: 'application/x-www-form-urlencoded' },
+    );
+
+    expect(response.statusCode).toBe(202);
+    expect(starter.started.map((s) => s.pipeline).sort()).toEqual(['hello', 'hello-image']);
+  });
+
+  it('answers 400 for a signed form without a payload field', async () => {
+    const { starter, deliver } = webhook();
+
+    const response = await deliver(
+      'push',
+      undefined,
+      {},
+      { rawBody: 'zen=hi', contentType: 'application/x-www-form-urlencoded' },
+    );
+
+    expect(response.statusCode).toBe(400);
+    expect(response.body.issues).toEqual([
+      { path: 'payload', message: 'expected the form field "payload" (the JSON of the event), got nothing' },
+    ]);
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('answers 415 naming the accepted content types for a signed body of another type, and starts nothing', async () => {
+    const { starter, deliver } = webhook();
+
+    const text = await deliver('push', push, {}, { contentType: 'text/plain' });
+    const none = await deliver('push', push, {}, { contentType: null });
+
+    for (const [response, type] of [
+      [text, '"text/plain"'],
+      [none, 'none'],
+    ] as const) {
+      expect(response).toEqual({
+        statusCode: 415,
+        body: {
+          error: `content type ${type} is not accepted: send application/json (or application/x-www-form-urlencoded with the JSON in a "payload" field)`,
+        },
+      });
+    }
     expect(starter.calls).toEqual([]);
   });
 

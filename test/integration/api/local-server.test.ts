@@ -64,8 +64,7 @@ beforeAll(async () => {
     log,
     clock,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+  port = await listen(server);
 });
 
 afterAll(async () => {
@@ -80,13 +79,25 @@ interface Reply {
   readonly text: string;
 }
 
+async function listen(target: Server): Promise<number> {
+  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+  return (target.address() as AddressInfo).port;
+}
+
 /** One request, sent exactly as given (the path is not re-encoded). */
-function send(options: {
-  method?: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-}): Promise<Reply> {
+function send(options: Parameters<typeof sendTo>[1]): Promise<Reply> {
+  return sendTo(port, options);
+}
+
+function sendTo(
+  to: number,
+  options: {
+    method?: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+  },
+): Promise<Reply> {
   // node:http frames a GET/HEAD/DELETE/OPTIONS body only when told its length.
   const length =
     options.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(options.body)) };
@@ -95,7 +106,7 @@ function send(options: {
       {
         agent,
         host: '127.0.0.1',
-        port,
+        port: to,
         method: options.method ?? 'GET',
         path: options.path,
         headers: { ...length, ...options.headers },
@@ -250,5 +261,83 @@ describe('query parameters on the local server', () => {
       { numRuns: 400 },
     );
     expect(log.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+});
+
+describe('request bodies on the local server', () => {
+  it('hands every body to the handler base64-encoded, byte for byte, as API Gateway does with binary media type */*', async () => {
+    const received: { body: string | null; isBase64Encoded: boolean }[] = [];
+    const recorder = createLocalServer({
+      api: async (event) => {
+        received.push({ body: event.body, isBase64Encoded: event.isBase64Encoded });
+        return { statusCode: 204, body: '' };
+      },
+      token: TOKEN,
+      webDir: WEB_DIR,
+    });
+    const recorderPort = await listen(recorder);
+    const latin1 = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d]); // {"a":"é"} in Latin-1
+    try {
+      for (const body of [Buffer.from('{"a":"é"}'), latin1]) {
+        await sendTo(recorderPort, {
+          method: 'POST',
+          path: '/blockers',
+          headers: { ...authorized, 'content-type': 'application/json' },
+          body,
+        });
+      }
+      await sendTo(recorderPort, { path: '/blockers', headers: authorized });
+    } finally {
+      await new Promise<void>((resolve) => recorder.close(() => resolve()));
+    }
+
+    expect(received).toEqual([
+      { body: Buffer.from('{"a":"é"}').toString('base64'), isBase64Encoded: true },
+      { body: latin1.toString('base64'), isBase64Encoded: true },
+      { body: null, isBase64Encoded: false },
+    ]);
+  });
+
+  it('passes a signed push that is not valid UTF-8 to the webhook, which verifies and accepts it', async () => {
+    const before = starter.started.length;
+    const [head, tail] = JSON.stringify({
+      ref: 'refs/heads/master',
+      after: 'a'.repeat(40),
+      repository: { full_name: 'Codertocat/Hello-World' },
+      head_commit: { message: 'cafLATIN1-E9' },
+    }).split('LATIN1-E9');
+    const body = Buffer.concat([Buffer.from(head!), Buffer.from([0xe9]), Buffer.from(tail!)]);
+
+    const reply = await send({
+      method: 'POST',
+      path: '/webhooks/github',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': 'delivery-latin1',
+        'x-hub-signature-256': signature(body),
+      },
+      body,
+    });
+
+    expect(reply.status).toBe(202);
+    expect(starter.started.slice(before)).toEqual([
+      expect.objectContaining({
+        pipeline: 'hello',
+        change: { id: 'a'.repeat(40), description: 'caf\uFFFD' },
+      }),
+    ]);
+  });
+
+  it('creates a blocker from a JSON body the local server passed base64-encoded', async () => {
+    const reply = await send({
+      method: 'POST',
+      path: '/blockers',
+      headers: { ...authorized, 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ scope: { kind: 'global' }, reason: 'freeze ❄', author: 'alice' }),
+    });
+
+    expect(reply.status).toBe(201);
+    expect(JSON.parse(reply.text)).toMatchObject({ reason: 'freeze ❄', author: 'alice' });
   });
 });
