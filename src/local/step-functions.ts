@@ -1,10 +1,24 @@
 import './polyfill.js';
 import { readFileSync } from 'node:fs';
-import { StateMachine } from 'aws-local-stepfunctions';
+import * as interpreter from 'aws-local-stepfunctions';
+import { type InputIssue, InvalidInputError } from '../core/errors.js';
+import type { VirtualTime } from './virtual-time.js';
 
+const { StateMachine } = interpreter;
+type StateMachine = InstanceType<typeof StateMachine>;
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
-import type { VirtualTime } from './virtual-time.js';
+/*
+ * patches/aws-local-stepfunctions+3.0.0.patch (applied by `npm install`/`npm ci` through
+ * patch-package) makes the interpreter behave as AWS does where 3.0.0 does not: a failed Map
+ * iteration starts no queued iteration, and States.ALL does not match States.DataLimitExceeded
+ * or States.Runtime. Without it the local engine would quietly run workflows AWS would not.
+ */
+if (!('BREAKWATER_PATCH' in interpreter)) {
+  throw new Error(
+    'aws-local-stepfunctions is not patched: run `npx patch-package` (npm install runs it as postinstall)',
+  );
+}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type AnyState = Record<string, unknown> & { Type: string; Resource?: string };
@@ -28,6 +42,11 @@ export interface ExecutionRecord {
   /** History events as AWS would count them (see {@link awsHistoryEvents}). */
   historyEvents: number;
   stateTransitions: number;
+  readonly stateMachineArn: string;
+  readonly input: unknown;
+  /** Virtual epoch milliseconds. */
+  readonly startDateMs: number;
+  stopDateMs?: number;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
   error?: string;
   cause?: string;
@@ -75,6 +94,36 @@ function walkStates(def: Definition, visit: (name: string, state: AnyState) => v
   }
 }
 
+/**
+ * Where a definition breaks the rule AWS enforces and the interpreter does not: "States.ALL" must
+ * appear alone in its `ErrorEquals` and in the last Retrier or Catcher (Step Functions developer
+ * guide, concepts-error-handling: "Retrying after an error" and "Fallback states").
+ *
+ * @example errorMatcherIssues(JSON.parse(readFileSync('statemachines/wave.asl.json', 'utf8'))) // []
+ */
+export function errorMatcherIssues(definition: Definition): InputIssue[] {
+  const issues: InputIssue[] = [];
+  walkStates(definition, (stateName, state) => {
+    for (const field of ['Retry', 'Catch'] as const) {
+      const matchers = (state[field] as { ErrorEquals?: unknown }[] | undefined) ?? [];
+      matchers.forEach((matcher, index) => {
+        const names = Array.isArray(matcher.ErrorEquals) ? matcher.ErrorEquals : [];
+        if (!names.includes('States.ALL')) return;
+        const alone = names.length === 1;
+        const last = index === matchers.length - 1;
+        if (alone && last) return;
+        issues.push({
+          path: `States.${stateName}.${field}[${index}].ErrorEquals`,
+          message: `"States.ALL" must be the only error name of the last ${field === 'Retry' ? 'retrier' : 'catcher'}`,
+          received: alone ? `${field}[${index}] of ${matchers.length}` : names,
+          expected: `["States.ALL"] in ${field}[${matchers.length - 1}]`,
+        });
+      });
+    }
+  });
+  return issues;
+}
+
 /** Fills `${Name}` placeholders; every placeholder must have a value. */
 export function substitute(text: string, values: Readonly<Record<string, string>>, file: string): string {
   return text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_m, name: string) => {
@@ -118,6 +167,8 @@ export class LocalStepFunctions {
   load(file: string, arn: string): void {
     const text = substitute(readFileSync(file, 'utf8'), this.options.substitutions, file);
     const definition = JSON.parse(text) as Definition;
+    const issues = errorMatcherIssues(definition);
+    if (issues.length > 0) throw new InvalidInputError(`state machine ${file}`, issues);
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     const syncStates = new Set<string>();
     walkStates(definition, (stateName, state) => {
@@ -142,34 +193,25 @@ export class LocalStepFunctions {
 
   private async invokeLambda(handler: LambdaHandler, input: Json): Promise<Json> {
     this.lambdaInvocations++;
-    const payload = JSON.stringify(input);
-    if (Buffer.byteLength(payload) > PAYLOAD_LIMIT_BYTES) {
-      throw Object.assign(new Error(`Lambda payload of ${Buffer.byteLength(payload)} bytes exceeds 256 KB`), {
-        name: 'States.DataLimitExceeded',
-      });
-    }
+    const payload = withinPayloadLimit('input', input);
     this.options.time.elapse(LAMBDA_INVOCATION_MS);
     const result = await this.options.time.track(() => handler(JSON.parse(payload)));
-    return (result === undefined ? null : JSON.parse(JSON.stringify(result))) as Json;
+    return JSON.parse(withinPayloadLimit('result', result === undefined ? null : result)) as Json;
   }
 
+  /**
+   * A `startExecution.sync:2` Task: runs the child and returns what DescribeExecution says of it,
+   * with `Input` and `Output` as JSON rather than strings (the `:2` of the resource). A failed
+   * child fails the Task with States.TaskFailed and that description as the cause.
+   */
   private async runChild(input: Json): Promise<Json> {
-    const params = input as { StateMachineArn?: string; Input?: Json };
+    const params = input as { StateMachineArn?: string; Name?: string; Input?: Json };
     if (!params.StateMachineArn) throw new Error('startExecution.sync:2 needs StateMachineArn');
-    const child = this.startExecution(params.StateMachineArn, params.Input ?? {});
-    const outcome = await child.done;
-    if (outcome.status === 'SUCCEEDED') {
-      return { ExecutionArn: child.arn, Status: 'SUCCEEDED', Output: (outcome.output ?? null) as Json };
-    }
-    // AWS fails the parent Task with States.TaskFailed and the child's description as the cause.
-    const error = new Error(
-      JSON.stringify({
-        ExecutionArn: child.arn,
-        Status: 'FAILED',
-        Error: outcome.error ?? '',
-        Cause: outcome.cause ?? '',
-      }),
-    );
+    const child = this.startExecution(params.StateMachineArn, params.Input ?? {}, params.Name);
+    await child.done;
+    const description = describeExecution(child.record);
+    if (child.record.status === 'SUCCEEDED') return description;
+    const error = new Error(JSON.stringify(description));
     error.name = 'States.TaskFailed';
     throw error;
   }
@@ -179,7 +221,7 @@ export class LocalStepFunctions {
     machineArn: string,
     input: unknown,
     name?: string,
-  ): { arn: string; name: string; done: Promise<ExecutionOutcome> } {
+  ): { arn: string; name: string; record: ExecutionRecord; done: Promise<ExecutionOutcome> } {
     const machine = this.machines.get(machineArn);
     if (!machine) throw new Error(`no state machine ${machineArn}`);
     const executionName = name ?? `exec-${String(++this.sequence).padStart(6, '0')}`;
@@ -188,13 +230,16 @@ export class LocalStepFunctions {
       arn,
       machine: machine.name,
       name: executionName,
+      stateMachineArn: machineArn,
+      input,
+      startDateMs: this.options.time.nowMs(),
       historyEvents: 0,
       stateTransitions: 0,
       status: 'RUNNING',
     };
     this.executions.push(record);
     this.options.time.touch();
-    const startTime = new Date(this.options.time.nowMs()).toISOString();
+    const startTime = new Date(record.startDateMs).toISOString();
     const run = machine.stateMachine.run(input as Json, {
       overrides: { taskResourceLocalHandlers: machine.handlers },
       context: {
@@ -218,6 +263,7 @@ export class LocalStepFunctions {
     const done = run.result.then(
       async (output): Promise<ExecutionOutcome> => {
         await counting;
+        record.stopDateMs = this.options.time.nowMs();
         record.status = 'SUCCEEDED';
         record.output = output;
         return { status: 'SUCCEEDED', output };
@@ -225,12 +271,49 @@ export class LocalStepFunctions {
       async (error: unknown): Promise<ExecutionOutcome> => {
         await counting.catch(() => {});
         const inner = (error as { cause?: { name?: string; message?: string } }).cause;
+        record.stopDateMs = this.options.time.nowMs();
         record.status = 'FAILED';
         record.error = inner?.name ?? (error as Error).name;
         record.cause = inner?.message ?? (error as Error).message;
         return { status: 'FAILED', error: record.error, cause: record.cause };
       },
     );
-    return { arn, name: executionName, done };
+    return { arn, name: executionName, record, done };
   }
+}
+
+/**
+ * An ended execution as DescribeExecution describes it, in the shape a `startExecution.sync:2`
+ * Task returns (Step Functions developer guide, connect-stepfunctions; API reference,
+ * DescribeExecution "Response Syntax"): dates in epoch milliseconds, `Input` and `Output` as JSON.
+ */
+function describeExecution(record: ExecutionRecord): Json {
+  return {
+    ExecutionArn: record.arn,
+    StateMachineArn: record.stateMachineArn,
+    Name: record.name,
+    Status: record.status,
+    StartDate: record.startDateMs,
+    StopDate: record.stopDateMs ?? null,
+    Input: record.input as Json,
+    InputDetails: { Included: true },
+    ...(record.status === 'SUCCEEDED'
+      ? { Output: (record.output ?? null) as Json, OutputDetails: { Included: true } }
+      : { Error: record.error ?? '', Cause: record.cause ?? '' }),
+  };
+}
+
+/**
+ * Serialises a Lambda's input or result; above Step Functions' payload limit it fails with
+ * States.DataLimitExceeded, which no `States.ALL` retrier or catcher matches, as on AWS.
+ */
+function withinPayloadLimit(what: 'input' | 'result', value: unknown): string {
+  const payload = JSON.stringify(value);
+  const bytes = Buffer.byteLength(payload);
+  if (bytes > PAYLOAD_LIMIT_BYTES) {
+    const error = new Error(`Lambda ${what} of ${bytes} bytes exceeds the 256 KB payload limit`);
+    error.name = 'States.DataLimitExceeded';
+    throw error;
+  }
+  return payload;
 }
