@@ -25,6 +25,7 @@ const STATUS_LABEL = {
   rolled_back: 'rolled back',
   failed: 'failed',
   superseded: 'superseded',
+  expired: 'expired (held too long)',
   pending: 'pending',
   waiting: 'waiting',
   deploying: 'deploying',

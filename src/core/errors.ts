@@ -74,3 +74,6 @@ export class DeploymentCancelledError extends BreakwaterError {}
  * move traffic forward any more. Terminal: the workflow goes to its rollback path.
  */
 export class RollbackStartedError extends BreakwaterError {}
+
+/** A deployment waited for blockers, windows or locks longer than its pipeline's maxHold. Terminal. */
+export class HoldExpiredError extends BreakwaterError {}

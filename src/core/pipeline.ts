@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration-schema.js';
 import { InvalidInputError } from './errors.js';
+import { DEFAULT_MAX_HOLD_SECONDS } from './hold.js';
 import { historyBudgetIssues } from './rollout.js';
 import { parseOrThrow } from './validation.js';
 import { TimeWindowSchema } from './windows.js';
@@ -246,6 +247,11 @@ export const PipelineSchema = z
     artifact: ArtifactSchema.default({ type: 'versions' }),
     defaults: DefaultsSchema.default({}),
     expedite: ExpediteSchema.optional(),
+    maxHold: DurationSchema.optional().meta({
+      description:
+        'How long a deployment may wait for blockers, time windows or alias locks (in one stretch) before it gives ' +
+        'up: it then ends as "expired" and every target it moved goes back to the previous version. Default 7d.',
+    }),
     pipelining: z.enum(['supersede', 'queue']).default('supersede').meta({
       description:
         'When several changes wait for the first wave: "supersede" runs only the newest, "queue" runs them all in order.',
@@ -330,6 +336,8 @@ export interface ResolvedPipeline {
   readonly artifact: Artifact;
   readonly expedite?: z.output<typeof ExpediteSchema>;
   readonly pipelining: 'supersede' | 'queue';
+  /** Seconds a deployment may be held before it gives up (see the schema). */
+  readonly maxHold: number;
   readonly waves: readonly ResolvedWave[];
 }
 
@@ -356,6 +364,7 @@ export function resolvePipeline(input: unknown): ResolvedPipeline {
     artifact: p.artifact,
     ...(p.expedite ? { expedite: p.expedite } : {}),
     pipelining: p.pipelining,
+    maxHold: p.maxHold ?? DEFAULT_MAX_HOLD_SECONDS,
     waves: p.waves.map((wave, index) => {
       const { name: waveName, targets, ...own } = wave;
       const { pollInterval: _old, ...settings }: WaveSettings = {

@@ -32,8 +32,13 @@ export type DeploymentStatus =
   | 'succeeded'
   | 'rolled_back'
   | 'failed'
-  | 'superseded';
-export type DeploymentOutcome = 'succeeded' | 'rolled_back' | 'failed' | 'superseded';
+  | 'superseded'
+  | 'expired';
+/**
+ * How a deployment ended. `expired`: it waited for blockers, windows or alias locks longer than
+ * the pipeline's maxHold, gave up, and took every target it had moved back to the previous version.
+ */
+export type DeploymentOutcome = 'succeeded' | 'rolled_back' | 'failed' | 'superseded' | 'expired';
 
 export interface RollbackInfo {
   readonly reason: string;
@@ -41,7 +46,7 @@ export interface RollbackInfo {
   /** When the alarm that triggered the rollback entered ALARM (CloudWatch's time), if an alarm did. */
   readonly alarmAt?: string;
   /** What noticed it: the alarm watcher (an EventBridge alarm event), a workflow check, or a failed step. */
-  readonly triggeredBy?: 'alarm-event' | 'check' | 'step';
+  readonly triggeredBy?: 'alarm-event' | 'check' | 'step' | 'hold-expired';
   readonly detectedAt: string;
   readonly trafficOffAt?: string;
 }
@@ -61,6 +66,8 @@ export interface DeploymentRecord {
   readonly rollback?: RollbackInfo;
   /** An expedited change: shorter bakes under the pipeline's expedite policy, once approved. */
   readonly expedite?: ExpediteRequest;
+  /** While a start is held (blockers, window, lock): since when, and by what. `{}` when not held. */
+  readonly hold?: { readonly since?: string; readonly what?: string };
   /** Why the deployment ended without running (superseded by a newer change...). */
   readonly endReason?: string;
 }

@@ -5,6 +5,7 @@ import { isoNow } from '../ports/clock.js';
 import { assessStart, holdingBlockers, readStartInputs } from './blocker-check.js';
 import { loadWave, record } from './context.js';
 import type { StepDeps } from './deps.js';
+import { endHold, noteHold } from './hold.js';
 
 export type BatchStartResult =
   | { status: 'ready' }
@@ -33,7 +34,10 @@ export async function checkBatchStart(
   const pending = input.targets
     .map((i) => wave.targets[i])
     .filter((t): t is Target => t !== undefined && !records.get(t.id)?.previousVersion);
-  if (pending.length === 0) return { status: 'ready' };
+  if (pending.length === 0) {
+    await endHold(deps, deployment);
+    return { status: 'ready' };
+  }
 
   const readings = await readStartInputs(deps, wave, pending, deployment.id);
   const now = isoNow(deps.clock);
@@ -74,7 +78,16 @@ export async function checkBatchStart(
       message: `${t.id} waits: ${holding.map((b) => b.description).join('; ')}`,
     });
   }
-  if (held.length === 0) return { status: 'ready' };
+  if (held.length === 0) {
+    await endHold(deps, deployment);
+    return { status: 'ready' };
+  }
+  await noteHold(
+    deps,
+    deployment,
+    pipeline,
+    `wave ${wave.name}: ${held.map((h) => h.id).join(', ')} held by blockers`,
+  );
   return {
     status: 'blocked',
     blocked: held.map((h) => h.id),

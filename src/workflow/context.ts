@@ -1,4 +1,5 @@
 import { NotFoundError } from '../core/errors.js';
+import { DEFAULT_MAX_HOLD_SECONDS } from '../core/hold.js';
 import type { ResolvedPipeline, ResolvedWave, Target } from '../core/pipeline.js';
 import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
@@ -22,8 +23,26 @@ export async function loadPipeline(deps: StepDeps, name: string, version: number
   if (cached) return cached;
   const record = await deps.store.getPipeline(name, version);
   if (!record) throw new NotFoundError(`pipeline "${name}" version ${version} is not registered`);
-  definitions.set(key, record.definition);
-  return record.definition;
+  const definition = upgradeDefinition(record.definition);
+  definitions.set(key, definition);
+  return definition;
+}
+
+/**
+ * Definitions registered by an older Breakwater lack settings added since: give them today's
+ * defaults (`pollInterval` became `safetyPoll`; `maxHold` is new).
+ */
+function upgradeDefinition(definition: ResolvedPipeline): ResolvedPipeline {
+  type Stored = Omit<ResolvedWave, 'safetyPoll'> & { safetyPoll?: number; pollInterval?: number };
+  const waves = definition.waves as readonly Stored[];
+  return {
+    ...definition,
+    maxHold: definition.maxHold ?? DEFAULT_MAX_HOLD_SECONDS,
+    waves: waves.map(({ pollInterval, ...w }) => ({
+      ...w,
+      safetyPoll: w.safetyPoll ?? Math.min(pollInterval ?? 300, 900),
+    })),
+  };
 }
 
 export async function loadDeployment(deps: StepDeps, id: string): Promise<DeploymentRecord> {
@@ -75,6 +94,8 @@ export const PUBLISHED_EVENT_TYPES: ReadonlySet<string> = new Set([
   'deployment-succeeded',
   'deployment-rolled-back',
   'deployment-failed',
+  'deployment-expired',
+  'hold-expired',
   'deployment-superseded',
 ]);
 

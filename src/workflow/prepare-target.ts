@@ -7,6 +7,7 @@ import type { CodeSource } from '../ports/fleet.js';
 import type { DeploymentRecord } from '../ports/store.js';
 import { loadWave, record, targetAt } from './context.js';
 import type { StepDeps } from './deps.js';
+import { noteHold } from './hold.js';
 import { aliasRef, toRouting } from './routing.js';
 
 export type PrepareResult =
@@ -95,6 +96,12 @@ export async function prepareTarget(
         message: `${t.id} waits: deployment ${lock.holder} holds ${t.functionName}:${t.alias} in ${t.region}`,
       });
     }
+    await noteHold(
+      deps,
+      deployment,
+      pipeline,
+      `${t.id} waits for deployment ${lock.holder} to release its alias`,
+    );
     return { status: 'locked', holder: lock.holder, waitSeconds: wave.safetyPoll };
   }
   if (existing?.previousVersion && existing.newVersion) {

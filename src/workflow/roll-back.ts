@@ -235,8 +235,9 @@ export async function rollBack(
         .map((w) => deps.store.updateWave(deployment.id, w.index, { status: 'rolled_back', endedAt: now })),
     );
     const failedTargets = foreign || targets.some((t) => t.status === 'failed');
+    const expired = rollback.triggeredBy === 'hold-expired';
     await deps.store.updateDeployment(deployment.id, {
-      status: failedTargets ? 'failed' : 'rolled_back',
+      status: failedTargets ? 'failed' : expired ? 'expired' : 'rolled_back',
       updatedAt: now,
       endedAt: now,
       rollback: { ...rollback, trafficOffAt: rollback.trafficOffAt ?? now },
@@ -244,8 +245,8 @@ export async function rollBack(
     await releaseAll(deps, pipeline, deployment.id);
     await record(deps, deployment.id, {
       key: 'deployment-rolled-back',
-      type: failedTargets ? 'deployment-failed' : 'deployment-rolled-back',
-      message: `deployment ${failedTargets ? 'failed: some targets could not be rolled back' : 'rolled back'}: ${rollback.reason}`,
+      type: failedTargets ? 'deployment-failed' : expired ? 'deployment-expired' : 'deployment-rolled-back',
+      message: `deployment ${failedTargets ? 'failed: some targets could not be rolled back' : expired ? 'expired' : 'rolled back'}: ${rollback.reason}`,
       data: { ...rollback },
     });
   }

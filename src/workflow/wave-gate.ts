@@ -5,6 +5,7 @@ import type { DeploymentRecord } from '../ports/store.js';
 import { assessStart, BLOCKER_POLL_SECONDS, holdingBlockers } from './blocker-check.js';
 import { loadWave, record, waveSlotKey } from './context.js';
 import type { StepDeps } from './deps.js';
+import { endHold, noteHold } from './hold.js';
 
 export type GateResult =
   | { decision: 'go' }
@@ -101,6 +102,12 @@ export async function checkWaveGate(
         data: { blockers: holding },
       });
     }
+    await noteHold(
+      deps,
+      deployment,
+      pipeline,
+      `wave ${wave.name} waits: ${holding.map((b) => b.description).join('; ')}`,
+    );
     const waitSeconds =
       queue.length > 0 ? Math.min(BLOCKER_POLL_SECONDS, wave.safetyPoll) : assessment.waitSeconds;
     return { decision: 'wait', waitSeconds };
@@ -124,6 +131,7 @@ export async function checkWaveGate(
     });
   }
   if (wave.index > 0) await deps.store.releaseLock(waveSlotKey(pipeline.name, wave.index - 1), deployment.id);
+  await endHold(deps, deployment);
   return { decision: 'go' };
 }
 

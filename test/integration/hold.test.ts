@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EmbeddedEngine } from '../../src/local/engine.js';
+import { deploy, smallPipeline, startEngine } from '../support/fixtures.js';
+
+/*
+ * maxHold: a deployment held by something that never clears does not wait forever. It gives up
+ * with its own outcome, `expired`, and takes every target it moved back to the previous version
+ * (nobody watches them for this change any more, and the fleet should run one known version).
+ */
+
+let engine: EmbeddedEngine | undefined;
+afterEach(async () => {
+  await engine?.close();
+  engine = undefined;
+});
+
+const hours = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 3_600_000;
+
+describe('a deployment held longer than maxHold', () => {
+  it('ends expired, says what held it, and rolls back the waves it had done', async () => {
+    const pipeline = smallPipeline({ maxHold: '2h' });
+    // Wave one (us-east-1) runs at once; wave two's region has a blocker alarm that never clears.
+    engine = await startEngine(pipeline, {
+      blockers: [{ kind: 'alarm', name: 'orders-errors-eu-west-1', region: 'eu-west-1', at: '0s' }],
+    });
+
+    const { outcome, view } = await deploy(engine, pipeline);
+
+    expect(outcome.status).toBe('FAILED');
+    expect(view.deployment.status).toBe('expired');
+    expect(view.deployment.rollback).toMatchObject({
+      triggeredBy: 'hold-expired',
+      reason: expect.stringMatching(
+        /^held for 2h\S*, longer than maxHold \(2h\): wave two waits: alarm "orders-errors-eu-west-1" is in ALARM/,
+      ),
+    });
+    const held = view.events.find((e) => e.type === 'wave-blocked' && e.wave === 1)!;
+    const expired = view.events.find((e) => e.type === 'hold-expired')!;
+    expect(hours(held.at, expired.at)).toBeGreaterThan(2);
+    expect(hours(held.at, expired.at)).toBeLessThan(2.3);
+    expect(view.events.filter((e) => e.type === 'deployment-expired')).toHaveLength(1);
+    // Wave one passed its bake (its record says so) before the deployment gave up; its targets
+    // are back on v1 all the same. Wave two never started.
+    expect(view.waves.map((w) => w.status)).toEqual(['succeeded', 'waiting']);
+    for (const id of ['a1', 'a2']) {
+      expect(engine.fleet.routing(id)).toMatchObject({ primaryVersion: '1', additionalVersion: null });
+    }
+    expect(engine.fleet.aliasHistory('b1')).toHaveLength(1);
+  });
+
+  it('keeps waiting while held less than maxHold (7 days by default)', () => {
+    expect(smallPipeline().maxHold).toBe(7 * 86_400);
+  });
+});
