@@ -7,11 +7,11 @@ import { UnsupportedMediaTypeError } from './errors.js';
 import {
   firstLine,
   planStarts,
+  pushDeploymentId,
   type SkippedPipeline,
   type StartedDeployment,
   startAll,
   type TriggeredStart,
-  triggeredDeploymentId,
 } from './triggers.js';
 
 /*
@@ -105,15 +105,13 @@ export interface GithubPushPlan {
 /**
  * Decides which deployments a push starts. Pure: a pipeline matches when its source is GitHub,
  * `owner/repo` equals the repository's full name (case-insensitively, as GitHub treats it) and
- * the ref is `refs/heads/<branch>`. A push that deletes the branch starts nothing.
+ * the ref is `refs/heads/<branch>`. A push that deletes the branch starts nothing. Each
+ * deployment id is derived from the push (repository, ref, commit) and the pipeline, so the
+ * same push, whatever its delivery id, names the same deployments.
  *
- * @example planGithubPush(push, await store.listPipelines(), deliveryId).starts.map((s) => s.deploymentId)
+ * @example planGithubPush(push, await store.listPipelines()).starts.map((s) => s.deploymentId)
  */
-export function planGithubPush(
-  push: GithubPush,
-  pipelines: readonly PipelineRecord[],
-  deliveryId: string,
-): GithubPushPlan {
+export function planGithubPush(push: GithubPush, pipelines: readonly PipelineRecord[]): GithubPushPlan {
   if (push.deleted === true || ZERO_SHA.test(push.after)) return { starts: [], skipped: [] };
   const repository = push.repository.full_name.toLowerCase();
   const matching = pipelines.filter((p) => {
@@ -130,14 +128,18 @@ export function planGithubPush(
     pipeline: pipeline.name,
     change: { id: push.after, ...(description !== undefined ? { description } : {}) },
     requestedBy: pusher ? `github:${pusher}`.slice(0, 200) : 'github',
-    deploymentId: triggeredDeploymentId('gh', deliveryId, pipeline.name),
+    deploymentId: pushDeploymentId(
+      'gh',
+      { repository: push.repository.full_name, ref: push.ref, commit: push.after },
+      pipeline.name,
+    ),
   }));
 }
 
 export interface GithubDelivery {
   /** `X-GitHub-Event`. */
   readonly event: string;
-  /** `X-GitHub-Delivery`: the same for a redelivery, so it names the deployments. */
+  /** `X-GitHub-Delivery`: logged only; deployments are named by what was pushed. */
   readonly deliveryId: string;
   /** The parsed JSON body, signature already verified. */
   readonly payload: unknown;
@@ -147,14 +149,18 @@ export type GithubDeliveryResult =
   | { readonly statusCode: 200; readonly body: { readonly ok: true } }
   | { readonly statusCode: 202; readonly body: { readonly ignored: string } }
   | {
-      readonly statusCode: 202;
+      /** 200 when every matching deployment was a duplicate (nothing started), else 202. */
+      readonly statusCode: 200 | 202;
       readonly body: {
         readonly deployments: StartedDeployment[];
         readonly skipped: readonly SkippedPipeline[];
       };
     };
 
-/** Acts on one verified delivery. One store call (the pipelines) for a push; none otherwise. */
+/**
+ * Acts on one verified delivery. For a push: one store call for the pipelines, then one read per
+ * matching pipeline (is that deployment there already?); none for other events.
+ */
 export async function handleGithubDelivery(
   deps: TriggerDeps,
   delivery: GithubDelivery,
@@ -163,8 +169,10 @@ export async function handleGithubDelivery(
   if (delivery.event === 'ping') return { statusCode: 200, body: { ok: true } };
   if (delivery.event !== 'push') return { statusCode: 202, body: { ignored: delivery.event } };
   const push = parsePush(delivery.payload);
-  const plan = planGithubPush(push, await deps.store.listPipelines(), delivery.deliveryId);
-  for (const skip of plan.skipped) deps.log.warn('push not deployed', { ...skip });
+  const plan = planGithubPush(push, await deps.store.listPipelines());
+  for (const skip of plan.skipped)
+    deps.log.warn('push not deployed', { ...skip, deliveryId: delivery.deliveryId });
   const deployments = await startAll(deps, plan.starts);
-  return { statusCode: 202, body: { deployments, skipped: plan.skipped } };
+  const onlyDuplicates = deployments.length > 0 && deployments.every((d) => d.duplicate);
+  return { statusCode: onlyDuplicates ? 200 : 202, body: { deployments, skipped: plan.skipped } };
 }

@@ -275,12 +275,17 @@ export const API_OPERATIONS: readonly Operation[] = [
         name: 'X-GitHub-Delivery',
         in: 'header',
         required: true,
-        description: 'Delivery id; a redelivery never starts a second deployment.',
+        description:
+          'Delivery id (logged). Deployments are named by what was pushed, so the same push under any delivery id never starts a second deployment.',
         schema: { type: 'string' },
       },
     ],
     responses: {
-      200: { description: '`ping` answered.', schema: 'GithubWebhookResult' },
+      200: {
+        description:
+          '`ping` answered, or a push whose every deployment already exists (each `duplicate: true`).',
+        schema: 'GithubWebhookResult',
+      },
       202: { description: 'Deployments started (or the event ignored).', schema: 'GithubWebhookResult' },
       400: invalid,
       401: { description: 'Missing or wrong signature: nothing started.', schema: 'Error' },

@@ -268,7 +268,15 @@ export const GithubWebhookResponseSchema = z
           pipeline: z.string(),
           deploymentId: z.string(),
           executionArn: z.string().optional(),
-          alreadyStarted: z.boolean().optional(),
+          duplicate: z.literal(true).optional().meta({
+            description:
+              'This commit was already started on the pipeline as `deploymentId`: nothing new started.',
+          }),
+          status: z.string().optional().meta({ description: 'For a duplicate: that deployment’s status.' }),
+          message: z
+            .string()
+            .optional()
+            .meta({ description: 'For a duplicate: how to deploy the commit again.' }),
         }),
       )
       .optional(),

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { ConflictError } from '../core/errors.js';
-import type { PipelineRecord } from '../ports/store.js';
+import type { DeploymentStatus, PipelineRecord } from '../ports/store.js';
 import type { StartRequest } from '../workflow/inputs.js';
 import type { TriggerDeps } from './deps.js';
 
 /*
- * What the GitHub and CodeCommit triggers share: a deployment id derived from the delivery (so a
- * redelivered event names the same deployment, and the starter's per-id idempotency makes it a
- * no-op), and starting every matching pipeline.
+ * What the GitHub and CodeCommit triggers share: a deployment id derived from what triggered it
+ * (so the same event again names the same deployment), and starting every matching pipeline
+ * unless that deployment already exists.
  */
 
 const DEPLOYMENT_ID = /^[A-Za-z0-9_-]{1,80}$/;
@@ -29,6 +29,30 @@ export function triggeredDeploymentId(prefix: string, delivery: string, pipeline
   return `${readable}-${hash}`;
 }
 
+/**
+ * The deployment id of a push to one pipeline: derived from what was pushed (repository, ref,
+ * commit) and the pipeline, never from the delivery. A captured, correctly signed push sent again
+ * under a new `X-GitHub-Delivery` therefore names the same deployment and starts nothing. Readable
+ * `<prefix>-<commit[0..12]>-<pipeline>` (truncated, other characters as `_`) plus 16 hex of a
+ * SHA-256 of the whole key; the repository is compared case-insensitively, as GitHub does.
+ *
+ * @example pushDeploymentId('gh', { repository: 'acme/payments', ref: 'refs/heads/main', commit: '6113728f27ae82c7b1a177c8d03f9e96e0adf246' }, 'payments')
+ * // 'gh-6113728f27ae-payments-<16 hex>'
+ */
+export function pushDeploymentId(
+  prefix: string,
+  push: { readonly repository: string; readonly ref: string; readonly commit: string },
+  pipeline: string,
+): string {
+  const commit = push.commit.toLowerCase();
+  const key = [prefix, push.repository.toLowerCase(), push.ref, commit, pipeline].join('\n');
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, HASH_CHARS);
+  const readable = `${prefix}-${commit.slice(0, 12)}-${pipeline}`
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .slice(0, 80 - HASH_CHARS - 1);
+  return `${readable}-${hash}`;
+}
+
 /** A deployment a trigger decided to start. */
 export type TriggeredStart = StartRequest & { readonly pipeline: string; readonly deploymentId: string };
 
@@ -42,8 +66,12 @@ export interface StartedDeployment {
   readonly pipeline: string;
   readonly deploymentId: string;
   readonly executionArn?: string;
-  /** The same delivery was already handled: nothing new started. */
-  readonly alreadyStarted?: boolean;
+  /** This change was already started on the pipeline, as `deploymentId`: nothing new started. */
+  readonly duplicate?: true;
+  /** For a duplicate: that deployment's status, when its record is there yet. */
+  readonly status?: DeploymentStatus;
+  /** For a duplicate: what happened and how to deploy the change again on purpose. */
+  readonly message?: string;
 }
 
 /** Why a push cannot start a pipeline whose artifact is `versions`. */
@@ -57,10 +85,6 @@ export function versionsSkip(pipeline: PipelineRecord): SkippedPipeline | undefi
   };
 }
 
-/**
- * Starts each deployment. A start the starter reports as already existing (ConflictError, or
- * Step Functions' ExecutionAlreadyExists) is the redelivery of an event already handled.
- */
 /**
  * What a trigger starts: one deployment per matching pipeline, except pipelines whose artifact
  * needs versions a commit cannot name (skipped, with the reason).
@@ -79,12 +103,21 @@ export function planStarts(
   return { starts, skipped };
 }
 
+/**
+ * Starts each deployment unless it is a duplicate: its record exists (one read), or the starter
+ * refuses the id (ConflictError, or Step Functions' ExecutionAlreadyExists once the execution has
+ * ended). A duplicate that comes before the workflow's first step wrote the record is started
+ * again under the same id, which the starter's idempotency turns into the same execution: it is
+ * never a second deployment, only reported as started rather than as a duplicate.
+ */
 export async function startAll(
-  deps: Pick<TriggerDeps, 'starter' | 'log'>,
+  deps: Pick<TriggerDeps, 'store' | 'starter' | 'log'>,
   starts: readonly TriggeredStart[],
 ): Promise<StartedDeployment[]> {
   return Promise.all(
     starts.map(async (request): Promise<StartedDeployment> => {
+      const existing = await deps.store.getDeployment(request.deploymentId);
+      if (existing) return duplicate(deps, request, existing.status);
       try {
         const { executionArn } = await deps.starter.startDeployment(request);
         deps.log.info('deployment started', {
@@ -94,14 +127,32 @@ export async function startAll(
         return { pipeline: request.pipeline, deploymentId: request.deploymentId, executionArn };
       } catch (error) {
         if (!isAlreadyStarted(error)) throw error;
-        deps.log.info('deployment already started', {
-          pipeline: request.pipeline,
-          deploymentId: request.deploymentId,
-        });
-        return { pipeline: request.pipeline, deploymentId: request.deploymentId, alreadyStarted: true };
+        // The starter names an execution, not a deployment record: no deployment status to report.
+        return duplicate(deps, request, undefined);
       }
     }),
   );
+}
+
+function duplicate(
+  deps: Pick<TriggerDeps, 'log'>,
+  request: TriggeredStart,
+  status: DeploymentStatus | undefined,
+): StartedDeployment {
+  deps.log.info('deployment already started', {
+    pipeline: request.pipeline,
+    deploymentId: request.deploymentId,
+  });
+  return {
+    pipeline: request.pipeline,
+    deploymentId: request.deploymentId,
+    duplicate: true,
+    ...(status !== undefined ? { status } : {}),
+    message:
+      `change ${request.change.id} was already started as deployment ${request.deploymentId}` +
+      `${status !== undefined ? ` (${status})` : ''}: nothing new started; ` +
+      `to deploy it again, POST /pipelines/${request.pipeline}/deployments`,
+  };
 }
 
 function isAlreadyStarted(error: unknown): boolean {

@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiHandler } from '../../../functions/api/router.js';
 import { createGithubWebhookHandler } from '../../../functions/triggers/github-webhook.js';
 import { DynamoDeploymentStore } from '../../../src/adapters/aws/dynamodb-store.js';
+import { pushDeploymentId } from '../../../src/api/triggers.js';
 import { resolvePipeline } from '../../../src/core/pipeline.js';
 import { type LocalDynamo, startLocalDynamo } from '../../../src/local/dynamo.js';
 import {
@@ -157,19 +159,20 @@ describe('GitHub webhook', () => {
 
     expect(response.statusCode).toBe(202);
     expect(starter.started.map((s) => s.pipeline).sort()).toEqual(['hello', 'hello-image']);
+    const deploymentId = pushDeploymentId(
+      'gh',
+      { repository: 'Codertocat/Hello-World', ref: 'refs/heads/master', commit: push.after },
+      'hello',
+    );
+    expect(deploymentId).toMatch(/^gh-6113728f27ae-hello-[0-9a-f]{16}$/);
     expect(starter.started.find((s) => s.pipeline === 'hello')).toEqual({
       pipeline: 'hello',
       change: { id: push.after, description: 'Initial commit' },
       requestedBy: `github:${push.pusher.name}`,
-      deploymentId: 'gh-72d3162e-cc78-11e3-81ab-4c9367dc0958-hello',
+      deploymentId,
     });
     expect(response.body.deployments).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          pipeline: 'hello',
-          deploymentId: 'gh-72d3162e-cc78-11e3-81ab-4c9367dc0958-hello',
-        }),
-      ]),
+      expect.arrayContaining([expect.objectContaining({ pipeline: 'hello', deploymentId })]),
     );
     expect(response.body.skipped).toEqual([
       { pipeline: 'hello-versions', reason: expect.stringContaining('cannot name') },
@@ -187,7 +190,7 @@ describe('GitHub webhook', () => {
     expect(new Set(starter.calls.map((c) => c.deploymentId)).size).toBe(2);
   });
 
-  it('reports a redelivery the starter refuses as a conflict as already started', async () => {
+  it('answers a replay the starter refuses as a conflict (its execution ended) that it is a duplicate', async () => {
     const { starter, deliver } = webhook();
     await deliver('push', push, { 'X-GitHub-Delivery': 'delivery-conflict' });
     // The first start recorded another request under the same id (as a finished execution would).
@@ -197,8 +200,149 @@ describe('GitHub webhook', () => {
 
     expect(again.statusCode).toBe(202);
     expect(again.body.deployments).toEqual(
-      expect.arrayContaining([expect.objectContaining({ alreadyStarted: true })]),
+      expect.arrayContaining([
+        expect.objectContaining({ deploymentId: starter.started[0]!.deploymentId, duplicate: true }),
+      ]),
     );
+  });
+
+  it('deploys a signed push once, however many new X-GitHub-Delivery ids it is replayed under', async () => {
+    const replayed = { ...push, after: 'b'.repeat(40) };
+    const starter = new RecordingStarter({ recordIn: store });
+    const handle = createGithubWebhookHandler({ store, starter, log: recordingLog(), secret: SECRET });
+    const body = JSON.stringify(replayed);
+    const signature = await sign(SECRET, body);
+    const deliver = async (deliveryId: string) => {
+      const response = await handle(
+        apiEvent({
+          method: 'POST',
+          path: '/webhooks/github',
+          rawBody: body,
+          headers: {
+            'X-GitHub-Event': 'push',
+            'X-GitHub-Delivery': deliveryId,
+            'X-Hub-Signature-256': signature,
+          },
+        }),
+        lambdaContext,
+      );
+      return { statusCode: response.statusCode, body: bodyOf(response) };
+    };
+
+    const first = await deliver('delivery-original');
+    const replays = [];
+    for (let n = 1; n <= 10; n++) replays.push(await deliver(`delivery-replay-${n}`));
+
+    expect(first.statusCode).toBe(202);
+    expect(starter.started.map((s) => s.pipeline).sort()).toEqual(['hello', 'hello-image']);
+    const ids = Object.fromEntries(
+      (first.body.deployments as { pipeline: string; deploymentId: string }[]).map((d) => [
+        d.pipeline,
+        d.deploymentId,
+      ]),
+    );
+    for (const replay of replays) {
+      expect(replay.statusCode).toBe(200);
+      expect(replay.body.deployments).toHaveLength(2);
+      for (const deployment of replay.body.deployments) {
+        expect(deployment).toEqual({
+          pipeline: deployment.pipeline,
+          deploymentId: ids[deployment.pipeline],
+          duplicate: true,
+          status: 'running',
+          message:
+            `change ${'b'.repeat(40)} was already started as deployment ${ids[deployment.pipeline]} (running): ` +
+            `nothing new started; to deploy it again, POST /pipelines/${deployment.pipeline}/deployments`,
+        });
+      }
+    }
+  });
+
+  it('starts nothing new for a replay that arrives before the first start wrote its deployment record', async () => {
+    const { starter, deliver } = webhook();
+
+    const first = await deliver('push', push, { 'X-GitHub-Delivery': 'delivery-early-1' });
+    const replay = await deliver('push', push, { 'X-GitHub-Delivery': 'delivery-early-2' });
+
+    expect(starter.started).toHaveLength(2);
+    expect(replay.body.deployments.map((d: { deploymentId: string }) => d.deploymentId).sort()).toEqual(
+      first.body.deployments.map((d: { deploymentId: string }) => d.deploymentId).sort(),
+    );
+  });
+
+  it('deploys a commit already deployed from one branch when it is pushed to another branch of its own pipeline', async () => {
+    const starter = new RecordingStarter({ recordIn: store });
+    const handle = createGithubWebhookHandler({ store, starter, log: recordingLog(), secret: SECRET });
+    const deliver = async (payload: unknown, deliveryId: string) => {
+      const body = JSON.stringify(payload);
+      return handle(
+        apiEvent({
+          method: 'POST',
+          path: '/webhooks/github',
+          rawBody: body,
+          headers: {
+            'X-GitHub-Event': 'push',
+            'X-GitHub-Delivery': deliveryId,
+            'X-Hub-Signature-256': await sign(SECRET, body),
+          },
+        }),
+        lambdaContext,
+      );
+    };
+    const commit = { ...push, after: 'c'.repeat(40) };
+
+    await deliver(commit, 'delivery-master');
+    await deliver({ ...commit, ref: 'refs/heads/release' }, 'delivery-release');
+
+    expect(starter.started.map((s) => s.pipeline).sort()).toEqual(['hello', 'hello-image', 'hello-release']);
+  });
+
+  it('lets a person deploy a pushed commit again on purpose with the start API, under a new deployment id', async () => {
+    const again = { ...push, after: 'd'.repeat(40) };
+    const starter = new RecordingStarter({ recordIn: store });
+    const handle = createGithubWebhookHandler({ store, starter, log: recordingLog(), secret: SECRET });
+    const body = JSON.stringify(again);
+    const pushed = bodyOf(
+      await handle(
+        apiEvent({
+          method: 'POST',
+          path: '/webhooks/github',
+          rawBody: body,
+          headers: {
+            'X-GitHub-Event': 'push',
+            'X-GitHub-Delivery': 'delivery-before-redeploy',
+            'X-Hub-Signature-256': await sign(SECRET, body),
+          },
+        }),
+        lambdaContext,
+      ),
+    );
+    const api = createApiHandler({
+      store,
+      starter,
+      clock: manualClock(),
+      log: recordingLog(),
+      newId: () => 'redeploy-1',
+    });
+
+    const redeploy = await api(
+      apiEvent({
+        method: 'POST',
+        path: '/pipelines/hello/deployments',
+        body: { change: { id: again.after, description: 'deploy it again' }, requestedBy: 'alice' },
+      }),
+      lambdaContext,
+    );
+
+    expect(redeploy.statusCode).toBe(202);
+    expect(bodyOf(redeploy).deploymentId).toBe('redeploy-1');
+    expect(bodyOf(redeploy).deploymentId).not.toBe(
+      pushed.deployments.find((d: { pipeline: string }) => d.pipeline === 'hello').deploymentId,
+    );
+    expect(starter.started.filter((s) => s.pipeline === 'hello').map((s) => s.change.id)).toEqual([
+      again.after,
+      again.after,
+    ]);
   });
 
   it('verifies a base64-encoded body as the raw bytes GitHub signed', async () => {

@@ -50,10 +50,14 @@ export function bodyOf(response: { body: string }): any {
 /**
  * A WorkflowStarter that records every start and is idempotent per deployment id, like Step
  * Functions: the same request again returns the same execution, another one is a conflict.
+ * With `recordIn`, a new start also writes the deployment record, as the workflow's first step
+ * does a moment after the execution starts.
  */
 export class RecordingStarter implements WorkflowStarter {
   readonly started: (StartRequest & { deploymentId: string })[] = [];
   readonly calls: (StartRequest & { deploymentId: string })[] = [];
+
+  constructor(private readonly options: { recordIn?: DeploymentStore; clock?: Clock } = {}) {}
 
   async startDeployment(request: StartRequest & { readonly deploymentId: string }) {
     this.calls.push(request);
@@ -61,7 +65,20 @@ export class RecordingStarter implements WorkflowStarter {
     if (existing && JSON.stringify(existing) !== JSON.stringify(request)) {
       throw new ConflictError(`deployment "${request.deploymentId}" exists with another request`);
     }
-    if (!existing) this.started.push(request);
+    if (!existing) {
+      this.started.push(request);
+      const at = new Date((this.options.clock ?? manualClock()).nowMs()).toISOString();
+      await this.options.recordIn?.createDeployment({
+        id: request.deploymentId,
+        pipelineName: request.pipeline,
+        pipelineVersion: request.pipelineVersion ?? 1,
+        change: request.change,
+        status: 'running',
+        createdAt: at,
+        updatedAt: at,
+        ...(request.requestedBy !== undefined ? { requestedBy: request.requestedBy } : {}),
+      });
+    }
     return {
       executionArn: `arn:aws:states:eu-west-1:123456789012:execution:breakwater-Deployment:${request.deploymentId}`,
     };
