@@ -1,26 +1,64 @@
 import type { AlarmStateValue } from '../../ports/fleet.js';
 import type { Comparison, TreatMissingData } from '../scenario.js';
-import { evaluateRule, type RuleNode, ruleAlarmNames } from './rule.js';
+import { evaluateRule, type RuleNode } from './rule.js';
 
 /*
  * Pure decisions of CloudWatch alarm evaluation, tested with tables: given the datapoints of
  * the last N periods, what state is a metric alarm in; given the children, what is a composite.
  */
 
-/** What a metric alarm evaluation needs. `values` are oldest first; `null` is a missing period. */
+/**
+ * How many periods CloudWatch retrieves around the last `evaluationPeriods` (the evaluation
+ * range). AWS documents that it retrieves more than Evaluation Periods, the exact number depending
+ * on the period and resolution, and gives one example: 5 datapoints for 3 evaluation periods. The
+ * simulator uses that example's margin for every alarm.
+ */
+export const EVALUATION_RANGE_EXTRA_PERIODS = 2;
+
+/** The number of periods an alarm of `evaluationPeriods` retrieves at each evaluation. */
+export function evaluationRangeLength(evaluationPeriods: number): number {
+  return evaluationPeriods + EVALUATION_RANGE_EXTRA_PERIODS;
+}
+
+/** What a metric alarm evaluation needs. */
 export interface MetricAssessmentInput {
+  /**
+   * The evaluation range: one value per period, oldest first, the last one ending now; `null`
+   * where the period has no datapoint. At least `evaluationPeriods` long.
+   */
   readonly values: readonly (number | null)[];
+  /** N: how many datapoints are judged. */
+  readonly evaluationPeriods: number;
+  /** M: how many of them must breach for ALARM. */
+  readonly datapointsToAlarm: number;
   readonly comparison: Comparison;
   readonly threshold: number;
-  readonly datapointsToAlarm: number;
   readonly treatMissingData: TreatMissingData;
   readonly current: AlarmStateValue;
+}
+
+/** Where the values of a {@link MetricAssessmentInput} lie in time, for the reason text. */
+export interface AssessmentTimes {
+  /** Start of the period of `values[0]`. */
+  readonly rangeStartMs: number;
+  readonly periodMs: number;
+}
+
+/** One real datapoint that was judged. */
+export interface EvaluatedDatapoint {
+  /** Start of its period. */
+  readonly startMs: number;
+  readonly value: number;
 }
 
 export interface Assessment {
   readonly state: AlarmStateValue;
   /** CloudWatch-style StateReason; only used when the state changes. */
   readonly reason: string;
+  /** The real datapoints judged, oldest first (at most evaluationPeriods; fewer when data is missing). */
+  readonly evaluated: readonly EvaluatedDatapoint[];
+  /** Missing periods that stood in for datapoints (evaluationPeriods minus the real ones judged). */
+  readonly filled: number;
 }
 
 const COMPARISON_TEXT: Readonly<Record<Comparison, string>> = {
@@ -44,83 +82,126 @@ export function breaches(value: number, comparison: Comparison, threshold: numbe
   }
 }
 
-/** CloudWatch prints datapoints with at least one decimal: `1.0`, `5.123`. */
+/** CloudWatch prints numbers in full with at least one decimal: `1.0`, `99.50160229693434`. */
 export function formatDatapoint(value: number): string {
-  if (Number.isInteger(value)) return value.toFixed(1);
-  return String(Number(value.toPrecision(6)));
+  return Number.isInteger(value) ? value.toFixed(1) : String(value);
 }
 
+/** CloudWatch's datapoint time in a StateReason: `02/10/19 16:59:00` (UTC, period start). */
+export function formatReasonTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${two(d.getUTCFullYear() % 100)} ` +
+    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`
+  );
+}
+
+/*
+ * CloudWatch's evaluation, as the user guide describes it ("How alarm state is evaluated when data
+ * is missing"), over the evaluation range (oldest → newest):
+ *
+ *   range:    [ p1 ][ p2 ][ p3 ][ p4 ][ p5 ]        N = 3
+ *   ≥ N real datapoints → the N most recent real ones are judged; treatMissingData is not used.
+ *   < N real datapoints → every real one is judged, and the most recent missing periods fill the
+ *                         rest ("missing data points only as few times as possible"):
+ *     breaching / notBreaching: a filler counts as breaching / not breaching;
+ *     missing / ignore: M real breaching → ALARM; any real non-breaching → OK; otherwise (only
+ *       breaching ones, fewer than M) ignore keeps the state, and missing alarms when the oldest
+ *       judged datapoint is a real breaching one (the guide's `X - - - -` row) and is
+ *       INSUFFICIENT_DATA when it is a filler (`- - - - X`).
+ *   no real datapoint → missing: INSUFFICIENT_DATA, ignore: keep, breaching: ALARM, notBreaching: OK.
+ */
+
 /**
- * Decides a metric alarm's state from its last `evaluationPeriods` datapoints, the way
- * CloudWatch does (M out of N, with treatMissingData):
- * - `breaching` / `notBreaching`: a missing period counts as breaching / not breaching.
- * - `missing`: every period missing → INSUFFICIENT_DATA; otherwise only the periods present are
- *   judged, needing min(M, present) breaching ones.
- * - `ignore`: every period missing → the state is kept; otherwise ALARM when M breach, OK when
- *   even counting every missing period as breaching would not reach M, else the state is kept.
+ * Decides a metric alarm's state from its evaluation range, the way CloudWatch does (M out of N,
+ * the evaluation range, treatMissingData; see the comment above).
  *
  * Cheap (no allocation): the simulator calls it at every period of every alarm, and builds the
  * reason with {@link assessMetricAlarm} only when the state changes.
  *
  * @example
- * decideMetricAlarmState({ values: [0.5, 5.1, 4.8], comparison: 'GreaterThanThreshold', threshold: 1,
- *   datapointsToAlarm: 2, treatMissingData: 'missing', current: 'OK' }) // 'ALARM'
+ * decideMetricAlarmState({ values: [null, null, 0.5, 5.1, 4.8], evaluationPeriods: 3, datapointsToAlarm: 2,
+ *   comparison: 'GreaterThanThreshold', threshold: 1, treatMissingData: 'missing', current: 'OK' }) // 'ALARM'
  */
 export function decideMetricAlarmState(input: MetricAssessmentInput): AlarmStateValue {
-  const { values, comparison, threshold, datapointsToAlarm: m, current } = input;
-  let present = 0;
+  const { values, comparison, threshold, evaluationPeriods: n, datapointsToAlarm: m, current } = input;
+  let real = 0;
   let breaching = 0;
-  for (const v of values) {
-    if (v === null) continue;
-    present++;
+  let oldestReal = -1;
+  for (let i = values.length - 1; i >= 0 && real < n; i--) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    real++;
+    oldestReal = i;
     if (breaches(v, comparison, threshold)) breaching++;
   }
-  const missing = values.length - present;
+  if (real >= n) return breaching >= m ? 'ALARM' : 'OK';
+  const filled = n - real;
   switch (input.treatMissingData) {
     case 'breaching':
-      return breaching + missing >= m ? 'ALARM' : 'OK';
+      return breaching + filled >= m ? 'ALARM' : 'OK';
     case 'notBreaching':
       return breaching >= m ? 'ALARM' : 'OK';
     case 'missing':
-      if (present === 0) return 'INSUFFICIENT_DATA';
-      return breaching >= Math.min(m, present) ? 'ALARM' : 'OK';
-    case 'ignore':
-      if (present === 0) return current;
+    case 'ignore': {
+      if (real === 0) return input.treatMissingData === 'missing' ? 'INSUFFICIENT_DATA' : current;
       if (breaching >= m) return 'ALARM';
-      return breaching + missing < m ? 'OK' : current;
+      if (breaching < real) return 'OK';
+      if (input.treatMissingData === 'ignore') return current;
+      // The fillers are the most recent missing periods: the oldest judged datapoint is real when
+      // at least `filled` periods newer than the oldest real one are missing.
+      const missingAfterOldest = values.length - 1 - oldestReal - (real - 1);
+      return missingAfterOldest >= filled ? 'ALARM' : 'INSUFFICIENT_DATA';
+    }
   }
 }
 
 /**
- * {@link decideMetricAlarmState} plus the CloudWatch-style StateReason of that state.
+ * {@link decideMetricAlarmState} plus the CloudWatch StateReason of that state and the datapoints
+ * judged. The reason lists the datapoints that crossed (for OK: that did not), most recent first,
+ * each with its period's start, as CloudWatch does:
+ * `Threshold Crossed: 1 out of the last 1 datapoints [99.5 (02/10/19 16:59:00)] was greater than the
+ * threshold (50.0) (minimum 1 datapoint for OK -> ALARM transition).`
  *
  * @example
- * assessMetricAlarm({ values: [0.5, 5.1, 4.8], comparison: 'GreaterThanThreshold', threshold: 1,
- *   datapointsToAlarm: 2, treatMissingData: 'missing', current: 'OK' }).reason
- * // 'Threshold Crossed: 2 out of the last 3 datapoints [4.8, 5.1] were greater than the threshold (1.0) ...'
+ * assessMetricAlarm({ values: [0.5, 5.1, 4.8], evaluationPeriods: 3, datapointsToAlarm: 2,
+ *   comparison: 'GreaterThanThreshold', threshold: 1, treatMissingData: 'missing', current: 'OK' },
+ *   { rangeStartMs: Date.parse('2026-11-23T09:00:00Z'), periodMs: 60_000 }).reason
+ * // 'Threshold Crossed: 2 out of the last 3 datapoints [4.8 (23/11/26 09:02:00), 5.1 (23/11/26 09:01:00)] were ...'
  */
-export function assessMetricAlarm(input: MetricAssessmentInput): Assessment {
+export function assessMetricAlarm(input: MetricAssessmentInput, times: AssessmentTimes): Assessment {
   const state = decideMetricAlarmState(input);
-  const { values, comparison, threshold, datapointsToAlarm: m, treatMissingData, current } = input;
-  const n = values.length;
-  const present = values.filter((v): v is number => v !== null);
-  const missing = n - present.length;
+  const { values, comparison, threshold, evaluationPeriods: n, treatMissingData } = input;
+  const evaluated: EvaluatedDatapoint[] = [];
+  for (let i = values.length - 1; i >= 0 && evaluated.length < n; i--) {
+    const value = values[i];
+    if (value === null || value === undefined) continue;
+    evaluated.unshift({ startMs: times.rangeStartMs + i * times.periodMs, value });
+  }
+  const filled = n - evaluated.length;
   const d: Described = {
     n,
-    m,
+    m: input.datapointsToAlarm,
     comparison,
     threshold,
-    breaching: present.filter((v) => breaches(v, comparison, threshold)),
-    notBreaching: present.filter((v) => !breaches(v, comparison, threshold)),
-    current,
+    crossed: evaluated.filter((p) => breaches(p.value, comparison, threshold) === (state === 'ALARM')),
+    received: evaluated.length,
+    filled,
+    treatedAs:
+      treatMissingData === 'breaching'
+        ? 'Breaching'
+        : treatMissingData === 'notBreaching'
+          ? 'NonBreaching'
+          : undefined,
   };
-  if (state === 'INSUFFICIENT_DATA') return insufficient(n);
-  if (state === 'ALARM') {
-    const missingCounted = treatMissingData === 'breaching' ? missing : 0;
-    return alarmReason(d, d.breaching.length + missingCounted, missingCounted, treatMissingData);
-  }
-  const missingCounted = treatMissingData === 'notBreaching' ? missing : 0;
-  return okReason(d, d.notBreaching.length + missingCounted, missingCounted);
+  const reason =
+    state === 'INSUFFICIENT_DATA'
+      ? insufficientReason(n)
+      : state === 'ALARM'
+        ? crossedReason(d, 'ALARM')
+        : crossedReason(d, 'OK');
+  return { state, reason, evaluated, filled };
 }
 
 interface Described {
@@ -128,57 +209,58 @@ interface Described {
   readonly m: number;
   readonly comparison: Comparison;
   readonly threshold: number;
-  readonly breaching: readonly number[];
-  readonly notBreaching: readonly number[];
-  readonly current: AlarmStateValue;
-}
-
-/** Datapoints as CloudWatch lists them: most recent first. */
-function list(values: readonly number[]): string {
-  return `[${[...values].reverse().map(formatDatapoint).join(', ')}]`;
+  /** The real datapoints on the side of the new state, oldest first. */
+  readonly crossed: readonly EvaluatedDatapoint[];
+  readonly received: number;
+  readonly filled: number;
+  /** How the fillers counted, when treatMissingData gave them a side. */
+  readonly treatedAs: 'Breaching' | 'NonBreaching' | undefined;
 }
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-function alarmReason(
-  d: Described,
-  count: number,
-  missingCounted: number,
-  mode: TreatMissingData,
-): Assessment {
-  const verb = count === 1 ? 'was' : 'were';
-  const treated =
-    missingCounted > 0 ? ` (${plural(missingCounted, 'missing datapoint')} treated as breaching)` : '';
-  const present = d.breaching.length + d.notBreaching.length;
-  const minimum = mode === 'missing' ? Math.min(d.m, present) : d.m;
-  return {
-    state: 'ALARM',
-    reason:
-      `Threshold Crossed: ${count} out of the last ${d.n} datapoints ${list(d.breaching)} ${verb} ` +
-      `${COMPARISON_TEXT[d.comparison]} the threshold (${formatDatapoint(d.threshold)})${treated} ` +
-      `(minimum ${plural(minimum, 'datapoint')} for ${d.current} -> ALARM transition).`,
-  };
+/** Datapoints as CloudWatch lists them: most recent first, each with its period's start. */
+function list(points: readonly EvaluatedDatapoint[]): string {
+  return `[${[...points]
+    .reverse()
+    .map((p) => `${formatDatapoint(p.value)} (${formatReasonTime(p.startMs)})`)
+    .join(', ')}]`;
 }
 
-function okReason(d: Described, count: number, missingCounted: number): Assessment {
-  const verb = count === 1 ? 'was' : 'were';
+/*
+ * The wording follows CloudWatch's StateReason: the user guide's sample events for the plain
+ * case, and the texts CloudWatch writes when missing datapoints were filled in ("... and 2 missing
+ * datapoints were treated as [Breaching]", "no datapoints were received for 3 periods and ...").
+ * The transition named is always OK -> ALARM or ALARM -> OK, also when the alarm leaves
+ * INSUFFICIENT_DATA, as in the guide's sample of a new alarm's first change.
+ */
+function crossedReason(d: Described, to: 'ALARM' | 'OK'): string {
+  const not = to === 'OK' ? 'not ' : '';
+  const minimum = to === 'ALARM' ? d.m : d.n - d.m + 1;
+  const transition = to === 'ALARM' ? 'OK -> ALARM' : 'ALARM -> OK';
   const treated =
-    missingCounted > 0 ? ` (${plural(missingCounted, 'missing datapoint')} treated as not breaching)` : '';
-  return {
-    state: 'OK',
-    reason:
-      `Threshold Crossed: ${count} out of the last ${d.n} datapoints ${list(d.notBreaching)} ${verb} not ` +
-      `${COMPARISON_TEXT[d.comparison]} the threshold (${formatDatapoint(d.threshold)})${treated}.`,
-  };
+    d.treatedAs && d.filled > 0
+      ? `${plural(d.filled, 'missing datapoint')} ${d.filled === 1 ? 'was' : 'were'} treated as [${d.treatedAs}]`
+      : undefined;
+  if (d.crossed.length === 0 && treated) {
+    const received =
+      d.received === 0
+        ? 'no datapoints were received'
+        : `${plural(d.received, 'datapoint')} ${d.received === 1 ? 'was' : 'were'} received`;
+    return `Threshold Crossed: ${received} for ${plural(d.n, 'period')} and ${treated}.`;
+  }
+  const verb = d.crossed.length === 1 ? 'was' : 'were';
+  return (
+    `Threshold Crossed: ${d.crossed.length} out of the last ${d.n} datapoints ${list(d.crossed)} ${verb} ` +
+    `${not}${COMPARISON_TEXT[d.comparison]} the threshold (${formatDatapoint(d.threshold)})` +
+    `${treated ? ` and ${treated}` : ''} (minimum ${plural(minimum, 'datapoint')} for ${transition} transition).`
+  );
 }
 
-function insufficient(n: number): Assessment {
-  return {
-    state: 'INSUFFICIENT_DATA',
-    reason: `Insufficient Data: ${plural(n, 'datapoint')} ${n === 1 ? 'was' : 'were'} unknown.`,
-  };
+function insufficientReason(n: number): string {
+  return `Insufficient Data: ${plural(n, 'datapoint')} ${n === 1 ? 'was' : 'were'} unknown.`;
 }
 
 /** A child's state as a composite sees it. */
@@ -188,22 +270,16 @@ export interface ChildState {
 }
 
 /**
- * Decides a composite alarm's state: ALARM when the rule holds; otherwise INSUFFICIENT_DATA when
- * every alarm the rule names is INSUFFICIENT_DATA (nothing is known yet), else OK.
+ * Decides a composite alarm's state once it has been evaluated: ALARM when the rule holds, else
+ * OK. A child in INSUFFICIENT_DATA is just that to the rule (`INSUFFICIENT_DATA(x)` is true,
+ * `ALARM(x)` false): CloudWatch puts a composite in INSUFFICIENT_DATA only at its creation,
+ * before the first evaluation, never afterwards.
  *
- * @example assessComposite(parseRule('ALARM(a) OR ALARM(b)'), (n) => states.get(n)) // 'OK' | ...
+ * @example assessComposite(parseRule('ALARM(a) OR ALARM(b)'), (n) => states.get(n)) // 'OK' | 'ALARM'
  */
 export function assessComposite(
   rule: RuleNode,
   childOf: (name: string) => ChildState | undefined,
-): AlarmStateValue {
-  if (evaluateRule(rule, (name) => childOf(name)?.state)) return 'ALARM';
-  const names = ruleAlarmNames(rule);
-  if (
-    names.length > 0 &&
-    names.every((name) => (childOf(name)?.state ?? 'INSUFFICIENT_DATA') === 'INSUFFICIENT_DATA')
-  ) {
-    return 'INSUFFICIENT_DATA';
-  }
-  return 'OK';
+): 'ALARM' | 'OK' {
+  return evaluateRule(rule, (name) => childOf(name)?.state) ? 'ALARM' : 'OK';
 }

@@ -4,10 +4,16 @@ import { expandAlarmName } from '../../core/targets.js';
 import { isoAt } from '../../ports/clock.js';
 import type { AlarmStateValue } from '../../ports/fleet.js';
 import type { MetricAlarmDefinition, Scenario } from '../scenario.js';
-import { assessComposite, assessMetricAlarm, decideMetricAlarmState } from './alarm-assessment.js';
+import {
+  assessComposite,
+  assessMetricAlarm,
+  decideMetricAlarmState,
+  type EvaluatedDatapoint,
+  evaluationRangeLength,
+} from './alarm-assessment.js';
 import { type Aggregate, emptyAggregate, statistic } from './metrics.js';
 import { mergeInOrder, PeriodAggregates, type PeriodNeeds } from './period-aggregates.js';
-import { mapRuleNames, parseRule, type RuleNode, ruleAlarmNames } from './rule.js';
+import { mapRuleNames, parseRule, RULE_LIMITS, type RuleNode, ruleAlarmNames } from './rule.js';
 import type { MinuteSample } from './traffic.js';
 import type { FleetTarget } from './types.js';
 
@@ -63,10 +69,17 @@ export interface MetricAlarmEvaluation {
     readonly alias: string;
     readonly executedVersion?: string;
   }[];
-  /** One value per evaluated period, oldest first; null where the period had no datapoint. */
+  /** One value per period of the last `evaluationPeriods`, oldest first; null where the period had no datapoint. */
   readonly values: readonly (number | null)[];
-  /** Start of the oldest evaluated period. */
+  /** Start of the oldest of those periods. */
   readonly startMs: number;
+  /**
+   * The real datapoints CloudWatch judged, oldest first: the most recent ones of the evaluation
+   * range, which reaches further back than `values` when datapoints are missing.
+   */
+  readonly evaluated: readonly EvaluatedDatapoint[];
+  /** Missing periods that stood in for datapoints (evaluationPeriods minus `evaluated`). */
+  readonly filled: number;
   /** When the evaluation ran (the end of the newest period). */
   readonly atMs: number;
 }
@@ -91,7 +104,7 @@ interface MetricAlarm extends AlarmCommon {
   readonly kind: 'metric';
   readonly definition: MetricAlarmDefinition;
   readonly periodMs: number;
-  /** Period start → value, for the periods still inside the evaluation window. */
+  /** Period start → value, for the periods still inside the evaluation range. */
   readonly window: Map<number, number | null>;
   /** Which versions the cached values were computed for; a routing change invalidates them. */
   windowKey: string;
@@ -134,6 +147,9 @@ function groupTargets(template: string, targets: readonly FleetTarget[]): Group[
 }
 
 const INITIAL_REASON = 'Unchecked: Initial alarm creation';
+
+/** How many composite alarms may name one alarm (PutCompositeAlarm). */
+export const MAX_COMPOSITES_PER_ALARM = 150;
 
 /**
  * Every alarm of the fleet, with lazily caught-up evaluation. Build it with
@@ -213,11 +229,22 @@ export class AlarmBook {
         const rule = book.expandRule(template, group, `alarms.composite[${i}].rule`, issues);
         if (!rule) continue;
         const first = targets[group.targetIndexes[0] as number] as FleetTarget;
+        const ruleText = expandAlarmName(definition.rule, first, first.waveName);
+        // Placeholders can make the rule CloudWatch receives longer than the one written.
+        if (ruleText.length > RULE_LIMITS.characters) {
+          issues.push({
+            path: `alarms.composite[${i}].rule`,
+            message:
+              `composite alarm "${group.name}": its rule expands to ${ruleText.length.toLocaleString('en-US')} ` +
+              `characters; CloudWatch allows at most ${RULE_LIMITS.characters.toLocaleString('en-US')}`,
+          });
+          continue;
+        }
         const alarm: CompositeAlarm = {
           ...group,
           kind: 'composite',
           rule,
-          ruleText: expandAlarmName(definition.rule, first, first.waveName),
+          ruleText,
           children: new Map(),
           state: 'INSUFFICIENT_DATA',
           reason: INITIAL_REASON,
@@ -229,6 +256,8 @@ export class AlarmBook {
     });
     book.linkComposites(pending, issues);
     if (issues.length > 0) throw new InvalidInputError('scenario', issues);
+    // CloudWatch creates a composite in INSUFFICIENT_DATA and evaluates it at once; from then on
+    // it is ALARM or OK. The alarms exist before the simulation starts, so no event is sent.
     book.evaluateComposites(createdAtMs, []);
     return book;
   }
@@ -239,7 +268,7 @@ export class AlarmBook {
       const { metric, stat, scope, evaluationPeriods } = alarm.definition;
       const needs: PeriodNeeds = {
         periodMs: alarm.periodMs,
-        keep: evaluationPeriods,
+        keep: evaluationRangeLength(evaluationPeriods),
         allVersions: scope === 'alias',
         perVersion: scope === 'new-version',
         parts:
@@ -302,6 +331,20 @@ export class AlarmBook {
           });
         }
       }
+    }
+    // CloudWatch: "A single alarm can be watched by up to 150 composite alarms."
+    const parents = new Map<AlarmCommon, CompositeAlarm[]>();
+    for (const { alarm } of pending) {
+      for (const child of alarm.children.values()) parents.set(child, [...(parents.get(child) ?? []), alarm]);
+    }
+    for (const [child, watchers] of parents) {
+      if (watchers.length <= MAX_COMPOSITES_PER_ALARM) continue;
+      issues.push({
+        path: 'alarms.composite',
+        message:
+          `alarm "${child.name}" in ${child.account}/${child.region} is named by ${watchers.length} composite alarms; ` +
+          `CloudWatch allows at most ${MAX_COMPOSITES_PER_ALARM} for one alarm`,
+      });
     }
     // Depth-first topological order; a composite met again while on the path is a cycle.
     const state = new Map<CompositeAlarm, 'visiting' | 'done'>();
@@ -374,19 +417,24 @@ export class AlarmBook {
       alarm.window.clear();
       alarm.windowKey = key;
     }
-    const values: (number | null)[] = [];
-    for (let k = definition.evaluationPeriods; k >= 1; k--) {
+    // CloudWatch retrieves more periods than it judges (the evaluation range) and, when some are
+    // missing, judges the most recent datapoints that exist.
+    const n = definition.evaluationPeriods;
+    const rangeLength = evaluationRangeLength(n);
+    const range: (number | null)[] = [];
+    for (let k = rangeLength; k >= 1; k--) {
       const periodStart = atMs - k * periodMs;
       let value = alarm.window.get(periodStart);
       if (value === undefined) {
         value = this.periodValue(alarm, versions, periodStart);
         alarm.window.set(periodStart, value);
       }
-      values.push(value);
+      range.push(value);
     }
-    alarm.window.delete(atMs - (definition.evaluationPeriods + 1) * periodMs);
+    alarm.window.delete(atMs - (rangeLength + 1) * periodMs);
     const input = {
-      values,
+      values: range,
+      evaluationPeriods: n,
       comparison: definition.comparison,
       threshold: definition.threshold,
       datapointsToAlarm: definition.datapointsToAlarm,
@@ -395,6 +443,7 @@ export class AlarmBook {
     };
     const state = decideMetricAlarmState(input);
     if (state === alarm.state) return;
+    const assessment = assessMetricAlarm(input, { rangeStartMs: atMs - rangeLength * periodMs, periodMs });
     const evaluation: MetricAlarmEvaluation = {
       definition,
       sources: alarm.targetIndexes.map((index, i) => {
@@ -403,11 +452,13 @@ export class AlarmBook {
           ? { functionName, alias, executedVersion: versions[i] as string }
           : { functionName, alias };
       }),
-      values,
-      startMs: atMs - definition.evaluationPeriods * periodMs,
+      values: range.slice(rangeLength - n),
+      startMs: atMs - n * periodMs,
+      evaluated: assessment.evaluated,
+      filled: assessment.filled,
       atMs,
     };
-    this.transition(alarm, state, assessMetricAlarm(input).reason, atMs, changes, evaluation);
+    this.transition(alarm, state, assessment.reason, atMs, changes, evaluation);
     alarm.lastEvaluation = evaluation;
   }
 
@@ -467,12 +518,17 @@ export class AlarmBook {
 
 const EMPTY: Aggregate = emptyAggregate();
 
-/** Like CloudWatch: names the child whose change moved the composite, with when. */
+/**
+ * Like CloudWatch: names the child whose change moved the composite, with when. At the first
+ * evaluation, when no child has changed since the composite was created, says what the rule gave.
+ */
 function compositeReason(alarm: CompositeAlarm, state: AlarmStateValue): string {
   let latest: [string, AlarmCommon] | undefined;
   for (const entry of alarm.children)
     if (!latest || entry[1].updatedAtMs > latest[1].updatedAtMs) latest = entry;
-  if (!latest) return `Rule evaluated to ${state === 'ALARM' ? 'TRUE' : 'FALSE'}.`;
+  if (!latest || (alarm.reason === INITIAL_REASON && latest[1].updatedAtMs <= alarm.updatedAtMs)) {
+    return `Rule evaluated to ${state === 'ALARM' ? 'TRUE' : 'FALSE'}.`;
+  }
   const [name, child] = latest;
   return `${name} transitioned to ${child.state} at ${isoAt(child.updatedAtMs)}`;
 }

@@ -1,13 +1,71 @@
 import { createHash } from 'node:crypto';
-import { AliasConflictError, InvalidInputError, NotFoundError } from '../../core/errors.js';
-import type { AliasRef, AliasState, AliasUpdate, CodeSource, PublishedVersion } from '../../ports/fleet.js';
+import {
+  AliasConflictError,
+  type BreakwaterError,
+  InvalidInputError,
+  NotFoundError,
+} from '../../core/errors.js';
+import type { AliasRef, AliasState, CodeSource, PublishedVersion } from '../../ports/fleet.js';
 
 /*
- * Lambda functions, versions and aliases with the service's rules: an alias routes to one
- * primary version plus at most one additional version with a weight in [0, 1), never to
- * $LATEST when routing; every UpdateAlias changes the RevisionId and a stale one is refused;
+ * Lambda functions, versions and aliases with the service's rules, as the Lambda API reference
+ * states them: an alias points at a published version or $LATEST; its RoutingConfig adds at most
+ * one more published version with a weight from 0.0 to 1.0, and cannot be used with $LATEST;
+ * UpdateAlias checks the RevisionId only when one is given, and every update changes it;
  * PublishVersion of unchanged code returns the latest version instead of a new one.
+ *
+ * Errors are the domain errors the workflow handles (NotFoundError, InvalidInputError,
+ * AliasConflictError), each carrying the name and message Lambda would have returned.
  */
+
+/** The error names Lambda's alias and version operations return. */
+export type LambdaErrorName =
+  | 'ResourceNotFoundException'
+  | 'InvalidParameterValueException'
+  | 'ValidationException'
+  | 'PreconditionFailedException'
+  | 'ResourceConflictException';
+
+/** What Lambda would have answered: its error name and message. */
+export interface LambdaErrorDetail {
+  readonly awsErrorName: LambdaErrorName;
+  readonly awsMessage: string;
+}
+
+function withLambdaError<E extends BreakwaterError>(
+  error: E,
+  awsErrorName: LambdaErrorName,
+  awsMessage: string,
+): E & LambdaErrorDetail {
+  return Object.assign(error, { awsErrorName, awsMessage });
+}
+
+/**
+ * Lambda's error name and message for an error the simulated Lambda threw, if it is one.
+ *
+ * @example lambdaErrorOf(error)?.awsErrorName // 'PreconditionFailedException'
+ */
+export function lambdaErrorOf(error: unknown): LambdaErrorDetail | undefined {
+  if (typeof error !== 'object' || error === null || !('awsErrorName' in error)) return undefined;
+  const { awsErrorName, awsMessage } = error as LambdaErrorDetail;
+  return { awsErrorName, awsMessage };
+}
+
+/** UpdateAlias's request body, as the Lambda API takes it (every field optional). */
+export interface UpdateAliasRequest {
+  /** `$LATEST` or a version number; absent keeps the current one. */
+  readonly FunctionVersion?: string;
+  /** At most 256 characters; absent keeps the current one. */
+  readonly Description?: string;
+  /** When given, the update fails unless it is the alias's current RevisionId; absent: unconditional. */
+  readonly RevisionId?: string;
+  /** Absent keeps the current routing; `{}` or an empty map clears it. */
+  readonly RoutingConfig?: { readonly AdditionalVersionWeights?: Readonly<Record<string, number>> };
+}
+
+const DESCRIPTION_MAX = 256;
+const VERSION_PATTERN = /^(\$LATEST|[0-9]+)$/;
+const ADDITIONAL_VERSION_PATTERN = /^[0-9]+$/;
 
 /** A published version of a function. */
 export interface FunctionVersion {
@@ -45,6 +103,7 @@ export interface AliasRecord {
   readonly functionKey: string;
   readonly name: string;
   readonly history: RoutingChange[];
+  description: string;
 }
 
 const LATEST = '$LATEST';
@@ -100,11 +159,20 @@ export class LambdaService {
     }
   }
 
-  /** Creates an alias routing all traffic to `version`. */
+  /** CreateAlias routing all traffic to `version`. An alias of that name must not exist yet. */
   createAlias(ref: AliasRef, version: string, atMs: number): AliasRecord {
     const fn = this.functionOf(ref);
+    if (fn.aliases.has(ref.alias)) {
+      const message = `Alias already exists: ${functionArn(ref, ref.alias)}`;
+      throw withLambdaError(new AliasConflictError(message), 'ResourceConflictException', message);
+    }
     this.versionOf(fn, ref, version);
-    const record: AliasRecord = { functionKey: functionKey(ref), name: ref.alias, history: [] };
+    const record: AliasRecord = {
+      functionKey: functionKey(ref),
+      name: ref.alias,
+      history: [],
+      description: '',
+    };
     record.history.push({
       atMs,
       functionVersion: version,
@@ -118,7 +186,10 @@ export class LambdaService {
   /** The alias record (for history and routing lookups). Throws NotFoundError. */
   aliasRecord(ref: AliasRef): AliasRecord {
     const record = this.functionOf(ref).aliases.get(ref.alias);
-    if (!record) throw new NotFoundError(`Alias not found: ${functionArn(ref, ref.alias)}`);
+    if (!record) {
+      const message = `Cannot find alias arn: ${functionArn(ref, ref.alias)}`;
+      throw withLambdaError(new NotFoundError(message), 'ResourceNotFoundException', message);
+    }
     return record;
   }
 
@@ -127,29 +198,82 @@ export class LambdaService {
     return toAliasState(currentRouting(this.aliasRecord(ref)));
   }
 
-  /** UpdateAlias with Lambda's validation; every call records a new routing and RevisionId. */
-  updateAlias(ref: AliasRef, update: AliasUpdate, atMs: number): AliasState {
+  /**
+   * UpdateAlias with Lambda's validation, in Lambda's order: the request's constraints
+   * (ValidationException), the function and alias (ResourceNotFoundException), the RevisionId
+   * when given (PreconditionFailedException), the routing's rules (InvalidParameterValueException),
+   * then the versions named (ResourceNotFoundException). Every call records a new routing and
+   * RevisionId.
+   *
+   * @example
+   * lambda.updateAlias(ref, { FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.1 } } }, now)
+   */
+  updateAlias(ref: AliasRef, request: UpdateAliasRequest, atMs: number): AliasState {
+    const arn = functionArn(ref, ref.alias);
+    const constraintErrors = requestConstraintErrors(request);
+    if (constraintErrors.length > 0) {
+      const count = constraintErrors.length;
+      const message = `${count} validation error${count === 1 ? '' : 's'} detected: ${constraintErrors.map((e) => e.text).join('; ')}`;
+      const issues = constraintErrors.map((e) => ({ path: e.path, message, received: e.received }));
+      throw withLambdaError(
+        new InvalidInputError(`UpdateAlias ${arn}`, issues),
+        'ValidationException',
+        message,
+      );
+    }
     const fn = this.functionOf(ref);
     const record = this.aliasRecord(ref);
     const current = currentRouting(record);
-    if (update.revisionId !== current.revisionId) {
-      throw new AliasConflictError(
-        `The RevisionId provided (${update.revisionId}) does not match the latest RevisionId of ` +
-          `${functionArn(ref, ref.alias)} (${current.revisionId}). Call GetAlias to get the latest RevisionId.`,
+    if (request.RevisionId !== undefined && request.RevisionId !== current.revisionId) {
+      const message =
+        'The Revision Id provided does not match the latest Revision Id. ' +
+        'Call the GetFunction/GetAlias API to retrieve the latest Revision Id';
+      throw withLambdaError(new AliasConflictError(message), 'PreconditionFailedException', message);
+    }
+    const functionVersion = request.FunctionVersion ?? current.functionVersion;
+    const weights = request.RoutingConfig
+      ? Object.entries(request.RoutingConfig.AdditionalVersionWeights ?? {})
+      : current.additional
+        ? [[current.additional.version, current.additional.weight] as const]
+        : [];
+    const invalid = (path: string, message: string, received: unknown) =>
+      withLambdaError(
+        new InvalidInputError(`UpdateAlias ${arn}`, [{ path, message, received }]),
+        'InvalidParameterValueException',
+        message,
+      );
+    if (weights.length > 1) {
+      throw invalid(
+        'RoutingConfig.AdditionalVersionWeights',
+        'Number of items in AdditionalVersionWeights cannot be greater than 1',
+        Object.fromEntries(weights),
       );
     }
-    validateRouting(update, ref);
-    this.versionOf(fn, ref, update.functionVersion);
-    if (update.additional) this.versionOf(fn, ref, update.additional.version);
+    const [extra] = weights;
+    if (extra && extra[0] === functionVersion) {
+      throw invalid(
+        'RoutingConfig.AdditionalVersionWeights',
+        `Invalid function version ${functionVersion}. Function version ${functionVersion} is already included in routing configuration.`,
+        extra[0],
+      );
+    }
+    if (extra && functionVersion === LATEST) {
+      throw invalid(
+        'FunctionVersion',
+        '$LATEST is not supported for an alias pointing to more than 1 version',
+        functionVersion,
+      );
+    }
+    this.versionOf(fn, ref, functionVersion);
+    if (extra) this.versionOf(fn, ref, extra[0]);
     const change: RoutingChange = {
       atMs,
-      functionVersion: update.functionVersion,
-      additional: update.additional
-        ? { version: update.additional.version, weight: update.additional.weight }
-        : null,
+      functionVersion,
+      additional: extra ? { version: extra[0], weight: extra[1] } : null,
       revisionId: this.nextRevisionId(),
     };
     record.history.push(change);
+    if (request.Description !== undefined) record.description = request.Description;
     return toAliasState(change);
   }
 
@@ -185,9 +309,16 @@ export class LambdaService {
     return { version: published.version, codeSha256: published.codeSha256 };
   }
 
-  /** Whether `version` is one published during the simulation (the new code). */
+  /** Whether `version` runs code published during the simulation (the new code); $LATEST runs the last published. */
   isCandidate(record: AliasRecord, version: string): boolean {
-    return this.functions.get(record.functionKey)?.versions.get(version)?.role === 'candidate';
+    const fn = this.functions.get(record.functionKey);
+    if (!fn) return false;
+    return (version === LATEST ? latestOf(fn) : fn.versions.get(version))?.role === 'candidate';
+  }
+
+  /** The alias's description (CreateAlias leaves it empty). */
+  aliasDescription(ref: AliasRef): string {
+    return this.aliasRecord(ref).description;
   }
 
   private publish(
@@ -211,7 +342,10 @@ export class LambdaService {
 
   private functionOf(ref: { account: string; region: string; functionName: string }): LambdaFunction {
     const fn = this.functions.get(functionKey(ref));
-    if (!fn) throw new NotFoundError(`Function not found: ${functionArn(ref)}`);
+    if (!fn) {
+      const message = `Function not found: ${functionArn(ref)}`;
+      throw withLambdaError(new NotFoundError(message), 'ResourceNotFoundException', message);
+    }
     return fn;
   }
 
@@ -220,8 +354,11 @@ export class LambdaService {
     ref: { account: string; region: string; functionName: string },
     version: string,
   ): FunctionVersion {
-    const found = fn.versions.get(version);
-    if (!found) throw new NotFoundError(`Function not found: ${functionArn(ref, version)}`);
+    const found = version === LATEST ? latestOf(fn) : fn.versions.get(version);
+    if (!found) {
+      const message = `Function not found: ${functionArn(ref, version)}`;
+      throw withLambdaError(new NotFoundError(message), 'ResourceNotFoundException', message);
+    }
     return found;
   }
 
@@ -232,40 +369,62 @@ export class LambdaService {
   }
 }
 
-function validateRouting(update: AliasUpdate, ref: AliasRef): void {
-  const issues: { path: string; message: string; received: unknown }[] = [];
-  if (update.functionVersion === LATEST) {
-    issues.push({
-      path: 'functionVersion',
-      message: 'an alias with traffic shifting cannot point to $LATEST; use a published version',
-      received: update.functionVersion,
+/** One constraint of the UpdateAlias request model that the request breaks, worded as Lambda words it. */
+interface ConstraintError {
+  readonly path: string;
+  readonly text: string;
+  readonly received: unknown;
+}
+
+/** The request's violations of Lambda's API model (lengths, patterns, ranges): a ValidationException. */
+function requestConstraintErrors(request: UpdateAliasRequest): ConstraintError[] {
+  const errors: ConstraintError[] = [];
+  const version = request.FunctionVersion;
+  if (version !== undefined && !VERSION_PATTERN.test(version)) {
+    errors.push({
+      path: 'FunctionVersion',
+      text: `Value '${version}' at 'functionVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\$LATEST|[0-9]+)`,
+      received: version,
     });
   }
-  const extra = update.additional;
-  if (extra) {
-    if (extra.version === LATEST) {
-      issues.push({
-        path: 'additional.version',
-        message: 'cannot route to $LATEST',
-        received: extra.version,
+  const description = request.Description;
+  if (description !== undefined && description.length > DESCRIPTION_MAX) {
+    errors.push({
+      path: 'Description',
+      text: `Value '${description}' at 'description' failed to satisfy constraint: Member must have length less than or equal to ${DESCRIPTION_MAX}`,
+      received: description,
+    });
+  }
+  for (const [key, weight] of Object.entries(request.RoutingConfig?.AdditionalVersionWeights ?? {})) {
+    const shown = `Value '{${key}=${weight}}' at 'routingConfig.additionalVersionWeights'`;
+    if (!ADDITIONAL_VERSION_PATTERN.test(key) || key.length > 1024) {
+      errors.push({
+        path: 'RoutingConfig.AdditionalVersionWeights',
+        text:
+          `${shown} failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than ` +
+          'or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular ' +
+          'expression pattern: [0-9]+, Member must not be null]',
+        received: key,
       });
     }
-    if (extra.version === update.functionVersion) {
-      issues.push({
-        path: 'additional.version',
-        message: `the additional version must differ from functionVersion (${update.functionVersion})`,
-        received: extra.version,
-      });
-    }
-    if (!(extra.weight >= 0 && extra.weight < 1)) {
-      issues.push({
-        path: 'additional.weight',
-        message: `expected a weight from 0.0 up to (not including) 1.0, got ${extra.weight}`,
-        received: extra.weight,
+    if (!(weight >= 0 && weight <= 1)) {
+      errors.push({
+        path: `RoutingConfig.AdditionalVersionWeights.${key}`,
+        text:
+          `${shown} failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less ` +
+          'than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]',
+        received: weight,
       });
     }
   }
-  if (issues.length > 0) throw new InvalidInputError(`UpdateAlias ${functionArn(ref, ref.alias)}`, issues);
+  return errors;
+}
+
+/** What $LATEST runs: the function's current code, which is the last published version's (publishing always follows a code update here). */
+function latestOf(fn: LambdaFunction): FunctionVersion | undefined {
+  const published = fn.versions.get(String(fn.lastPublished));
+  if (!published) return undefined;
+  return { ...published, version: LATEST, description: '' };
 }
 
 /** The routing in effect now (the last change). */

@@ -3,7 +3,8 @@ import type { AlarmStateValue } from '../../ports/fleet.js';
 /*
  * CloudWatch composite alarm rules: `ALARM("a") OR (ALARM(b) AND NOT OK("c"))`, `TRUE`, `FALSE`,
  * `INSUFFICIENT_DATA(x)`. Parsed once into an AST; evaluated against the children's states on
- * every change. Keywords are accepted in any case; CloudWatch documents them in upper case.
+ * every change. Keywords are upper case only, as CloudWatch documents them: a rule CloudWatch
+ * might refuse is refused here too.
  */
 
 /** A parsed composite alarm rule. */
@@ -35,6 +36,10 @@ const STATE_FUNCTIONS: Readonly<Record<string, AlarmStateValue>> = {
   OK: 'OK',
   INSUFFICIENT_DATA: 'INSUFFICIENT_DATA',
 };
+
+function stateFunction(word: string): AlarmStateValue | undefined {
+  return Object.hasOwn(STATE_FUNCTIONS, word) ? STATE_FUNCTIONS[word] : undefined;
+}
 
 function tokenize(rule: string): Token[] {
   const tokens: Token[] = [];
@@ -86,7 +91,7 @@ class RuleParser {
 
   private peekKeyword(): string | undefined {
     const t = this.tokens[this.pos];
-    return t?.kind === 'word' ? t.text.toUpperCase() : undefined;
+    return t?.kind === 'word' ? t.text : undefined;
   }
 
   private parseOr(): RuleNode {
@@ -123,9 +128,9 @@ class RuleParser {
       return inner;
     }
     if (t.kind === 'word') {
-      const word = t.text.toUpperCase();
+      const word = t.text;
       if (word === 'TRUE' || word === 'FALSE') return { type: 'const', value: word === 'TRUE' };
-      const state = STATE_FUNCTIONS[word];
+      const state = stateFunction(word);
       if (state) {
         this.expect('lparen', `"(" after ${word}`);
         const name = this.next('an alarm name');
@@ -240,4 +245,59 @@ export function mapRuleNames(node: RuleNode, rename: (alarm: string) => string):
         right: mapRuleNames(node.right, rename),
       };
   }
+}
+
+/**
+ * CloudWatch's limits on a composite alarm rule (PutCompositeAlarm `AlarmRule`): 10,240
+ * characters, 100 child alarms, and 500 elements, where an element is a child alarm, TRUE or
+ * FALSE, or a pair of grouping parentheses.
+ */
+export const RULE_LIMITS = { characters: 10_240, childAlarms: 100, elements: 500 } as const;
+
+/**
+ * How many elements CloudWatch counts in a rule that parses: each alarm function, TRUE, FALSE and
+ * pair of grouping parentheses is one; AND, OR and NOT are not.
+ *
+ * @example countRuleElements('(ALARM(a) OR ALARM(b)) AND TRUE') // 4
+ */
+export function countRuleElements(rule: string): number {
+  const tokens = tokenize(rule);
+  let elements = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (t.kind === 'lparen') elements++;
+    else if (t.kind === 'word' && stateFunction(t.text)) {
+      elements++;
+      i += 3; // the function's own "(", name and ")"
+    } else if (t.kind === 'word' && (t.text === 'TRUE' || t.text === 'FALSE')) elements++;
+  }
+  return elements;
+}
+
+/**
+ * What breaks CloudWatch's limits in a rule, one sentence per limit ([] when none).
+ *
+ * @example ruleLimitViolations('ALARM(a)') // []
+ */
+export function ruleLimitViolations(text: string, rule: RuleNode = parseRule(text)): string[] {
+  const out: string[] = [];
+  const number = (n: number) => n.toLocaleString('en-US');
+  if (text.length > RULE_LIMITS.characters) {
+    out.push(
+      `the rule is ${number(text.length)} characters long; CloudWatch allows at most ${number(RULE_LIMITS.characters)}`,
+    );
+  }
+  const children = ruleAlarmNames(rule).length;
+  if (children > RULE_LIMITS.childAlarms) {
+    out.push(
+      `the rule names ${children} alarms; CloudWatch allows at most ${RULE_LIMITS.childAlarms} underlying alarms`,
+    );
+  }
+  const elements = countRuleElements(text);
+  if (elements > RULE_LIMITS.elements) {
+    out.push(
+      `the rule has ${elements} elements (alarm functions, TRUE/FALSE, parentheses); CloudWatch allows at most ${RULE_LIMITS.elements}`,
+    );
+  }
+  return out;
 }

@@ -50,6 +50,9 @@ export interface FleetSimulatorOptions {
   readonly onAlarmChange?: (change: AlarmChange) => void;
 }
 
+/** An UpdateAlias through the fleet port; the RevisionId may be left out, as Lambda allows. */
+export type FleetAliasUpdate = Omit<AliasUpdate, 'revisionId'> & { readonly revisionId?: string };
+
 /** An alias's routing for display: weights in percent, as the core speaks. */
 export interface AliasRouting {
   readonly primaryVersion: string;
@@ -149,10 +152,28 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
     return this.lambda.getAlias(alias);
   }
 
-  /** UpdateAlias. Throws AliasConflictError on a stale RevisionId, InvalidInputError on bad routing. */
-  async updateAlias(alias: AliasRef, update: AliasUpdate): Promise<AliasState> {
+  /**
+   * UpdateAlias, sent as the AWS adapter sends it: the primary version, the RevisionId when given
+   * (absent: unconditional, as Lambda allows), the description when given, and the routing
+   * (`additional: null` clears it). Throws AliasConflictError on a stale RevisionId,
+   * InvalidInputError on a request Lambda refuses, NotFoundError; each carries Lambda's error
+   * name (`awsErrorName`) and message (`awsMessage`).
+   */
+  async updateAlias(alias: AliasRef, update: FleetAliasUpdate): Promise<AliasState> {
     this.callApi('UpdateAlias', alias);
-    return this.lambda.updateAlias(alias, update, this.clock.nowMs());
+    return this.lambda.updateAlias(
+      alias,
+      {
+        FunctionVersion: update.functionVersion,
+        ...(update.revisionId !== undefined ? { RevisionId: update.revisionId } : {}),
+        ...(update.description !== undefined ? { Description: update.description } : {}),
+        RoutingConfig: {
+          AdditionalVersionWeights:
+            update.additional === null ? {} : { [update.additional.version]: update.additional.weight },
+        },
+      },
+      this.clock.nowMs(),
+    );
   }
 
   /** GetFunctionConfiguration with the version as qualifier. Throws NotFoundError. */
@@ -253,6 +274,11 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
       revisionId: now.revisionId,
       sinceMs: now.atMs,
     };
+  }
+
+  /** The target alias's description (the last one an UpdateAlias set). */
+  aliasDescription(targetId: string): string {
+    return this.lambda.aliasDescription(this.targetOf(targetId));
   }
 
   /** Published versions of the target's function, oldest first. */

@@ -69,8 +69,11 @@ describe('FleetSimulator as a TrafficRouter (Lambda alias semantics)', () => {
       '$LATEST as the additional version',
       { functionVersion: '1', additional: { version: '$LATEST', weight: 0.1 } },
     ],
-    ['$LATEST as the primary version', { functionVersion: '$LATEST', additional: null }],
-    ['a weight of 1.0', { functionVersion: '1', additional: { version: '2', weight: 1 } }],
+    [
+      '$LATEST as the primary version of a weighted alias',
+      { functionVersion: '$LATEST', additional: { version: '2', weight: 0.1 } },
+    ],
+    ['a weight above 1.0', { functionVersion: '1', additional: { version: '2', weight: 1.01 } }],
     ['a negative weight', { functionVersion: '1', additional: { version: '2', weight: -0.1 } }],
     [
       'the primary as the additional version',

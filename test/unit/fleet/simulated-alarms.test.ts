@@ -65,7 +65,8 @@ describe('simulated CloudWatch metric alarms', () => {
     // Minutes 20 and 21 breach (60 candidate invocations, half failing); 2 of 3 is reached when minute 21 ends.
     expect(reading?.updatedAtMs).toBe(START_MS + 22 * MINUTE);
     expect(reading?.reason).toBe(
-      'Threshold Crossed: 2 out of the last 3 datapoints [30.0, 30.0] were greater than the threshold (10.0) ' +
+      'Threshold Crossed: 2 out of the last 3 datapoints [30.0 (23/11/26 09:21:00), 30.0 (23/11/26 09:20:00)] ' +
+        'were greater than the threshold (10.0) ' +
         '(minimum 2 datapoints for OK -> ALARM transition).',
     );
   });
@@ -254,7 +255,12 @@ describe('simulated composite alarms', () => {
       use1,
     ]);
     await startOneBox(fleet, use1, 0.1);
-    expect((await stateOf(fleet, use1, 'health-use1'))?.state).toBe('INSUFFICIENT_DATA');
+    // Evaluated at creation: its children are INSUFFICIENT_DATA, so ALARM(...) OR ALARM(...) is false.
+    expect(await stateOf(fleet, use1, 'health-use1')).toMatchObject({
+      state: 'OK',
+      reason: 'Rule evaluated to FALSE.',
+      updatedAtMs: START_MS,
+    });
     clock.advance(5 * MINUTE);
     expect((await stateOf(fleet, use1, 'health-use1'))?.state).toBe('OK');
     clock.advance(10 * MINUTE);
