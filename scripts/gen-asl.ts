@@ -4,18 +4,27 @@
  *   node --import tsx scripts/gen-asl.ts
  */
 import { writeFileSync } from 'node:fs';
+import { STEP_TASK_TIMEOUT_SECONDS } from '../functions/lib/step-timeouts.js';
+import { RETRYABLE_ERROR_NAMES } from '../src/core/errors.js';
 
-const TRANSIENT = [
-  'ThrottledError',
-  'TransientError',
-  'AliasConflictError',
+/*
+ * Lambda's own transient failures to invoke a function, which AWS recommends retrying (Step
+ * Functions developer guide, "Handle transient Lambda service exceptions").
+ */
+const LAMBDA_SERVICE_ERRORS = [
   'Lambda.TooManyRequestsException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.ClientExecutionTimeoutException',
-  'States.Timeout',
 ];
+/*
+ * What a step is retried on: the retryable Breakwater errors and Lambda's transient ones. Anything
+ * else (InvalidInputError, NotFoundError, RollbackStartedError ...) is terminal. States.Timeout is
+ * not retried either: with TimeoutSeconds above the Lambda timeout it means an invocation that
+ * never answered, and a forward step that cannot finish rolls back.
+ */
+const TRANSIENT = [...RETRYABLE_ERROR_NAMES, ...LAMBDA_SERVICE_ERRORS];
 /** How long a wave or batch child execution may run; `breakwater plan` checks waves fit. */
 export const CHILD_TIMEOUT_SECONDS = 20 * 86_400;
 
@@ -31,11 +40,14 @@ const retry = (maxAttempts = 6) => [
 ];
 /*
  * A rollback must outlast whatever made the deployment fail (a throttled API, a brief outage):
- * no jitter (full jitter can spend every attempt in seconds), ~16 minutes of attempts in all.
+ * no jitter (full jitter can spend every attempt in seconds), ~16 minutes of attempts in all. It
+ * also retries a timed-out attempt: rolling back is idempotent, and the attempt has ended by then
+ * (TimeoutSeconds is above the Lambda timeout). A terminal error (InvalidInputError, NotFoundError)
+ * fails at once: repeating it for 16 minutes would only hide it.
  */
 const ROLLBACK_RETRY = [
   {
-    ErrorEquals: ['States.ALL'],
+    ErrorEquals: [...TRANSIENT, 'States.Timeout'],
     IntervalSeconds: 2,
     BackoffRate: 2,
     MaxAttempts: 20,
@@ -47,7 +59,7 @@ const ROLLBACK_RETRY = [
 const task = (resource: string, rest: Record<string, unknown>) => ({
   Type: 'Task',
   Resource: `\${${resource}}`,
-  TimeoutSeconds: 60,
+  TimeoutSeconds: STEP_TASK_TIMEOUT_SECONDS,
   Retry: retry(),
   ...rest,
 });

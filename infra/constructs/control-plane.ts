@@ -30,6 +30,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { STEP_LAMBDA_TIMEOUT_SECONDS } from '../../functions/lib/step-timeouts.js';
 import { STATE_MACHINES, STEP_FUNCTIONS, type StepFunctionId } from '../../functions/steps/catalog.js';
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
 import { ALARM_STATE_CHANGE_PATTERN } from '../../src/ports/alarm-events.js';
@@ -733,9 +734,9 @@ export class BreakwaterControlPlane extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: this.#memorySize,
-      // Above the ASL's 60 s task timeout, so a stuck call ends as States.Timeout (retried)
-      // rather than as a Lambda timeout (caught, rolled back).
-      timeout: Duration.seconds(90),
+      // Above the handlers' own waits and below the ASL's Task TimeoutSeconds, so Step Functions
+      // never retries a step while its first attempt still runs (functions/lib/step-timeouts.ts).
+      timeout: Duration.seconds(STEP_LAMBDA_TIMEOUT_SECONDS),
       tracing: lambda.Tracing.ACTIVE,
       role,
       logGroup,

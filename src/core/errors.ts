@@ -3,11 +3,18 @@
  * (the Lambda runtime reports `error.name` as the error type) and so callers can branch on it.
  */
 export class BreakwaterError extends Error {
-  /** Whether retrying the same call later may succeed. */
-  readonly retryable: boolean = false;
+  /**
+   * Whether retrying the same call later may succeed, for every error of the class. A class,
+   * not an instance, property: the state machines' Retry lists are built from it
+   * ({@link RETRYABLE_ERROR_NAMES}).
+   */
+  static readonly retryable: boolean = false;
+  /** Whether retrying the same call later may succeed (the class's `retryable`). */
+  readonly retryable: boolean;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
+    this.retryable = new.target.retryable;
   }
 }
 
@@ -36,18 +43,31 @@ export function formatIssue(issue: InputIssue): string {
 
 /** A call was throttled or failed transiently; Step Functions retries it with back-off. */
 export class ThrottledError extends BreakwaterError {
-  override readonly retryable = true;
+  static override readonly retryable = true;
 }
 
 /** A dependency failed in a way that may pass (network, 5xx). Retried with back-off. */
 export class TransientError extends BreakwaterError {
-  override readonly retryable = true;
+  static override readonly retryable = true;
 }
 
 /** Someone else changed the alias between our read and our write (RevisionId mismatch). */
 export class AliasConflictError extends BreakwaterError {
-  override readonly retryable = true;
+  static override readonly retryable = true;
 }
+
+/**
+ * The error names Step Functions retries with back-off: the classes of this module whose
+ * `retryable` is true (a test holds the two together). Every other name is terminal: a step
+ * that throws it is caught and the wave rolls back, and a rollback that throws it stops at once.
+ *
+ * @example RETRYABLE_ERROR_NAMES // ['ThrottledError', 'TransientError', 'AliasConflictError']
+ */
+export const RETRYABLE_ERROR_NAMES: readonly string[] = [
+  ThrottledError,
+  TransientError,
+  AliasConflictError,
+].map((errorClass) => errorClass.name);
 
 /** A target function, alias, alarm or record that must exist does not. Terminal. */
 export class NotFoundError extends BreakwaterError {}
@@ -66,7 +86,7 @@ export class ConflictError extends BreakwaterError {
   }
 }
 
-/** Someone asked to stop the deployment; the workflow rolls back. */
+/** Someone asked to stop the deployment. Terminal: the workflow rolls back, never retries. */
 export class DeploymentCancelledError extends BreakwaterError {}
 
 /**
