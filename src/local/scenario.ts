@@ -3,7 +3,7 @@ import { parseDuration } from '../core/duration.js';
 import { DurationSchema } from '../core/duration-schema.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
 import { parseOrThrow } from '../core/validation.js';
-import { parseRule, RuleSyntaxError } from './fleet/rule.js';
+import { parseRule, RULE_LIMITS, RuleSyntaxError, ruleLimitViolations } from './fleet/rule.js';
 
 /*
  * The simulation scenario: what a user writes to say how the simulated fleet behaves — traffic,
@@ -83,6 +83,10 @@ const AlarmName = z
   .string()
   .min(1)
   .max(255)
+  // CloudWatch: "Alarm names must contain only ASCII characters."
+  .refine((name) => [...name].every((ch) => (ch.codePointAt(0) ?? 0) <= 0x7f), {
+    error: (issue) => `expected an alarm name of ASCII characters only, got ${JSON.stringify(issue.input)}`,
+  })
   .meta({
     description:
       'Alarm name; may use {target.id}, {target.region}, {target.cell}, {target.functionName}, {target.alias}, ' +
@@ -135,6 +139,19 @@ export const MetricAlarmSchema = z
         message: `p99 is only available for Duration, not ${alarm.metric}`,
       });
     }
+    // PutMetricAlarm: Period × EvaluationPeriods is at most one day for periods under an hour,
+    // and at most seven days otherwise.
+    const total = alarm.period * alarm.evaluationPeriods;
+    const limit = alarm.period < 3600 ? 86_400 : 604_800;
+    if (alarm.period > 0 && total > limit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['evaluationPeriods'],
+        message:
+          `alarm "${alarm.name}": period × evaluationPeriods is ${total} s; CloudWatch allows at most ${limit} s ` +
+          `(${limit === 86_400 ? 'one day for periods under an hour' : 'seven days'})`,
+      });
+    }
     if (alarm.datapointsToAlarm !== undefined && alarm.datapointsToAlarm > alarm.evaluationPeriods) {
       ctx.addIssue({
         code: 'custom',
@@ -155,7 +172,6 @@ export const CompositeAlarmSchema = z
     rule: z
       .string()
       .min(1)
-      .max(10_240)
       .superRefine((rule, ctx) => {
         try {
           parseRule(rule);
@@ -168,9 +184,26 @@ export const CompositeAlarmSchema = z
         description:
           'CloudWatch rule syntax: ALARM("a") OR (ALARM(b) AND NOT OK("c")), TRUE, FALSE, INSUFFICIENT_DATA(x); ' +
           'names may use the same placeholders as the alarm name.',
+        // Checked with the alarm's name in the message (below); published for editors.
+        maxLength: RULE_LIMITS.characters,
       }),
   })
-  .strict();
+  .strict()
+  .superRefine((alarm, ctx) => {
+    let rule: ReturnType<typeof parseRule>;
+    try {
+      rule = parseRule(alarm.rule);
+    } catch {
+      return; // reported on the rule itself
+    }
+    for (const violation of ruleLimitViolations(alarm.rule, rule)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rule'],
+        message: `composite alarm "${alarm.name}": ${violation}`,
+      });
+    }
+  });
 
 export const FaultSchema = z
   .object({

@@ -290,13 +290,13 @@ export function ruleLimitViolations(text: string, rule: RuleNode = parseRule(tex
   const children = ruleAlarmNames(rule).length;
   if (children > RULE_LIMITS.childAlarms) {
     out.push(
-      `the rule names ${children} alarms; CloudWatch allows at most ${RULE_LIMITS.childAlarms} underlying alarms`,
+      `the rule names ${number(children)} alarms; CloudWatch allows at most ${RULE_LIMITS.childAlarms} underlying alarms`,
     );
   }
   const elements = countRuleElements(text);
   if (elements > RULE_LIMITS.elements) {
     out.push(
-      `the rule has ${elements} elements (alarm functions, TRUE/FALSE, parentheses); CloudWatch allows at most ${RULE_LIMITS.elements}`,
+      `the rule has ${number(elements)} elements (alarm functions, TRUE/FALSE, parentheses); CloudWatch allows at most ${RULE_LIMITS.elements}`,
     );
   }
   return out;
