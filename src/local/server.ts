@@ -2,6 +2,8 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import middy from '@middy/core';
+import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { isBinaryMediaType } from '../api/binary-media-types.js';
 import { type Clock, systemClock } from '../ports/clock.js';
@@ -48,11 +50,35 @@ const CONTENT_TYPES: Record<string, string> = {
 
 const STATIC_HEADERS = {
   'Cache-Control': 'no-cache',
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
   'Content-Security-Policy':
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
 };
+
+/**
+ * The headers middy's http-security-headers adds to a response of this content type: the set
+ * the Lambdas send through API Gateway, so every response of this server carries it too (its own
+ * 401/404/413/421/500 and the dashboard's files included). Its Content-Security-Policy is left
+ * out: written for API responses, it sandboxes the page and upgrades requests to https, which
+ * would stop the dashboard on http://127.0.0.1; the dashboard files carry their own instead.
+ */
+async function securityHeadersFor(contentType: string): Promise<Readonly<Record<string, string>>> {
+  const respond = middy<unknown, APIGatewayProxyResult>()
+    .use(httpSecurityHeaders({ contentSecurityPolicy: false }))
+    .handler(async () => ({ statusCode: 200, headers: { 'Content-Type': contentType }, body: '' }));
+  const { headers = {} } = await respond({}, {} as Context);
+  return Object.fromEntries(
+    Object.entries(headers)
+      // middy leaves some empty (Reporting-Endpoints with no endpoint): they say nothing.
+      .filter(([name, value]) => name !== 'Content-Type' && value !== undefined && value !== '')
+      .map(([name, value]) => [name, String(value)]),
+  );
+}
+
+const RESPONSE_SECURITY_HEADERS = securityHeadersFor('application/json; charset=utf-8');
+/** Pages get more (frame, opener and embedder policies, ...), as middy gives HTML responses. */
+const PAGE_SECURITY_HEADERS = securityHeadersFor('text/html; charset=utf-8');
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 
 class BodyTooLargeError extends Error {
   constructor(readonly receivedBytes: number) {
@@ -63,8 +89,10 @@ class BodyTooLargeError extends Error {
 /**
  * The local control plane's HTTP server: translates each `node:http` request into an API Gateway
  * REST proxy event for the very handler the Lambda runs, and the result back; serves the
- * dashboard's static files at `/`. API calls need `Authorization: Bearer <token>`; the GitHub
- * webhook is checked by its HMAC instead. Bodies above 1 MiB get a 413, errors are JSON.
+ * dashboard's static files at `/`. A `Host` other than this server's address is a 421 (DNS
+ * rebinding). API calls need `Authorization: Bearer <token>`; the GitHub webhook is checked by
+ * its HMAC instead. Bodies above 1 MiB get a 413, errors are JSON, and every response carries the
+ * security headers the Lambdas send on AWS.
  *
  * @example
  * const server = createLocalServer({ api: createApiHandler(deps), token, webDir: 'web' });
@@ -86,6 +114,13 @@ export function createLocalServer(options: LocalServerOptions): Server {
 }
 
 async function handle(options: LocalServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Set first, so that whatever answers below (writeHead merges them) carries them.
+  for (const [name, value] of Object.entries(await RESPONSE_SECURITY_HEADERS)) res.setHeader(name, value);
+  const misdirected = misdirectedHost(req);
+  if (misdirected) {
+    sendJson(res, 421, { error: misdirected });
+    return;
+  }
   const url = requestUrl(req.url);
   if (!url) {
     sendJson(res, 400, {
@@ -151,6 +186,38 @@ function requestUrl(target: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Why the request is not for this server, or undefined when it is. A page on another site can
+ * make the browser send requests here by pointing its own name at 127.0.0.1 (DNS rebinding);
+ * the browser then sends that name as `Host`. So only the loopback names and the address the
+ * connection came in on, with this server's port, are answered.
+ */
+function misdirectedHost(req: IncomingMessage): string | undefined {
+  const port = req.socket.localPort;
+  const local = addressAsHost(req.socket.localAddress);
+  const allowed = local && !LOOPBACK_HOSTS.includes(local) ? [local, ...LOOPBACK_HOSTS] : LOOPBACK_HOSTS;
+  const host = req.headers.host;
+  const parsed =
+    host === undefined ? undefined : /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d+))?$/i.exec(host.trim());
+  const name = parsed?.[1]?.toLowerCase();
+  const hostPort = parsed?.[2] ?? '80';
+  if (name !== undefined && allowed.includes(name) && hostPort === String(port)) return undefined;
+  const choices = allowed.map((h) => `${h}:${port}`);
+  return (
+    `Host ${host === undefined ? 'none' : JSON.stringify(host)} is not this server: use ` +
+    `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]} ` +
+    '(requests naming another host are refused, against DNS rebinding)'
+  );
+}
+
+/** `127.0.0.1`, `[::1]`, `::ffff:10.0.0.2` → `10.0.0.2`, as an address appears in a Host header. */
+function addressAsHost(address: string | undefined): string | undefined {
+  if (address === undefined) return undefined;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return mapped;
+  return address.includes(':') ? `[${address.toLowerCase()}]` : address;
 }
 
 function hasToken(req: IncomingMessage, token: string): boolean {
@@ -330,6 +397,7 @@ async function serveStatic(
     return;
   }
   const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
-  res.writeHead(200, { 'Content-Type': type, 'Content-Length': info.size, ...STATIC_HEADERS });
+  const page = type.startsWith('text/html') ? await PAGE_SECURITY_HEADERS : {};
+  res.writeHead(200, { ...page, 'Content-Type': type, 'Content-Length': info.size, ...STATIC_HEADERS });
   res.end(req.method === 'HEAD' ? undefined : await readFile(file));
 }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Agent, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,16 @@ function sendTo(
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/** For a body the server refuses before reading it all: fetch copes with the early answer. */
+async function viaFetch(path: string, init: RequestInit): Promise<Reply> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, init);
+  return {
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    text: await response.text(),
+  };
 }
 
 const authorized = { authorization: `Bearer ${TOKEN}` };
@@ -339,5 +349,122 @@ describe('request bodies on the local server', () => {
 
     expect(reply.status).toBe(201);
     expect(JSON.parse(reply.text)).toMatchObject({ reason: 'freeze ❄', author: 'alice' });
+  });
+});
+
+/** The headers middy's http-security-headers puts on every API Gateway response of the Lambdas. */
+const SECURITY_HEADERS = {
+  'strict-transport-security': expect.stringContaining('max-age='),
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-permitted-cross-domain-policies': 'none',
+  'origin-agent-cluster': '?1',
+};
+
+describe('Host header on the local server', () => {
+  it('answers 421 with what to use instead for a Host that is not this server, and passes nothing on', async () => {
+    const calls = starter.calls.length;
+    const body = '{"zen":"Speak like a human."}';
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      `localhost.evil.example:${port}`,
+      `127.0.0.1:${port + 1}`,
+    ]) {
+      const attempts: Parameters<typeof send>[0][] = [
+        { path: '/pipelines', headers: authorized },
+        { path: '/', headers: {} },
+        {
+          method: 'POST',
+          path: '/webhooks/github',
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': 'push',
+            'x-github-delivery': 'delivery-rebound',
+            'x-hub-signature-256': signature(body),
+          },
+          body,
+        },
+      ];
+      for (const attempt of attempts) {
+        const reply = await send({ ...attempt, headers: { ...attempt.headers, host } });
+
+        expect({ host, path: attempt.path, status: reply.status }).toEqual({
+          host,
+          path: attempt.path,
+          status: 421,
+        });
+        expect(JSON.parse(reply.text)).toEqual({
+          error:
+            `Host ${JSON.stringify(host)} is not this server: use 127.0.0.1:${port}, localhost:${port} or [::1]:${port} ` +
+            '(requests naming another host are refused, against DNS rebinding)',
+        });
+        expect(reply.headers).toMatchObject(SECURITY_HEADERS);
+      }
+    }
+    expect(starter.calls.length).toBe(calls);
+  });
+
+  it('answers 421 for an HTTP/1.0 request without a Host header (Node itself refuses HTTP/1.1 without one)', async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end('GET /openapi.json HTTP/1.0\r\n\r\n'));
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('end', () => resolve(Buffer.concat(chunks).toString()));
+      socket.on('error', reject);
+    });
+
+    expect(reply).toMatch(/^HTTP\/1\.1 421 /);
+    expect(reply).toContain('Host none is not this server');
+  });
+
+  it('accepts 127.0.0.1, localhost and [::1] with the port it listens on, in any case', async () => {
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `LocalHost:${port}`]) {
+      const reply = await send({ path: '/openapi.json', headers: { host } });
+
+      expect({ host, status: reply.status }).toEqual({ host, status: 200 });
+    }
+  });
+});
+
+describe('security headers on the local server', () => {
+  it('are sent on every response: API results, 401, 404, 405, 413, 421 and the dashboard files', async () => {
+    const replies = {
+      api: await send({ path: '/blockers', headers: authorized }),
+      unauthorized: await send({ path: '/blockers' }),
+      noRoute: await send({ path: '/pipelines/hello/nothing', headers: authorized }),
+      noFile: await send({ path: '/nothing.js' }),
+      notAllowed: await send({ method: 'DELETE', path: '/index.html' }),
+      tooLarge: await viaFetch(`/blockers`, {
+        method: 'POST',
+        headers: { ...authorized, 'content-type': 'application/json' },
+        body: 'x'.repeat(1_048_577),
+      }),
+      misdirected: await send({ path: '/blockers', headers: { ...authorized, host: 'evil.example' } }),
+      dashboard: await send({ path: '/' }),
+      script: await send({ path: '/api.js' }),
+    };
+
+    expect(Object.fromEntries(Object.entries(replies).map(([k, r]) => [k, r.status]))).toEqual({
+      api: 200,
+      unauthorized: 401,
+      noRoute: 404,
+      noFile: 404,
+      notAllowed: 405,
+      tooLarge: 413,
+      misdirected: 421,
+      dashboard: 200,
+      script: 200,
+    });
+    for (const [what, reply] of Object.entries(replies)) {
+      expect({ what, ...reply.headers }).toMatchObject({ what, ...SECURITY_HEADERS });
+    }
+    expect(replies.dashboard.headers).toMatchObject({
+      'content-security-policy': expect.stringContaining("default-src 'self'"),
+      'x-frame-options': 'DENY',
+      'cross-origin-opener-policy': 'same-origin',
+    });
   });
 });
