@@ -498,10 +498,11 @@ export class CapacityMeter {
   }
 }
 
+/** Whether the response may show less than what was read (whole items, before any filter). */
 function narrowed(input: Input): boolean {
-  return NARROWING_FIELDS.some(
-    (f) => input[f] !== undefined && !(f === 'Select' && input[f] === 'ALL_ATTRIBUTES'),
-  );
+  // ALL_ATTRIBUTES and ALL_PROJECTED_ATTRIBUTES (an index's entries, which is what a Query of it reads) show it all.
+  const selectsPart = input.Select === 'COUNT' || input.Select === 'SPECIFIC_ATTRIBUTES';
+  return selectsPart || NARROWING_FIELDS.some((f) => f !== 'Select' && input[f] !== undefined);
 }
 
 /** The entries of an ExpressionAttributeNames/Values map that `expression` uses. */

@@ -321,6 +321,26 @@ describe('local DynamoDB capacity meter: reads', () => {
     expect(empty.read).toBe(0.5);
   });
 
+  it('bills a Query that only counts as one that reads the items', async () => {
+    const TableName = local.tableName;
+    for (const sk of ['S#1', 'S#2']) await send(new PutCommand({ TableName, Item: item(3 * KB, {}, sk) }));
+
+    const { read, result } = await consumed(() =>
+      send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          Select: 'COUNT',
+          ConsistentRead: true,
+        }),
+      ),
+    );
+
+    expect(result.Count).toBe(2);
+    expect(read).toBe(2);
+  });
+
   it('bills a Query of the global secondary index as eventually consistent', async () => {
     const TableName = local.tableName;
     await send(new PutCommand({ TableName, Item: item(6 * KB, { gsi1pk: `G-${pk}`, gsi1sk: 'A' }) }));
