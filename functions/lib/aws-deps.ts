@@ -9,6 +9,7 @@ import { LambdaTrafficRouter } from '../../src/adapters/aws/lambda-router.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { Log, StepDeps } from '../../src/workflow/deps.js';
 import { readLambdaEnv } from './env.js';
+import { FUNCTION_UPDATE_WAIT_SECONDS } from './step-timeouts.js';
 
 /*
  * The composition root for step Lambdas on AWS: SDK clients built once per container (module
@@ -39,7 +40,8 @@ export function lambdaDeps(): StepDeps {
       tableName: env.TABLE_NAME,
       clock: systemClock,
     }),
-    router: new LambdaTrafficRouter(clients),
+    // Each of its two waits (code update, new version Active) ends within the Lambda timeout.
+    router: new LambdaTrafficRouter(clients, { maxWaitSeconds: FUNCTION_UPDATE_WAIT_SECONDS }),
     alarms: new CloudWatchAlarmSource(clients),
     metrics: new CloudWatchMetricSource(clients),
     clock: systemClock,

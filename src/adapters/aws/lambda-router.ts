@@ -12,6 +12,8 @@ import {
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   type UpdateFunctionCodeCommandInput,
+  waitForFunctionUpdated,
+  waitForPublishedVersionActive,
 } from '@aws-sdk/client-lambda';
 import { TransientError } from '../../core/errors.js';
 import type {
@@ -27,21 +29,22 @@ import { type AwsCallContext, FunctionUpdateFailedError, withAwsErrors } from '.
 
 export interface LambdaTrafficRouterOptions {
   /**
-   * How many times to read the function's `LastUpdateStatus` after a code update before giving
-   * up with a TransientError (the Step Functions retry then resumes the wait).
+   * How long to wait for Lambda to apply a code update, and again for a newly published version
+   * to become Active, before giving up with a TransientError (the Step Functions retry then
+   * resumes the wait). Both waits together must end before the step Lambda's timeout
+   * (functions/lib/step-timeouts.ts).
    * @default 30
    */
-  readonly maxStatusChecks?: number;
+  readonly maxWaitSeconds?: number;
   /**
-   * Pause before each status check. Code updates usually settle within seconds.
-   * @default 2000
+   * The SDK waiter's shortest pause between two status reads; it backs off from there, with
+   * jitter, up to `maxDelaySeconds`. Code updates usually settle within seconds.
+   * @default 1
    */
-  readonly statusCheckIntervalMs?: number;
-  /** Waits between status checks; tests pass one that resolves at once. @default setTimeout */
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly minDelaySeconds?: number;
+  /** @default 5 */
+  readonly maxDelaySeconds?: number;
 }
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Moves traffic between Lambda versions behind an alias with `UpdateAlias`, guarded by the
@@ -62,15 +65,15 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
  */
 export class LambdaTrafficRouter implements TrafficRouter {
   readonly #clients: ClientProvider;
-  readonly #maxStatusChecks: number;
-  readonly #statusCheckIntervalMs: number;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #waiter: { maxWaitTime: number; minDelay: number; maxDelay: number };
 
   constructor(clients: ClientProvider, options: LambdaTrafficRouterOptions = {}) {
     this.#clients = clients;
-    this.#maxStatusChecks = options.maxStatusChecks ?? 30;
-    this.#statusCheckIntervalMs = options.statusCheckIntervalMs ?? 2000;
-    this.#sleep = options.sleep ?? defaultSleep;
+    this.#waiter = {
+      maxWaitTime: options.maxWaitSeconds ?? 30,
+      minDelay: options.minDelaySeconds ?? 1,
+      maxDelay: options.maxDelaySeconds ?? 5,
+    };
   }
 
   async getAlias(alias: AliasRef): Promise<AliasState> {
@@ -138,6 +141,7 @@ export class LambdaTrafficRouter implements TrafficRouter {
     if (response.Version === undefined || response.CodeSha256 === undefined) {
       throw new Error(`${describeCall(context)} returned no Version or CodeSha256`);
     }
+    if (response.State !== 'Active') await this.#waitForVersion(alias, response.Version);
     return { version: response.Version, codeSha256: response.CodeSha256 };
   }
 
@@ -160,35 +164,57 @@ export class LambdaTrafficRouter implements TrafficRouter {
 
   /**
    * Publishing while an update is InProgress fails, and publishing after a Failed update would
-   * publish the old code: wait for Successful first.
+   * publish the old code: wait for Successful first, with the SDK's waiter. (Its V2 reads
+   * GetFunction, which the target role does not grant and which also hands out a download URL
+   * of the code; this one reads GetFunctionConfiguration, as the rest of the adapter does.)
    */
   async #waitForUpdate(alias: AliasRef, afterUpdate: FunctionConfiguration): Promise<void> {
-    const context = contextFor('GetFunctionConfiguration', alias, alias.functionName);
-    let configuration = afterUpdate;
-    for (let check = 0; ; check += 1) {
-      if (configuration.LastUpdateStatus === 'Successful') {
-        return;
-      }
-      if (configuration.LastUpdateStatus === 'Failed') {
-        throw new FunctionUpdateFailedError(
-          `The code update of ${alias.functionName} in ${alias.region} failed: ` +
-            `${configuration.LastUpdateStatusReason ?? 'Lambda gave no reason'}` +
-            ` (${configuration.LastUpdateStatusReasonCode ?? 'no reason code'})`,
-        );
-      }
-      if (check === this.#maxStatusChecks) {
-        throw new TransientError(
-          `The code update of ${alias.functionName} in ${alias.region} is still ` +
-            `${configuration.LastUpdateStatus ?? 'without a status'} after ${check} checks`,
-        );
-      }
-      await this.#sleep(this.#statusCheckIntervalMs);
-      configuration = await withAwsErrors(context, () =>
-        this.#clients
-          .lambda(alias)
-          .send(new GetFunctionConfigurationCommand({ FunctionName: alias.functionName })),
+    if (afterUpdate.LastUpdateStatus === 'Successful') return;
+    const what = `The code update of ${alias.functionName} in ${alias.region}`;
+    const result = await waitForFunctionUpdated(
+      { client: this.#clients.lambda(alias), ...this.#waiter },
+      { FunctionName: alias.functionName },
+    );
+    if (result.state === 'SUCCESS') return;
+    if (result.state === 'FAILURE') {
+      const configuration = result.reason as FunctionConfiguration;
+      throw new FunctionUpdateFailedError(
+        `${what} failed: ${configuration.LastUpdateStatusReason ?? 'Lambda gave no reason'}` +
+          ` (${configuration.LastUpdateStatusReasonCode ?? 'no reason code'})`,
       );
     }
+    throw this.#stillWaiting(`${what} has not finished`, result);
+  }
+
+  /**
+   * A version published while the function is still being optimised (SnapStart, a new VPC
+   * configuration) is Pending; routing traffic to it before it is Active fails invocations.
+   */
+  async #waitForVersion(alias: AliasRef, version: string): Promise<void> {
+    const what = `Version ${version} of ${alias.functionName} in ${alias.region}`;
+    const result = await waitForPublishedVersionActive(
+      { client: this.#clients.lambda(alias), ...this.#waiter },
+      { FunctionName: alias.functionName, Qualifier: version },
+    );
+    if (result.state === 'SUCCESS') return;
+    if (result.state === 'FAILURE') {
+      const configuration = result.reason as FunctionConfiguration;
+      throw new FunctionUpdateFailedError(
+        `${what} did not become Active: ${configuration.StateReason ?? 'Lambda gave no reason'}` +
+          ` (${configuration.StateReasonCode ?? 'no reason code'})`,
+      );
+    }
+    throw this.#stillWaiting(`${what} is not Active yet`, result);
+  }
+
+  /** The waiter ran out of time: retryable, saying what Lambda answered meanwhile. */
+  #stillWaiting(what: string, result: { observedResponses?: Record<string, number> }): TransientError {
+    const observed = Object.entries(result.observedResponses ?? {})
+      .map(([response, count]) => `${count}× ${response.slice(0, 200)}`)
+      .join('; ');
+    return new TransientError(
+      `${what} after ${this.#waiter.maxWaitTime} s${observed === '' ? '' : ` (Lambda answered: ${observed})`}`,
+    );
   }
 }
 

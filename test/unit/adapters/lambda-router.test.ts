@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClientProvider } from '../../../src/adapters/aws/clients.js';
 import { FunctionUpdateFailedError } from '../../../src/adapters/aws/errors.js';
 import { LambdaTrafficRouter } from '../../../src/adapters/aws/lambda-router.js';
@@ -32,9 +32,8 @@ const live: AliasRef = {
   alias: 'live',
 };
 
-function buildRouter(maxStatusChecks = 3) {
+function buildRouter() {
   const scopes: Scope[] = [];
-  const sleeps: number[] = [];
   const lambda = new LambdaClient({ region: live.region });
   const clients: ClientProvider = {
     lambda: (scope) => {
@@ -44,13 +43,25 @@ function buildRouter(maxStatusChecks = 3) {
     cloudWatch: () => new CloudWatchClient({ region: live.region }),
   };
   const router = new LambdaTrafficRouter(clients, {
-    maxStatusChecks,
-    statusCheckIntervalMs: 1500,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
+    maxWaitSeconds: 30,
+    minDelaySeconds: 1,
+    maxDelaySeconds: 5,
   });
-  return { router, scopes, sleeps };
+  return { router, scopes };
+}
+
+/** Runs `work` on fake timers, letting the SDK waiter's pauses pass until it settles. */
+async function withWaiterClock<T>(work: () => Promise<T>): Promise<{ result: Promise<T>; waitedMs: number }> {
+  const startMs = Date.now();
+  const result = work();
+  result.catch(() => {});
+  let settled = false;
+  result.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled && Date.now() - startMs < 120_000) await vi.advanceTimersByTimeAsync(250);
+  return { result, waitedMs: Date.now() - startMs };
 }
 
 /** The inputs of every call of one command, in order: exact shapes, not just contained fields. */
@@ -61,6 +72,10 @@ function sentInputs(command: Parameters<typeof lambdaMock.commandCalls>[0]) {
 describe('LambdaTrafficRouter', () => {
   beforeEach(() => {
     lambdaMock.reset();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
   describe('getAlias', () => {
@@ -258,7 +273,7 @@ describe('LambdaTrafficRouter', () => {
     it('publishes without touching the code when no code is given', async () => {
       // Prepare
       const { router } = buildRouter();
-      lambdaMock.on(PublishVersionCommand).resolves({ Version: '9', CodeSha256: 'sha-9' });
+      lambdaMock.on(PublishVersionCommand).resolves({ Version: '9', CodeSha256: 'sha-9', State: 'Active' });
 
       // Act
       const published = await router.publishVersion(live, { description: 'deployment d-1' });
@@ -273,7 +288,7 @@ describe('LambdaTrafficRouter', () => {
 
     it('updates the code from S3, waits until the update succeeded, then publishes that exact code', async () => {
       // Prepare
-      const { router, sleeps } = buildRouter();
+      const { router } = buildRouter();
       lambdaMock
         .on(UpdateFunctionCodeCommand)
         .resolves({ CodeSha256: 'sha-new', LastUpdateStatus: 'InProgress' });
@@ -281,13 +296,18 @@ describe('LambdaTrafficRouter', () => {
         .on(GetFunctionConfigurationCommand)
         .resolvesOnce({ LastUpdateStatus: 'InProgress' })
         .resolvesOnce({ LastUpdateStatus: 'Successful' });
-      lambdaMock.on(PublishVersionCommand).resolves({ Version: '10', CodeSha256: 'sha-new' });
+      lambdaMock
+        .on(PublishVersionCommand)
+        .resolves({ Version: '10', CodeSha256: 'sha-new', State: 'Active' });
 
       // Act
-      const published = await router.publishVersion(live, {
-        code: { s3Bucket: 'artifacts', s3Key: 'payments/abc123.zip' },
-        description: 'commit abc123',
-      });
+      const { result } = await withWaiterClock(() =>
+        router.publishVersion(live, {
+          code: { s3Bucket: 'artifacts', s3Key: 'payments/abc123.zip' },
+          description: 'commit abc123',
+        }),
+      );
+      const published = await result;
 
       // Assess
       expect(published).toEqual({ version: '10', codeSha256: 'sha-new' });
@@ -301,7 +321,30 @@ describe('LambdaTrafficRouter', () => {
       expect(sentInputs(PublishVersionCommand)).toEqual([
         { FunctionName: 'payments', Description: 'commit abc123', CodeSha256: 'sha-new' },
       ]);
-      expect(sleeps).toEqual([1500, 1500]);
+    });
+
+    it('keeps waiting through a throttled status read', async () => {
+      // Prepare
+      const { router } = buildRouter();
+      lambdaMock
+        .on(UpdateFunctionCodeCommand)
+        .resolves({ CodeSha256: 'sha-new', LastUpdateStatus: 'InProgress' });
+      lambdaMock
+        .on(GetFunctionConfigurationCommand)
+        .rejectsOnce(new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} }))
+        .resolvesOnce({ LastUpdateStatus: 'Successful' });
+      lambdaMock
+        .on(PublishVersionCommand)
+        .resolves({ Version: '10', CodeSha256: 'sha-new', State: 'Active' });
+
+      // Act
+      const { result } = await withWaiterClock(() =>
+        router.publishVersion(live, { code: { s3Bucket: 'b', s3Key: 'k' }, description: 'c' }),
+      );
+
+      // Assess
+      await expect(result).resolves.toEqual({ version: '10', codeSha256: 'sha-new' });
+      expect(lambdaMock).toHaveReceivedCommandTimes(GetFunctionConfigurationCommand, 2);
     });
 
     it('updates the code from a container image', async () => {
@@ -310,7 +353,9 @@ describe('LambdaTrafficRouter', () => {
       lambdaMock
         .on(UpdateFunctionCodeCommand)
         .resolves({ CodeSha256: 'sha-img', LastUpdateStatus: 'Successful' });
-      lambdaMock.on(PublishVersionCommand).resolves({ Version: '11', CodeSha256: 'sha-img' });
+      lambdaMock
+        .on(PublishVersionCommand)
+        .resolves({ Version: '11', CodeSha256: 'sha-img', State: 'Active' });
 
       // Act
       await router.publishVersion(live, {
@@ -339,7 +384,9 @@ describe('LambdaTrafficRouter', () => {
       });
 
       // Act
-      const result = router.publishVersion(live, { code: { imageUri: 'repo:bad' }, description: 'bad' });
+      const { result } = await withWaiterClock(() =>
+        router.publishVersion(live, { code: { imageUri: 'repo:bad' }, description: 'bad' }),
+      );
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(FunctionUpdateFailedError);
@@ -348,26 +395,76 @@ describe('LambdaTrafficRouter', () => {
       expect(lambdaMock).not.toHaveReceivedCommand(PublishVersionCommand);
     });
 
-    it('gives up with a TransientError after the bounded number of status checks', async () => {
+    it('gives up with a retryable TransientError after maxWaitSeconds, before the Lambda timeout', async () => {
       // Prepare
-      const { router, sleeps } = buildRouter(3);
+      const { router } = buildRouter();
       lambdaMock
         .on(UpdateFunctionCodeCommand)
         .resolves({ CodeSha256: 'sha-slow', LastUpdateStatus: 'InProgress' });
       lambdaMock.on(GetFunctionConfigurationCommand).resolves({ LastUpdateStatus: 'InProgress' });
 
       // Act
-      const result = router.publishVersion(live, {
-        code: { s3Bucket: 'b', s3Key: 'k' },
-        description: 'slow',
-      });
+      const { result, waitedMs } = await withWaiterClock(() =>
+        router.publishVersion(live, { code: { s3Bucket: 'b', s3Key: 'k' }, description: 'slow' }),
+      );
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(TransientError);
-      await expect(result).rejects.toThrow(/still InProgress after 3 checks/);
-      expect(lambdaMock).toHaveReceivedCommandTimes(GetFunctionConfigurationCommand, 3);
-      expect(sleeps).toHaveLength(3);
+      await expect(result).rejects.toMatchObject({ retryable: true });
+      await expect(result).rejects.toThrow(
+        /code update of payments in eu-west-1 has not finished after 30 s/,
+      );
+      expect(waitedMs).toBeLessThanOrEqual(30_000);
+      expect(waitedMs).toBeGreaterThan(20_000);
+      expect(lambdaMock.commandCalls(GetFunctionConfigurationCommand).length).toBeGreaterThan(2);
       expect(lambdaMock).not.toHaveReceivedCommand(PublishVersionCommand);
+    });
+
+    it('waits for a Pending version to become Active before handing it out', async () => {
+      // Prepare
+      const { router } = buildRouter();
+      lambdaMock
+        .on(PublishVersionCommand)
+        .resolves({ Version: '12', CodeSha256: 'sha-12', State: 'Pending' });
+      lambdaMock
+        .on(GetFunctionConfigurationCommand)
+        .resolvesOnce({ Version: '12', State: 'Pending' })
+        .resolvesOnce({ Version: '12', State: 'Active' });
+
+      // Act
+      const { result } = await withWaiterClock(() =>
+        router.publishVersion(live, { description: 'snapstart' }),
+      );
+
+      // Assess
+      await expect(result).resolves.toEqual({ version: '12', codeSha256: 'sha-12' });
+      expect(sentInputs(GetFunctionConfigurationCommand)).toEqual([
+        { FunctionName: 'payments', Qualifier: '12' },
+        { FunctionName: 'payments', Qualifier: '12' },
+      ]);
+    });
+
+    it('fails terminally, quoting Lambda’s reason, when the new version cannot become Active', async () => {
+      // Prepare
+      const { router } = buildRouter();
+      lambdaMock
+        .on(PublishVersionCommand)
+        .resolves({ Version: '13', CodeSha256: 'sha-13', State: 'Pending' });
+      lambdaMock.on(GetFunctionConfigurationCommand).resolves({
+        Version: '13',
+        State: 'Failed',
+        StateReason: 'The function could not be initialized.',
+        StateReasonCode: 'InternalError',
+      });
+
+      // Act
+      const { result } = await withWaiterClock(() => router.publishVersion(live, { description: 'bad' }));
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(FunctionUpdateFailedError);
+      await expect(result).rejects.toThrow(
+        /Version 13 of payments .*could not be initialized.*InternalError/,
+      );
     });
   });
 });
