@@ -139,10 +139,11 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { name } = pathParams(event, { name: PipelineNameSchema });
-        const record = await registerPipeline(deps, name, event.body, caller(event));
-        return json(201, record, {
-          Location: `/pipelines/${encodeURIComponent(name)}?version=${record.version}`,
-        });
+        const { record, changed } = await registerPipeline(deps, name, event.body, caller(event));
+        const location = `/pipelines/${encodeURIComponent(name)}?version=${record.version}`;
+        return changed
+          ? json(201, record, { Location: location })
+          : json(200, record, { 'Content-Location': location });
       }),
     },
     {

@@ -26,8 +26,8 @@ interface Operation {
   readonly summary: string;
   readonly tag: 'pipelines' | 'deployments' | 'blockers' | 'webhooks' | 'meta';
   readonly parameters?: readonly Parameter[];
-  /** Component name of the JSON request body. */
-  readonly body?: string;
+  /** Component name of the JSON request body, or the names of the bodies it may be. */
+  readonly body?: string | readonly string[];
   /** Status → description and component name of the JSON body (none for 204). */
   readonly responses: Readonly<
     Record<number, { readonly description: string; readonly schema?: string; readonly list?: boolean }>
@@ -104,11 +104,19 @@ export const API_OPERATIONS: readonly Operation[] = [
     method: 'PUT',
     path: '/pipelines/{name}',
     operationId: 'registerPipeline',
-    summary: 'Validates a pipeline document and registers it as the next version.',
+    summary:
+      'Validates a pipeline document (or a record as GET returns it) and registers it as the next version, unless it is the latest one.',
     tag: 'pipelines',
     parameters: [nameParam],
-    body: 'PipelineDocument',
-    responses: { 201: { description: 'The version registered.', schema: 'PipelineRecord' }, 400: invalid },
+    body: ['PipelineDocument', 'PipelineRecord'],
+    responses: {
+      200: {
+        description: 'Nothing changed: the definition is the latest version, returned as is.',
+        schema: 'PipelineRecord',
+      },
+      201: { description: 'The version registered.', schema: 'PipelineRecord' },
+      400: invalid,
+    },
   },
   {
     method: 'GET',
@@ -368,7 +376,16 @@ export function buildOpenApiDocument(): Record<string, unknown> & {
       tags: [op.tag],
       ...(op.parameters ? { parameters: op.parameters } : {}),
       ...(op.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': {
+                  schema: typeof op.body === 'string' ? ref(op.body) : { oneOf: op.body.map(ref) },
+                },
+              },
+            },
+          }
         : {}),
       ...(op.security === 'github-hmac' ? { security: [] } : {}),
       ...(op.handler ? { 'x-breakwater-handler': op.handler } : {}),

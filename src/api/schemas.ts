@@ -103,6 +103,21 @@ export const CreateBlockerBodySchema = z
   .strict()
   .meta({ id: 'CreateBlockerRequest' });
 
+/**
+ * A PipelineRecord as `GET /pipelines/{name}` returns it, sent back to `PUT`: its `definition` is
+ * registered; `version`, `registeredAt` and `registeredBy` say where it came from and are not
+ * read. (A plain pipeline document has no `definition` field, so the two cannot be confused.)
+ */
+export const PipelineRecordBodySchema = z
+  .object({
+    name: z.string().optional(),
+    version: z.number().int().optional(),
+    registeredAt: z.string().optional(),
+    registeredBy: z.string().optional(),
+    definition: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+
 // ---- responses (documentation only: the handlers return store records) --------------------------
 
 export const ErrorBodySchema = z

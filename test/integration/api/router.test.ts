@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../../functions/api/router.js';
 import { DynamoDeploymentStore } from '../../../src/adapters/aws/dynamodb-store.js';
@@ -103,7 +105,7 @@ describe('PUT /pipelines/{name}', () => {
     const second = await api.call({
       method: 'PUT',
       path: `/pipelines/${name}`,
-      body: pipelineDocument(name),
+      body: pipelineDocument(name, { description: 'second' }),
     });
 
     expect(first.statusCode).toBe(201);
@@ -163,6 +165,112 @@ describe('PUT /pipelines/{name}', () => {
     expect(malformed.statusCode).toBe(400);
     expect(malformed.body.issues[0].path).toBe('');
     expect(malformed.body.issues[0].message).toMatch(/^expected a JSON document/);
+  });
+});
+
+describe('GET /pipelines/{name} then PUT /pipelines/{name}', () => {
+  const checkout = JSON.parse(
+    readFileSync(fileURLToPath(new URL('../../../examples/checkout.pipeline.json', import.meta.url)), 'utf8'),
+  ) as Record<string, unknown>;
+  // Every optional part of the format, the deprecated pollInterval included.
+  const everything = (name: string) =>
+    pipelineDocument(name, {
+      description: 'all of it',
+      source: { type: 'github', owner: 'acme', repo: 'payments', branch: 'main' },
+      artifact: { type: 's3-zip', bucket: 'artifacts-{region}', key: 'payments/{change}.zip' },
+      pipelining: 'queue',
+      expedite: { bakeFraction: 0.5, minBake: '10m', ignoreWindows: true },
+      defaults: {
+        pollInterval: '1m',
+        blockerAlarms: ['blocker-{target.region}'],
+        window: {
+          timeZone: 'Europe/Berlin',
+          days: ['MON', 'TUE'],
+          hours: { from: '08:00', to: '18:00' },
+          blackouts: [
+            '2026-12-24',
+            { from: '2026-12-31T12:00:00Z', to: '2027-01-02T00:00:00Z', reason: 'new year' },
+          ],
+          holidays: { country: 'DE', state: 'BY' },
+        },
+      },
+    });
+
+  async function roundTrip(name: string, document: Record<string, unknown>) {
+    const registered = await api.call({
+      method: 'PUT',
+      path: `/pipelines/${name}`,
+      body: { ...document, name },
+    });
+    expect(registered.statusCode).toBe(201);
+    const got = await api.call({ method: 'GET', path: `/pipelines/${name}` });
+    const put = await api.call({ method: 'PUT', path: `/pipelines/${name}`, body: got.body });
+    const after = await api.call({ method: 'GET', path: `/pipelines/${name}` });
+    return { got, put, after };
+  }
+
+  it('takes back what GET returned, unchanged, and answers 200 that nothing changed (no new version)', async () => {
+    for (const [name, document] of [
+      [fresh('checkout'), checkout],
+      [fresh('payments'), everything('x')],
+    ] as const) {
+      const { got, put, after } = await roundTrip(name, document);
+
+      expect(put.statusCode).toBe(200);
+      expect(put.body).toEqual(got.body);
+      expect(put.headers['Content-Location']).toBe(`/pipelines/${name}?version=1`);
+      expect(after.body).toEqual(got.body);
+    }
+  });
+
+  it('registers an edited GET result as the next version, with the edit', async () => {
+    const name = fresh('payments');
+    const { got } = await roundTrip(name, everything(name));
+    const edited = structuredClone(got.body);
+    edited.definition.waves[1].concurrency = 2;
+
+    const put = await api.call({ method: 'PUT', path: `/pipelines/${name}`, body: edited });
+
+    expect(put.statusCode).toBe(201);
+    expect(put.body).toMatchObject({ name, version: 2 });
+    expect(put.body.definition).toEqual({
+      ...got.body.definition,
+      waves: [got.body.definition.waves[0], { ...got.body.definition.waves[1], concurrency: 2 }],
+    });
+  });
+
+  it('takes the definition of a record alone, wave indexes and all', async () => {
+    const name = fresh('payments');
+    const { got } = await roundTrip(name, everything(name));
+
+    const put = await api.call({ method: 'PUT', path: `/pipelines/${name}`, body: got.body.definition });
+
+    expect(put.statusCode).toBe(200);
+    expect(put.body.version).toBe(1);
+  });
+
+  it('answers 400 with paths into the record for a bad definition, a wave index out of place or another name', async () => {
+    const name = fresh('payments');
+    const { got } = await roundTrip(name, everything(name));
+    const bad = structuredClone(got.body);
+    bad.definition.waves[0].targets[0].region = 'mars-1';
+    bad.definition.waves[1].index = 7;
+    const renamed = { ...structuredClone(got.body), name: 'orders' };
+
+    const invalid = await api.call({ method: 'PUT', path: `/pipelines/${name}`, body: bad });
+    const misnamed = await api.call({ method: 'PUT', path: `/pipelines/${name}`, body: renamed });
+
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.body.issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'definition.waves[0].targets[0].region' }),
+        { path: 'definition.waves[1].index', message: "expected 1 (the wave's position), got 7" },
+      ]),
+    );
+    expect(misnamed.statusCode).toBe(400);
+    expect(misnamed.body.issues).toEqual([
+      { path: 'name', message: `expected "${name}" (the pipeline named in the path), got "orders"` },
+    ]);
   });
 });
 

@@ -35,7 +35,10 @@ describe('OpenAPI document', () => {
     expect(start.additionalProperties).toBe(false);
     expect(doc.components.schemas.PipelineDocument.properties.waves.type).toBe('array');
     expect(doc.paths['/pipelines/{name}'].put.requestBody.content['application/json'].schema).toEqual({
-      $ref: '#/components/schemas/PipelineDocument',
+      oneOf: [
+        { $ref: '#/components/schemas/PipelineDocument' },
+        { $ref: '#/components/schemas/PipelineRecord' },
+      ],
     });
   });
 });
