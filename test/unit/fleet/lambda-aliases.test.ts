@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AliasConflictError, InvalidInputError, NotFoundError } from '../../../src/core/errors.js';
+import { LambdaService, lambdaErrorOf } from '../../../src/local/fleet/index.js';
 import { fleetWith, MINUTE, target } from './fixtures.js';
 
 describe('FleetSimulator as a TrafficRouter (Lambda alias semantics)', () => {
@@ -144,5 +145,66 @@ describe('FleetSimulator as a TrafficRouter (Lambda alias semantics)', () => {
       [5 * MINUTE, '1', 0.1],
       [35 * MINUTE, v2, null],
     ]);
+  });
+
+  it("carries Lambda's error name and message on the domain errors it throws", async () => {
+    const { fleet, targets } = fleetWith({});
+    const t = targets[0]!;
+    const { revisionId } = await fleet.getAlias(t);
+    await fleet.updateAlias(t, { functionVersion: '1', additional: null, revisionId });
+    const stale = await fleet
+      .updateAlias(t, { functionVersion: '1', additional: null, revisionId })
+      .catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(AliasConflictError);
+    expect(lambdaErrorOf(stale)?.awsErrorName).toBe('PreconditionFailedException');
+    const missing = await fleet.assertVersionExists(t, '9').catch((e: unknown) => e);
+    expect(lambdaErrorOf(missing)).toMatchObject({ awsErrorName: 'ResourceNotFoundException' });
+    expect(lambdaErrorOf(new Error('plain'))).toBeUndefined();
+  });
+
+  it('sends traffic on a $LATEST alias to the code last published, with its role', async () => {
+    const { fleet, clock, targets } = fleetWith({ candidate: { errorRate: 1, latencyMs: 100 } });
+    const t = targets[0]!;
+    await fleet.publishVersion(t, { code: { imageUri: 'repo:v2' }, description: 'v2' });
+    await fleet.updateAlias(t, { functionVersion: '$LATEST', additional: null });
+    await expect(fleet.assertVersionExists(t, '$LATEST')).resolves.toBeUndefined();
+    const fromMs = clock.nowMs();
+    clock.advance(2 * MINUTE);
+    const request = { version: '$LATEST', fromMs, toMs: clock.nowMs() } as const;
+    const invocations = fleet.metricData('use1', { ...request, metric: 'Invocations' });
+    const errors = fleet.metricData('use1', { ...request, metric: 'Errors' });
+    expect(invocations.length).toBe(2);
+    // $LATEST runs version 2's code: the candidate, which fails every call in this scenario.
+    expect(errors).toEqual(invocations);
+  });
+});
+
+describe('LambdaService.updateAlias with fields left out', () => {
+  const ref = { account: '111122223333', region: 'us-east-1', functionName: 'payments', alias: 'live' };
+  const lambda = () => {
+    const service = new LambdaService();
+    service.ensureFunction(ref, 3, 0);
+    service.createAlias(ref, '1', 0);
+    service.updateAlias(
+      ref,
+      { FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.2 } } },
+      1,
+    );
+    return service;
+  };
+
+  it('keeps the routing when RoutingConfig is left out, and the version when FunctionVersion is', () => {
+    const service = lambda();
+    expect(service.updateAlias(ref, { Description: 'fenced' }, 2)).toMatchObject({
+      functionVersion: '1',
+      additional: { version: '2', weight: 0.2 },
+    });
+    expect(service.aliasDescription(ref)).toBe('fenced');
+  });
+
+  it('refuses a new FunctionVersion equal to the kept additional version', () => {
+    expect(() => lambda().updateAlias(ref, { FunctionVersion: '2' }, 2)).toThrow(
+      /Function version 2 is already included in routing configuration/,
+    );
   });
 });
