@@ -3,13 +3,14 @@ import type { Comparison, TreatMissingData } from '../scenario.js';
 import { evaluateRule, type RuleNode } from './rule.js';
 
 /*
- * Pure decisions of CloudWatch alarm evaluation, tested with tables: given the datapoints of
- * the last N periods, what state is a metric alarm in; given the children, what is a composite.
+ * Pure decisions of CloudWatch alarm evaluation, tested with tables (test/conformance encodes the
+ * user guide's): given the datapoints of the evaluation range, what state is a metric alarm in;
+ * given the children, what is a composite.
  */
 
 /**
- * How many periods CloudWatch retrieves around the last `evaluationPeriods` (the evaluation
- * range). AWS documents that it retrieves more than Evaluation Periods, the exact number depending
+ * How many periods CloudWatch retrieves beyond the last `evaluationPeriods` (together: the
+ * evaluation range). AWS documents that it retrieves more than Evaluation Periods, the exact number depending
  * on the period and resolution, and gives one example: 5 datapoints for 3 evaluation periods. The
  * simulator uses that example's margin for every alarm.
  */
