@@ -116,8 +116,8 @@ export async function signForExecuteApi(
   },
 ): Promise<PreparedRequest> {
   const url = new URL(request.url);
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = v;
+  // Own data properties only: `query.__proto__ = v` would set the prototype and drop the parameter.
+  const query: Record<string, string> = Object.fromEntries(url.searchParams);
   const signer = new SignatureV4({
     service: 'execute-api',
     region: options.region,
