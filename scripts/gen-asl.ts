@@ -106,29 +106,26 @@ const pollLoop = (
 const ids = { 'deploymentId.$': '$.deploymentId', 'waveIndex.$': '$.waveIndex' };
 
 /*
- * Sequential loops (waves, batches, steps) are index loops, not Maps with MaxConcurrency 1: the
- * local interpreter keeps launching queued Map iterations after one fails, which AWS does not.
- * Increment: a Pass computes States.MathAdd into a scratch field, a second Pass copies it back.
- * The first index goes through Parameters too: the local interpreter ignores a falsy `Result: 0`.
+ * Waves, batches and steps run one after the other: a Map with MaxConcurrency 1 "will not start a
+ * new iteration until the previous has completed", and "if any iteration fails, entire Map state
+ * fails" (Step Functions developer guide, amazon-states-language-map-state), so a failed wave,
+ * batch or step starts no later one. The Map's iteration results are collected even when
+ * ResultPath discards them: each iteration ends on a small output.
  */
-const advance = (prefix: string, indexPath: string, countPath: string, loopTo: string, done: string) => ({
-  [`Next${prefix}`]: {
-    Type: 'Pass',
-    Parameters: { 'next.$': `States.MathAdd(${indexPath}, 1)` },
-    ResultPath: '$.advance',
-    Next: `Advance${prefix}`,
-  },
-  [`Advance${prefix}`]: {
-    Type: 'Pass',
-    InputPath: '$.advance.next',
-    ResultPath: indexPath,
-    Next: `More${prefix}s`,
-  },
-  [`More${prefix}s`]: {
-    Type: 'Choice',
-    Choices: [{ Variable: indexPath, NumericLessThanPath: countPath, Next: loopTo }],
-    Default: done,
-  },
+const sequentialMap = (
+  itemsPath: string,
+  itemSelector: Record<string, unknown>,
+  startAt: string,
+  states: Record<string, unknown>,
+  rest: Record<string, unknown>,
+) => ({
+  Type: 'Map',
+  ItemsPath: itemsPath,
+  MaxConcurrency: 1,
+  ItemSelector: itemSelector,
+  ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: startAt, States: states },
+  ResultPath: null,
+  ...rest,
 });
 
 /** What a batch's bake or health-check poll needs: the batch, its step, and when weights moved. */
@@ -195,49 +192,49 @@ const batch = {
         },
       },
       ResultPath: null,
-      Next: 'FirstStep',
+      Next: 'RunSteps',
     },
-    FirstStep: { Type: 'Pass', Parameters: { next: 0 }, ResultPath: '$.advance', Next: 'AdvanceStepIndex' },
-    NextStep: {
-      Type: 'Pass',
-      Parameters: { 'step.$': 'States.ArrayGetItem($.steps, $.stepIndex)' },
-      ResultPath: '$.current',
-      Next: 'LoadStep',
-    },
-    LoadStep: { Type: 'Pass', InputPath: '$.current.step', ResultPath: '$.step', Next: 'StepKind' },
-    StepKind: {
-      Type: 'Choice',
-      Choices: [{ Variable: '$.step.kind', StringEquals: 'one-box', Next: 'StartOneBox' }],
-      Default: 'ShiftWeights',
-    },
-    StartOneBox: shiftMap(
-      'One-box: the first share of traffic on the new version',
-      'StartOneBoxFunctionArn',
-      'StartOneBoxOnTarget',
-      'ResetOneBoxCheck',
+    // The one-box, then each rolling weight; a failed step (a Fail below) fails the batch.
+    RunSteps: sequentialMap(
+      '$.steps',
+      { ...ids, 'batchIndex.$': '$.batchIndex', 'targets.$': '$.targets', 'step.$': '$$.Map.Item.Value' },
+      'StepKind',
+      {
+        StepKind: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.step.kind', StringEquals: 'one-box', Next: 'StartOneBox' }],
+          Default: 'ShiftWeights',
+        },
+        StartOneBox: shiftMap(
+          'One-box: the first share of traffic on the new version',
+          'StartOneBoxFunctionArn',
+          'StartOneBoxOnTarget',
+          'ResetOneBoxCheck',
+        ),
+        ResetOneBoxCheck: resetCheck('WaitForOneBoxBake'),
+        ...pollLoop('WaitForOneBoxBake', 'WaitForBakeFunctionArn', batchCheck, 'StepDone', 'OneBoxFailed'),
+        OneBoxFailed: {
+          Type: 'Fail',
+          Error: 'RollbackRequired',
+          Cause: 'The one-box bake failed; the reason is in the deployment timeline.',
+        },
+        ShiftWeights: shiftMap(
+          'Rolling: the next weight on every target of the batch',
+          'ShiftWeightFunctionArn',
+          'ShiftWeightOnTarget',
+          'ResetStepCheck',
+        ),
+        ResetStepCheck: resetCheck('CheckStepAlarms'),
+        ...pollLoop('CheckStepAlarms', 'CheckAlarmsFunctionArn', batchCheck, 'StepDone', 'StepFailed'),
+        StepFailed: {
+          Type: 'Fail',
+          Error: 'RollbackRequired',
+          Cause: 'A rolling step failed its health check; the reason is in the deployment timeline.',
+        },
+        StepDone: { Type: 'Pass', Result: { done: true }, End: true },
+      },
+      { Next: 'BatchDeployed' },
     ),
-    ResetOneBoxCheck: resetCheck('WaitForOneBoxBake'),
-    ...pollLoop('WaitForOneBoxBake', 'WaitForBakeFunctionArn', batchCheck, 'StepDone', 'OneBoxFailed'),
-    OneBoxFailed: {
-      Type: 'Fail',
-      Error: 'RollbackRequired',
-      Cause: 'The one-box bake failed; the reason is in the deployment timeline.',
-    },
-    ShiftWeights: shiftMap(
-      'Rolling: the next weight on every target of the batch',
-      'ShiftWeightFunctionArn',
-      'ShiftWeightOnTarget',
-      'ResetStepCheck',
-    ),
-    ResetStepCheck: resetCheck('CheckStepAlarms'),
-    ...pollLoop('CheckStepAlarms', 'CheckAlarmsFunctionArn', batchCheck, 'StepDone', 'StepFailed'),
-    StepFailed: {
-      Type: 'Fail',
-      Error: 'RollbackRequired',
-      Cause: 'A rolling step failed its health check; the reason is in the deployment timeline.',
-    },
-    StepDone: { Type: 'Pass', Next: 'NextStepIndex' },
-    ...advance('StepIndex', '$.stepIndex', '$.stepCount', 'NextStep', 'BatchDeployed'),
     BatchDeployed: { Type: 'Succeed' },
   },
 };
@@ -254,22 +251,27 @@ const wave = {
     StartWave: task('StartWaveFunctionArn', {
       Parameters: ids,
       ResultPath: '$.wave',
-      Next: 'FirstBatch',
+      Next: 'DeployBatches',
       Catch: catchToRollback('RollBackWave'),
     }),
-    FirstBatch: { Type: 'Pass', Parameters: { next: 0 }, ResultPath: '$.advance', Next: 'AdvanceBatchIndex' },
-    DeployBatch: syncChild(
-      'BatchStateMachineArn',
+    DeployBatches: sequentialMap(
+      '$.wave.batches',
       {
         ...ids,
-        'batchIndex.$': '$.batchIndex',
-        'targets.$': 'States.ArrayGetItem($.wave.batches, $.batchIndex)',
+        'batchIndex.$': '$$.Map.Item.Index',
+        'targets.$': '$$.Map.Item.Value',
         'steps.$': '$.wave.steps',
-        'stepCount.$': '$.wave.stepCount',
       },
-      { ResultPath: null, Next: 'NextBatchIndex', Catch: catchToRollback('RollBackWave') },
+      'DeployBatch',
+      {
+        DeployBatch: syncChild(
+          'BatchStateMachineArn',
+          { ...ids, 'batchIndex.$': '$.batchIndex', 'targets.$': '$.targets', 'steps.$': '$.steps' },
+          { ResultSelector: { 'status.$': '$.Status' }, End: true },
+        ),
+      },
+      { Next: 'BeginWaveBake', Catch: catchToRollback('RollBackWave') },
     ),
-    ...advance('BatchIndex', '$.batchIndex', '$.wave.batchCount', 'DeployBatch', 'BeginWaveBake'),
     BeginWaveBake: task('RecordProgressFunctionArn', {
       Parameters: { ...ids, event: 'wave-bake-started' },
       ResultPath: '$.bake',
@@ -321,7 +323,7 @@ const deployment = {
     StartDeployment: task('StartDeploymentFunctionArn', {
       Parameters: { 'request.$': '$', 'executionName.$': '$$.Execution.Name' },
       ResultPath: '$.deployment',
-      Next: 'FirstWave',
+      Next: 'ListWaves',
       Catch: [
         { ErrorEquals: ['InvalidInputError'], ResultPath: '$.error', Next: 'InvalidInput' },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StartFailed' },
@@ -329,35 +331,59 @@ const deployment = {
     }),
     InvalidInput: { Type: 'Fail', Error: 'InvalidInput', CausePath: '$.error.Cause' },
     StartFailed: { Type: 'Fail', Error: 'StartFailed', CausePath: '$.error.Cause' },
-    FirstWave: { Type: 'Pass', Parameters: { next: 0 }, ResultPath: '$.advance', Next: 'AdvanceWaveIndex' },
-    // Blockers hold a wave before it starts: alarms, time windows, manual blocks, the previous
-    // change still in the wave. A wave that already succeeded (a resumed deployment) is skipped.
-    CheckWaveGate: task('CheckWaveGateFunctionArn', {
-      Parameters: { 'deploymentId.$': '$.deployment.deploymentId', 'waveIndex.$': '$.waveIndex' },
-      ResultPath: '$.gate',
-      Next: 'WaveGate',
-      Catch: catchToRollback('RollBackDeployment'),
-    }),
-    WaveGate: {
-      Type: 'Choice',
-      Choices: [
-        { Variable: '$.gate.decision', StringEquals: 'go', Next: 'RunWave' },
-        { Variable: '$.gate.decision', StringEquals: 'skip', Next: 'NextWaveIndex' },
-        { Variable: '$.gate.decision', StringEquals: 'superseded', Next: 'DeploymentSuperseded' },
-      ],
-      Default: 'WaitForWaveGate',
+    ListWaves: {
+      Type: 'Pass',
+      Parameters: { 'indexes.$': 'States.ArrayRange(0, States.MathAdd($.deployment.waveCount, -1), 1)' },
+      ResultPath: '$.waves',
+      Next: 'RunWaves',
     },
-    WaitForWaveGate: { Type: 'Wait', SecondsPath: '$.gate.waitSeconds', Next: 'CheckWaveGate' },
+    RunWaves: sequentialMap(
+      '$.waves.indexes',
+      { 'deploymentId.$': '$.deployment.deploymentId', 'waveIndex.$': '$$.Map.Item.Value' },
+      'CheckWaveGate',
+      {
+        // Blockers hold a wave before it starts: alarms, time windows, manual blocks, the previous
+        // change still in the wave. A wave that already succeeded (a resumed deployment) is skipped.
+        CheckWaveGate: task('CheckWaveGateFunctionArn', {
+          Parameters: ids,
+          ResultPath: '$.gate',
+          Next: 'WaveGate',
+        }),
+        WaveGate: {
+          Type: 'Choice',
+          Choices: [
+            { Variable: '$.gate.decision', StringEquals: 'go', Next: 'RunWave' },
+            { Variable: '$.gate.decision', StringEquals: 'skip', Next: 'WaveAlreadySucceeded' },
+            { Variable: '$.gate.decision', StringEquals: 'superseded', Next: 'Superseded' },
+          ],
+          Default: 'WaitForWaveGate',
+        },
+        WaitForWaveGate: { Type: 'Wait', SecondsPath: '$.gate.waitSeconds', Next: 'CheckWaveGate' },
+        WaveAlreadySucceeded: { Type: 'Succeed' },
+        // An iteration cannot end the execution: superseded leaves the Map as an error that the
+        // Map's first catcher turns into the deployment's success.
+        Superseded: {
+          Type: 'Fail',
+          Error: 'DeploymentSuperseded',
+          Cause: 'A newer change of the pipeline took its place before it started.',
+        },
+        RunWave: syncChild('WaveStateMachineArn', ids, {
+          ResultSelector: { 'status.$': '$.Status' },
+          End: true,
+        }),
+      },
+      {
+        Next: 'CompleteDeployment',
+        Catch: [
+          { ErrorEquals: ['DeploymentSuperseded'], ResultPath: null, Next: 'DeploymentSuperseded' },
+          ...catchToRollback('RollBackDeployment'),
+        ],
+      },
+    ),
     DeploymentSuperseded: {
       Type: 'Succeed',
       Comment: 'A newer change of the pipeline took its place before it started.',
     },
-    RunWave: syncChild(
-      'WaveStateMachineArn',
-      { 'deploymentId.$': '$.deployment.deploymentId', 'waveIndex.$': '$.waveIndex' },
-      { ResultPath: null, Next: 'NextWaveIndex', Catch: catchToRollback('RollBackDeployment') },
-    ),
-    ...advance('WaveIndex', '$.waveIndex', '$.deployment.waveCount', 'CheckWaveGate', 'CompleteDeployment'),
     CompleteDeployment: task('RecordProgressFunctionArn', {
       Parameters: { 'deploymentId.$': '$.deployment.deploymentId', event: 'deployment-succeeded' },
       ResultPath: null,
