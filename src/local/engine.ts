@@ -166,7 +166,7 @@ export class EmbeddedEngine {
   static async start(options: EngineOptions): Promise<EmbeddedEngine> {
     // DynamoDB boots on real timers (dynalite activates tables with setTimeout) before time is faked.
     const dynamo = await startLocalDynamo(options.dataPath ? { path: options.dataPath } : {});
-    const time = VirtualTime.install(options.scenario.startMs);
+    const time = VirtualTime.install(options.scenario.startMs, { seed: options.scenario.seed });
     try {
       const store = new ObservedStore({
         client: dynamo.documentClient,

@@ -322,6 +322,10 @@ const ScenarioObjectSchema = z
       })
       .default(DEFAULT_START)
       .meta({ description: 'Where the virtual clock starts (an ISO time on a whole minute).' }),
+    seed: z.number().int().min(0).max(0xffff_ffff).default(1).meta({
+      description:
+        'Seeds the randomness a run has (Step Functions retry jitter): the same pipeline, scenario and seed give the same result.',
+    }),
     traffic: TrafficSchema.default({ requestsPerMinute: 600, perTarget: {}, diurnalSwing: 0 }),
     baseline: BehaviourSchema.default({ errorRate: 0.001, latencyMs: 100, throttleRate: 0 }).meta({
       description: 'The version serving before the deployment.',

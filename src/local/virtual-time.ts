@@ -32,6 +32,11 @@ export interface VirtualTimeOptions {
    * second). Without it, time only moves through {@link VirtualTime.drive} and `elapse`.
    */
   readonly speed?: number;
+  /**
+   * Seeds `Math.random` while installed (the interpreter's retry jitter draws from it), so a run
+   * is the same every time. Absent: `Math.random` is left alone.
+   */
+  readonly seed?: number;
 }
 
 /** A running paced clock (see {@link VirtualTime.pace}). */
@@ -52,6 +57,7 @@ export class VirtualTime {
   private constructor(
     private readonly fake: InstalledClock,
     private readonly speed?: number,
+    private readonly restoreRandom?: () => void,
   ) {
     this.clock = { nowMs: () => this.fake.now };
   }
@@ -66,6 +72,7 @@ export class VirtualTime {
    */
   static install(startMs: number, options: VirtualTimeOptions = {}): VirtualTime {
     if (options.speed !== undefined) assertSpeed(options.speed);
+    const restoreRandom = options.seed === undefined ? undefined : seedMathRandom(options.seed);
     const fake = FakeTimers.install({
       now: startMs,
       toFake: ['setTimeout', 'clearTimeout', 'Date'],
@@ -73,7 +80,7 @@ export class VirtualTime {
       // Timers the SDK created before install are cleared by it later: let them go quietly.
       shouldClearNativeTimers: true,
     });
-    return new VirtualTime(fake, options.speed);
+    return new VirtualTime(fake, options.speed, restoreRandom);
   }
 
   nowMs(): number {
@@ -252,7 +259,24 @@ export class VirtualTime {
     if (this.uninstalled) return;
     this.uninstalled = true;
     this.fake.uninstall();
+    this.restoreRandom?.();
   }
+}
+
+/** Replaces Math.random with a seeded generator (mulberry32); returns what puts it back. */
+function seedMathRandom(seed: number): () => void {
+  const original = Math.random;
+  let state = seed >>> 0;
+  Math.random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+  return () => {
+    Math.random = original;
+  };
 }
 
 function assertSpeed(speed: number): void {
