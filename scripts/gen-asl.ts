@@ -47,7 +47,9 @@ const retry = (maxAttempts = 6) => [
  */
 const ROLLBACK_RETRY = [
   {
-    ErrorEquals: [...TRANSIENT, 'States.Timeout'],
+    // Sandbox.Timedout: the Lambda's own timeout (Lambda developer guide, "Troubleshoot
+    // invocation issues"); retried like States.Timeout.
+    ErrorEquals: [...TRANSIENT, 'States.Timeout', 'Sandbox.Timedout'],
     IntervalSeconds: 2,
     BackoffRate: 2,
     MaxAttempts: 20,

@@ -33,6 +33,7 @@ import { Construct } from 'constructs';
 import { STEP_LAMBDA_TIMEOUT_SECONDS } from '../../functions/lib/step-timeouts.js';
 import { STATE_MACHINES, STEP_FUNCTIONS, type StepFunctionId } from '../../functions/steps/catalog.js';
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
+import { API_BINARY_MEDIA_TYPES } from '../../src/api/binary-media-types.js';
 import { ALARM_STATE_CHANGE_PATTERN } from '../../src/ports/alarm-events.js';
 import { aslPlaceholders, loadAslDefinition } from './asl.js';
 import { render as nagRender, nagResource } from './nag.js';
@@ -1009,6 +1010,9 @@ export class BreakwaterControlPlane extends Construct {
       restApiName: `${this.#name}-api`,
       description: 'Breakwater: queries and commands (IAM/SigV4) and the GitHub webhook (HMAC).',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      // Bodies reach the handlers base64-encoded, byte for byte: the webhook's HMAC is checked on
+      // the exact bytes GitHub signed, whatever their encoding.
+      binaryMediaTypes: [...API_BINARY_MEDIA_TYPES],
       cloudWatchRole,
       defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
       deployOptions: {

@@ -70,7 +70,7 @@ export function estimateHistoryEvents(wave: ResolvedWave): { wave: number; batch
   const biggestBatch = Math.max(...batches.map((b) => b.length));
   const polls = (seconds: number) => Math.ceil(seconds / Math.max(1, wave.safetyPoll)) + 1;
   const inconclusivePolls = polls(wave.inconclusiveTimeout);
-  const perTargetMap = 2 + TASK_EVENTS + 2; // iteration start/end, task, choice
+  const perTargetMap = 2 + TASK_EVENTS + 2 + 2; // iteration start/end, task, choice, succeed
   const batchStart = TASK_EVENTS + 2; // CheckBatchStart + its Choice, when nothing holds the batch
   let batch = 4 + batchStart + 4 + biggestBatch * perTargetMap + 4 + steps.length * 2;
   for (const step of steps) {

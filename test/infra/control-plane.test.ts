@@ -333,6 +333,10 @@ describe('BreakwaterControlPlane with every handler present', () => {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'github' });
     });
 
+    it('passes every body to the handlers base64-encoded, so the webhook HMAC sees the exact bytes', () => {
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
+    });
+
     it('logs access, traces and throttles the stage, and tells handlers the body limit', () => {
       template.hasResourceProperties('AWS::ApiGateway::Stage', {
         StageName: 'v1',

@@ -19,6 +19,12 @@ export interface ClientProvider {
 }
 
 /** What a client factory receives. `credentials` is absent for the control plane's own account. */
+/**
+ * A hung call must end well inside the step's Lambda timeout (functions/lib/step-timeouts.ts):
+ * 3 s to connect, 10 s for an answer, per attempt of the SDK's 3.
+ */
+const REQUEST_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
+
 export interface ClientConfig {
   readonly region: string;
   readonly credentials?: AwsCredentialIdentityProvider;
@@ -117,9 +123,12 @@ export class AwsClientProvider implements ClientProvider {
     this.#homeAccount = options.homeAccount;
     this.#roleArnTemplate = roleArnTemplate;
     this.#roleSessionName = options.roleSessionName ?? 'breakwater';
-    this.#createLambdaClient = options.createLambdaClient ?? ((config) => new LambdaClient(config));
+    this.#createLambdaClient =
+      options.createLambdaClient ??
+      ((config) => new LambdaClient({ ...config, requestHandler: REQUEST_TIMEOUTS }));
     this.#createCloudWatchClient =
-      options.createCloudWatchClient ?? ((config) => new CloudWatchClient(config));
+      options.createCloudWatchClient ??
+      ((config) => new CloudWatchClient({ ...config, requestHandler: REQUEST_TIMEOUTS }));
     this.#assumeRole = options.assumeRole ?? assumeRoleWithSts;
     this.#clock = options.clock ?? systemClock;
   }
