@@ -77,33 +77,35 @@ const syncChild = (arnVar: string, input: Record<string, unknown>, rest: Record<
   TimeoutSeconds: CHILD_TIMEOUT_SECONDS,
   ...rest,
 });
-const resetCheck = (next: string) => ({
-  Type: 'Pass',
-  Result: { verdict: 'pending', signature: '' },
-  ResultPath: '$.check',
-  Next: next,
-});
+/*
+ * A bake or health check: wait, check, decide, wait again. It is entered at its Wait: the step
+ * that starts it (ShiftWeights, BeginWaveBake) returns the first check's state under
+ * `<path>.check` (verdict "pending", the first wait: the safety poll, or the bake when shorter), so
+ * a poll costs three state transitions and nothing reads alarms right after a read that just
+ * happened (the batch start or the previous step's last check).
+ */
 const pollLoop = (
   prefix: string,
   resource: string,
   params: Record<string, unknown>,
+  path: string,
   onBaked: string,
   onFailed: string,
 ) => ({
+  [`${prefix}Wait`]: { Type: 'Wait', SecondsPath: `${path}.check.waitSeconds`, Next: prefix },
   [prefix]: task(resource, {
-    Parameters: { ...params, 'previous.$': '$.check' },
-    ResultPath: '$.check',
+    Parameters: { ...params, 'previous.$': `${path}.check` },
+    ResultPath: `${path}.check`,
     Next: `${prefix}Verdict`,
   }),
   [`${prefix}Verdict`]: {
     Type: 'Choice',
     Choices: [
-      { Variable: '$.check.verdict', StringEquals: 'baked', Next: onBaked },
-      { Variable: '$.check.verdict', StringEquals: 'failed', Next: onFailed },
+      { Variable: `${path}.check.verdict`, StringEquals: 'baked', Next: onBaked },
+      { Variable: `${path}.check.verdict`, StringEquals: 'failed', Next: onFailed },
     ],
     Default: `${prefix}Wait`,
   },
-  [`${prefix}Wait`]: { Type: 'Wait', SecondsPath: '$.check.waitSeconds', Next: prefix },
 });
 const ids = { 'deploymentId.$': '$.deploymentId', 'waveIndex.$': '$.waveIndex' };
 
@@ -136,102 +138,64 @@ const batchCheck = {
   'batchIndex.$': '$.batchIndex',
   'targets.$': '$.targets',
   'step.$': '$.step',
-  'shift.$': '$.shift',
+  'shift.$': '$.watch.shift',
   scope: 'batch',
 };
 
-const shiftMap = (name: string, resource: string, taskName: string, next: string) => ({
-  Type: 'Map',
-  ItemsPath: '$.targets',
-  MaxConcurrency: 40,
-  ItemSelector: { ...ids, 'targetIndex.$': '$$.Map.Item.Value', 'step.$': '$.step' },
-  ItemProcessor: {
-    ProcessorConfig: { Mode: 'INLINE' },
-    StartAt: taskName,
-    States: { [taskName]: task(resource, { End: true }) },
-  },
-  ResultPath: '$.shift',
-  Next: next,
-  Comment: name,
-});
+/*
+ * A traffic step on every target of the batch in one invocation (not a Map of one Task per
+ * target): one state transition per batch instead of one per target, and the handler reads the
+ * deployment, the pipeline and the target records once for all of them.
+ */
+const shiftBatch = (name: string, resource: string, next: string) =>
+  task(resource, {
+    Comment: name,
+    Parameters: { ...ids, 'targets.$': '$.targets', 'step.$': '$.step' },
+    ResultPath: '$.watch',
+    Next: next,
+  });
 
 const batch = {
   Comment:
     'Breakwater batch: a group of a wave’s targets (up to its concurrency) taken through prepare, one-box, bake and rolling steps together. A failure here fails the execution; the wave rolls back.',
-  StartAt: 'CheckBatchStart',
+  StartAt: 'StaggerBatch',
   States: {
-    // Windows, blocker alarms and manual blocks of every target of the batch, read together: one
-    // DescribeAlarms batch per account/region for the batch, never one per target.
-    CheckBatchStart: task('CheckBatchStartFunctionArn', {
+    // The previous batch's last check (or the wave gate) read this region's alarms a moment ago:
+    // a second apart, DescribeAlarms stays at one call per second per region.
+    StaggerBatch: { Type: 'Wait', Seconds: 1, Next: 'PrepareTargets' },
+    // Every target of the batch in one invocation: windows, blocker alarms and manual blocks read
+    // together (one DescribeAlarms per account/region for the batch, never one per target), then
+    // alias locks, new versions and serving versions.
+    PrepareTargets: task('PrepareTargetFunctionArn', {
       Parameters: { ...ids, 'batchIndex.$': '$.batchIndex', 'targets.$': '$.targets' },
-      ResultPath: '$.start',
-      Next: 'BatchMayStart',
+      ResultPath: '$.prepare',
+      Next: 'TargetsReady',
     }),
-    BatchMayStart: {
+    // Not ready: a blocker holds a target, or another deployment holds an alias.
+    TargetsReady: {
       Type: 'Choice',
-      Choices: [{ Variable: '$.start.status', StringEquals: 'ready', Next: 'PrepareTargets' }],
-      Default: 'WaitForBatchStart',
+      Choices: [{ Variable: '$.prepare.status', StringEquals: 'ready', Next: 'RunSteps' }],
+      Default: 'WaitForTargets',
     },
-    WaitForBatchStart: { Type: 'Wait', SecondsPath: '$.start.waitSeconds', Next: 'CheckBatchStart' },
-    PrepareTargets: {
-      Type: 'Map',
-      ItemsPath: '$.targets',
-      MaxConcurrency: 40,
-      ItemSelector: { ...ids, 'targetIndex.$': '$$.Map.Item.Value' },
-      ItemProcessor: {
-        ProcessorConfig: { Mode: 'INLINE' },
-        StartAt: 'PrepareTarget',
-        States: {
-          PrepareTarget: task('PrepareTargetFunctionArn', { ResultPath: '$.prepare', Next: 'TargetReady' }),
-          // Not ready: its alias is locked by another deployment.
-          TargetReady: {
-            Type: 'Choice',
-            Choices: [{ Variable: '$.prepare.status', StringEquals: 'ready', Next: 'TargetPrepared' }],
-            Default: 'WaitForTarget',
-          },
-          WaitForTarget: { Type: 'Wait', SecondsPath: '$.prepare.waitSeconds', Next: 'PrepareTarget' },
-          TargetPrepared: { Type: 'Succeed' },
-        },
-      },
-      ResultPath: null,
-      Next: 'RunSteps',
-    },
-    // The one-box, then each rolling weight; a failed step (a Fail below) fails the batch.
+    WaitForTargets: { Type: 'Wait', SecondsPath: '$.prepare.waitSeconds', Next: 'PrepareTargets' },
+    // The one-box, then each rolling weight, each on every target of the batch and then watched
+    // (a bake or a health check); a failed step (the Fail below) fails the batch.
     RunSteps: sequentialMap(
       '$.steps',
       { ...ids, 'batchIndex.$': '$.batchIndex', 'targets.$': '$.targets', 'step.$': '$$.Map.Item.Value' },
-      'StepKind',
+      'ShiftWeights',
       {
-        StepKind: {
-          Type: 'Choice',
-          Choices: [{ Variable: '$.step.kind', StringEquals: 'one-box', Next: 'StartOneBox' }],
-          Default: 'ShiftWeights',
-        },
-        StartOneBox: shiftMap(
-          'One-box: the first share of traffic on the new version',
-          'StartOneBoxFunctionArn',
-          'StartOneBoxOnTarget',
-          'ResetOneBoxCheck',
-        ),
-        ResetOneBoxCheck: resetCheck('WaitForOneBoxBake'),
-        ...pollLoop('WaitForOneBoxBake', 'WaitForBakeFunctionArn', batchCheck, 'StepDone', 'OneBoxFailed'),
-        OneBoxFailed: {
-          Type: 'Fail',
-          Error: 'RollbackRequired',
-          Cause: 'The one-box bake failed; the reason is in the deployment timeline.',
-        },
-        ShiftWeights: shiftMap(
-          'Rolling: the next weight on every target of the batch',
+        ShiftWeights: shiftBatch(
+          'The one-box or the next rolling weight, on every target of the batch',
           'ShiftWeightFunctionArn',
-          'ShiftWeightOnTarget',
-          'ResetStepCheck',
+          'WatchStepWait',
         ),
-        ResetStepCheck: resetCheck('CheckStepAlarms'),
-        ...pollLoop('CheckStepAlarms', 'CheckAlarmsFunctionArn', batchCheck, 'StepDone', 'StepFailed'),
+        ...pollLoop('WatchStep', 'WaitForBakeFunctionArn', batchCheck, '$.watch', 'StepDone', 'StepFailed'),
         StepFailed: {
           Type: 'Fail',
           Error: 'RollbackRequired',
-          Cause: 'A rolling step failed its health check; the reason is in the deployment timeline.',
+          Cause:
+            'A one-box bake or a rolling step’s health check failed; the reason is in the deployment timeline.',
         },
         StepDone: { Type: 'Pass', Result: { done: true }, End: true },
       },
@@ -277,20 +241,20 @@ const wave = {
     BeginWaveBake: task('RecordProgressFunctionArn', {
       Parameters: { ...ids, event: 'wave-bake-started' },
       ResultPath: '$.bake',
-      Next: 'ResetWaveCheck',
+      Next: 'WaitForWaveBakeWait',
       Catch: catchToRollback('RollBackWave'),
     }),
-    ResetWaveCheck: resetCheck('WaitForWaveBake'),
     ...pollLoop(
       'WaitForWaveBake',
       'WaitForBakeFunctionArn',
       { ...ids, scope: 'wave', 'startedAtMs.$': '$.bake.startedAtMs' },
+      '$.bake',
       'CompleteWave',
       'WaveBakeFailed',
     ),
     WaveBakeFailed: {
       Type: 'Pass',
-      Parameters: { Error: 'RollbackRequired', 'Cause.$': '$.check.reason' },
+      Parameters: { Error: 'RollbackRequired', 'Cause.$': '$.bake.check.reason' },
       ResultPath: '$.error',
       Next: 'RollBackWave',
     },
@@ -342,8 +306,11 @@ const deployment = {
     RunWaves: sequentialMap(
       '$.waves.indexes',
       { 'deploymentId.$': '$.deployment.deploymentId', 'waveIndex.$': '$$.Map.Item.Value' },
-      'CheckWaveGate',
+      'StaggerWave',
       {
+        // The previous wave's last bake check read alarms a moment ago, maybe in the same region:
+        // a second apart, DescribeAlarms stays at one call per second per region.
+        StaggerWave: { Type: 'Wait', Seconds: 1, Next: 'CheckWaveGate' },
         // Blockers hold a wave before it starts: alarms, time windows, manual blocks, the previous
         // change still in the wave. A wave that already succeeded (a resumed deployment) is skipped.
         CheckWaveGate: task('CheckWaveGateFunctionArn', {

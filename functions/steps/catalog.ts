@@ -16,18 +16,11 @@ export const STEP_FUNCTIONS = [
   },
   { id: 'StartWave', entry: 'functions/steps/start-wave.ts', arnVariable: 'StartWaveFunctionArn' },
   {
-    id: 'CheckBatchStart',
-    entry: 'functions/steps/check-batch-start.ts',
-    arnVariable: 'CheckBatchStartFunctionArn',
-  },
-  {
     id: 'PrepareTarget',
     entry: 'functions/steps/prepare-target.ts',
     arnVariable: 'PrepareTargetFunctionArn',
   },
-  { id: 'StartOneBox', entry: 'functions/steps/start-one-box.ts', arnVariable: 'StartOneBoxFunctionArn' },
   { id: 'ShiftWeight', entry: 'functions/steps/shift-weight.ts', arnVariable: 'ShiftWeightFunctionArn' },
-  { id: 'CheckAlarms', entry: 'functions/steps/check-alarms.ts', arnVariable: 'CheckAlarmsFunctionArn' },
   { id: 'WaitForBake', entry: 'functions/steps/wait-for-bake.ts', arnVariable: 'WaitForBakeFunctionArn' },
   { id: 'RollBack', entry: 'functions/steps/roll-back.ts', arnVariable: 'RollBackFunctionArn' },
   {

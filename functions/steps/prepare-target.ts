@@ -1,11 +1,11 @@
 import type { StepDeps } from '../../src/workflow/deps.js';
-import { prepareTarget } from '../../src/workflow/prepare-target.js';
-import { TargetInput } from '../../src/workflow/step-inputs.js';
+import { prepareBatch } from '../../src/workflow/prepare-target.js';
+import { BatchInput } from '../../src/workflow/step-inputs.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
 import { stepHandler } from '../lib/step-handler.js';
 
-/** Takes a target's lock, resolves or publishes its new version, records the serving version. */
+/** Takes every target of a batch: alias locks, new versions published or resolved, serving versions recorded. */
 export const createHandler = (deps: () => StepDeps) =>
-  stepHandler(TargetInput, 'PrepareTarget input', (input) => prepareTarget(deps(), input));
+  stepHandler(BatchInput, 'PrepareTarget input', (input) => prepareBatch(deps(), input));
 
 export const handler = createHandler(lambdaDeps);

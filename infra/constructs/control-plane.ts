@@ -216,10 +216,10 @@ const TARGET_ACCESS: Readonly<Record<TargetCallerId, TargetAccess>> = {
   // Reads the blocker alarms of the wave's targets before the wave starts.
   CheckWaveGate: { alarms: true, metrics: true },
   StartWave: {},
-  // Reads the blocker alarms of a batch's targets (one call per region) before they start.
-  CheckBatchStart: { alarms: true, metrics: true },
-  // Takes the alias lock and publishes or resolves the new version.
+  // Reads the blocker alarms of a batch's targets (one call per region) before they start, then
+  // takes each alias lock and publishes or resolves the new version.
   PrepareTarget: {
+    alarms: true,
     lambda: [
       'lambda:GetAlias',
       'lambda:GetFunctionConfiguration',
@@ -227,9 +227,9 @@ const TARGET_ACCESS: Readonly<Record<TargetCallerId, TargetAccess>> = {
       'lambda:UpdateFunctionCode',
     ],
   },
-  StartOneBox: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
+  // The one-box and every rolling weight, on a whole batch.
   ShiftWeight: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
-  CheckAlarms: { alarms: true, metrics: true },
+  // Every bake and health check: alarms on each safety poll, data points when they can matter.
   WaitForBake: { alarms: true, metrics: true },
   RollBack: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
   RecordProgress: {},

@@ -67,18 +67,18 @@ const TASK_EVENTS = 5;
 export function estimateHistoryEvents(wave: ResolvedWave): { wave: number; batch: number } {
   const steps = rolloutSteps(wave);
   const batches = targetBatches(wave);
-  const biggestBatch = Math.max(...batches.map((b) => b.length));
   const polls = (seconds: number) => Math.ceil(seconds / Math.max(1, wave.safetyPoll)) + 1;
   const inconclusivePolls = polls(wave.inconclusiveTimeout);
-  const perTargetMap = 2 + TASK_EVENTS + 2 + 2; // iteration start/end, task, choice, succeed
-  const batchStart = TASK_EVENTS + 2; // CheckBatchStart + its Choice, when nothing holds the batch
-  let batch = 4 + batchStart + 4 + biggestBatch * perTargetMap + 4 + steps.length * 2;
+  // One Task per step for the whole batch (not one per target), so a batch's history does not
+  // grow with its size.
+  const stagger = 2; // the one-second Wait before the batch reads alarms
+  const prepare = TASK_EVENTS + 2; // PrepareTargets + its Choice, when nothing holds the batch
+  let batch = 4 + stagger + prepare + 4; // execution start/end, RunSteps Map in and out
   for (const step of steps) {
     batch +=
-      4 +
-      biggestBatch * (2 + TASK_EVENTS) +
-      2 +
-      2 +
+      2 + // the step's Map iteration
+      TASK_EVENTS + // ShiftWeights
+      2 + // StepDone
       (polls(step.bakeSeconds) + inconclusivePolls) * POLL_EVENTS;
   }
   const waveEvents = 2 + TASK_EVENTS + 4 + batches.length * 8 + TASK_EVENTS + 2 + TASK_EVENTS * 2 + 2;

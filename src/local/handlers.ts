@@ -1,14 +1,11 @@
 import type { Context } from 'aws-lambda';
 import type { StepArnVariable } from '../../functions/steps/catalog.js';
-import { createHandler as checkAlarms } from '../../functions/steps/check-alarms.js';
-import { createHandler as checkBatchStart } from '../../functions/steps/check-batch-start.js';
 import { createHandler as checkWaveGate } from '../../functions/steps/check-wave-gate.js';
 import { createHandler as prepareTarget } from '../../functions/steps/prepare-target.js';
 import { createHandler as recordProgress } from '../../functions/steps/record-progress.js';
 import { createHandler as rollBack } from '../../functions/steps/roll-back.js';
 import { createHandler as shiftWeight } from '../../functions/steps/shift-weight.js';
 import { createHandler as startDeployment } from '../../functions/steps/start-deployment.js';
-import { createHandler as startOneBox } from '../../functions/steps/start-one-box.js';
 import { createHandler as startWave } from '../../functions/steps/start-wave.js';
 import { createHandler as waitForBake } from '../../functions/steps/wait-for-bake.js';
 import type { StepDeps } from '../workflow/deps.js';
@@ -21,11 +18,8 @@ const factories: Record<
   StartDeploymentFunctionArn: startDeployment,
   CheckWaveGateFunctionArn: checkWaveGate,
   StartWaveFunctionArn: startWave,
-  CheckBatchStartFunctionArn: checkBatchStart,
   PrepareTargetFunctionArn: prepareTarget,
-  StartOneBoxFunctionArn: startOneBox,
   ShiftWeightFunctionArn: shiftWeight,
-  CheckAlarmsFunctionArn: checkAlarms,
   WaitForBakeFunctionArn: waitForBake,
   RollBackFunctionArn: rollBack,
   RecordProgressFunctionArn: recordProgress,

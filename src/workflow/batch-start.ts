@@ -2,18 +2,20 @@ import { DeploymentCancelledError, RollbackStartedError } from '../core/errors.j
 import type { Target } from '../core/pipeline.js';
 import { mergeWindow } from '../core/windows.js';
 import { isoNow } from '../ports/clock.js';
-import { assessStart, holdingBlockers, readStartInputs } from './blocker-check.js';
+import { assessStart, batchStartTemplates, holdingBlockers, readStartInputs } from './blocker-check.js';
 import { loadWave, record } from './context.js';
 import type { StepDeps } from './deps.js';
 import { endHold, noteHold } from './hold.js';
+import { startWatching } from './watches.js';
 
 export type BatchStartResult =
   | { status: 'ready' }
   | { status: 'blocked'; blocked: string[]; waitSeconds: number };
 
 /**
- * Before a batch's targets start: each target's own time window (in its region) and its blocker
- * alarms, manual blocks and overrides. The alarms of the whole batch are read in one
+ * Before a batch's targets start: each target's own time window (in its region), its blocker
+ * alarms and the alarms that will watch it (one in ALARM would roll it back at once), manual
+ * blocks and overrides. The alarms of the whole batch are read in one
  * DescribeAlarms batch per account/region, the blocks and overrides once — never once per
  * target. Targets already prepared (a resumed deployment) are not held again.
  */
@@ -31,15 +33,18 @@ export async function checkBatchStart(
   const records = new Map(
     (await deps.store.getTargets(deployment.id, wave.index)).map((r) => [r.targetId, r]),
   );
-  const pending = input.targets
-    .map((i) => wave.targets[i])
-    .filter((t): t is Target => t !== undefined && !records.get(t.id)?.previousVersion);
+  const batch = input.targets.map((i) => wave.targets[i]).filter((t): t is Target => t !== undefined);
+  // Watching starts before the alarms are read: an alarm that enters ALARM after this read is
+  // found by the alarm watcher through these records; one already in ALARM is seen by the read.
+  await startWatching(deps, deployment.id, wave, batch);
+  const pending = batch.filter((t) => !records.get(t.id)?.previousVersion);
   if (pending.length === 0) {
     await endHold(deps, deployment);
     return { status: 'ready' };
   }
 
-  const readings = await readStartInputs(deps, wave, pending, deployment.id);
+  const templates = batchStartTemplates(deps, wave);
+  const readings = await readStartInputs(deps, wave, pending, deployment.id, templates);
   const now = isoNow(deps.clock);
   const held: { id: string; waitSeconds: number }[] = [];
   for (const t of pending) {
@@ -56,6 +61,7 @@ export async function checkBatchStart(
         starting: { pipeline: pipeline.name, wave: wave.name, target: t.id },
       },
       readings,
+      templates,
     );
     const holding = holdingBlockers(assessment);
     if (holding.length === 0) continue;

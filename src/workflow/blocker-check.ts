@@ -25,8 +25,16 @@ export interface StartReadings {
 }
 
 /** Blocker alarm names of a wave (its blocker alarms, or its rollback alarms, plus the organisation's). */
-function blockerTemplates(deps: StepDeps, wave: ResolvedWave): string[] {
+export function blockerTemplates(deps: StepDeps, wave: ResolvedWave): string[] {
   return [...(wave.blockerAlarms ?? wave.alarms.rollback), ...(deps.organisationAlarms ?? [])];
+}
+
+/**
+ * What holds a batch's targets: the blocker alarms and also every alarm that will watch them
+ * (rollback and one-box alarms): one already in ALARM would roll the batch back at once.
+ */
+export function batchStartTemplates(deps: StepDeps, wave: ResolvedWave): string[] {
+  return [...new Set([...blockerTemplates(deps, wave), ...wave.alarms.rollback, ...wave.alarms.oneBox])];
 }
 
 /**
@@ -38,9 +46,10 @@ export async function readStartInputs(
   wave: ResolvedWave,
   targets: readonly Target[],
   deploymentId: string,
+  templates: readonly string[] = blockerTemplates(deps, wave),
 ): Promise<StartReadings> {
   const [observed, blockers, overrides] = await Promise.all([
-    readAlarms(deps, wave, targets, blockerTemplates(deps, wave)),
+    readAlarms(deps, wave, targets, templates),
     deps.store.listBlockers(),
     deps.store.listOverrides(deploymentId),
   ]);
@@ -53,10 +62,11 @@ function readingsFor(
   readings: StartReadings,
   wave: ResolvedWave,
   targets: readonly Target[],
+  templates: readonly string[],
 ): StartReadings {
   const wanted = new Set(
     targets.flatMap((t) =>
-      blockerTemplates(deps, wave).map((n) => `${t.region}/${t.account}/${expandAlarmName(n, t, wave.name)}`),
+      templates.map((n) => `${t.region}/${t.account}/${expandAlarmName(n, t, wave.name)}`),
     ),
   );
   return { ...readings, observed: readings.observed.filter((a) => wanted.has(`${a.where}/${a.name}`)) };
@@ -91,10 +101,12 @@ export async function assessStart(
   },
   /** Read already for a larger set of targets (a batch): only the part of these targets is used. */
   readings?: StartReadings,
+  /** The alarm names `readings` were read for. */
+  templates: readonly string[] = blockerTemplates(deps, ctx.wave),
 ): Promise<StartAssessment> {
   const nowMs = deps.clock.nowMs();
   const { observed, blockers } = readings
-    ? readingsFor(deps, readings, ctx.wave, ctx.targets)
+    ? readingsFor(deps, readings, ctx.wave, ctx.targets, templates)
     : {
         observed: await readAlarms(deps, ctx.wave, ctx.targets, blockerTemplates(deps, ctx.wave)),
         blockers: await deps.store.listBlockers(),

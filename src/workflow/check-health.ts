@@ -9,7 +9,6 @@ import { loadWave, record } from './context.js';
 import type { StepDeps } from './deps.js';
 import { beginRollback } from './roll-back.js';
 import type { CheckInputT } from './step-inputs.js';
-import { startWatching } from './watches.js';
 
 export interface CheckResult {
   readonly verdict: BakeAssessment['verdict'];
@@ -40,6 +39,20 @@ export function alarmsToWatch(
     groups.set(scopeKey(scope), group);
   }
   return groups;
+}
+
+/**
+ * The state a bake or health check starts in: nothing seen yet, and the first check after the
+ * safety poll (or at the end of a shorter bake). The step that starts the bake returns it.
+ */
+export function firstCheck(wave: ResolvedWave, bakeSeconds: number): CheckResult {
+  return {
+    verdict: 'baking',
+    reason: 'started',
+    waitSeconds: Math.max(1, Math.ceil(Math.min(wave.safetyPoll, bakeSeconds))),
+    signature: '',
+    elapsedSeconds: 0,
+  };
 }
 
 /** One DescribeAlarms batch per account/region for the whole set, never one call per target. */
@@ -124,7 +137,6 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
   const nowMs = deps.clock.nowMs();
   const elapsedSeconds = Math.max(0, (nowMs - startedAtMs) / 1000);
 
-  if (input.previous.verdict === 'pending') await startWatching(deps, deployment.id, wave, targets);
   const previousCount = input.previous.dataPoints;
   const reached = previousCount !== undefined && minDataPoints > 0 && previousCount >= minDataPoints;
   const countNow = minDataPoints > 0 && !reached && elapsedSeconds >= durationSeconds;

@@ -4,10 +4,12 @@ import type { ResolvedPipeline, Target } from '../core/pipeline.js';
 import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
 import type { CodeSource } from '../ports/fleet.js';
-import type { DeploymentRecord } from '../ports/store.js';
-import { loadWave, record, targetAt } from './context.js';
+import type { DeploymentRecord, TargetRecord } from '../ports/store.js';
+import { checkBatchStart } from './batch-start.js';
+import { loadWave, record, targetAt, type WaveContext } from './context.js';
 import type { StepDeps } from './deps.js';
 import { noteHold } from './hold.js';
+import { settleAll } from './parallel.js';
 import { aliasRef, toRouting } from './routing.js';
 
 export type PrepareResult =
@@ -58,25 +60,79 @@ async function resolveNewVersion(
   return version;
 }
 
+/** What a batch's prepare step answers: every target ready, or some wait for an alias lock. */
+export type BatchPrepareResult =
+  | { status: 'ready' }
+  | { status: 'blocked'; blocked: string[]; waitSeconds: number }
+  | { status: 'locked'; waiting: { target: string; holder: string }[]; waitSeconds: number };
+
 /**
- * Takes a target for a deployment (its blockers were assessed for the batch just before): its alias lock, its new version, and the version serving now
- * (recorded before any traffic moves, so a rollback knows where to go). Idempotent.
+ * Takes every target of a batch for a deployment, in one invocation: first whatever may hold
+ * their start ({@link checkBatchStart}), then each target's alias lock, its new version, and the version serving
+ * now (recorded before any traffic moves, so a rollback knows where to go). The deployment, the
+ * pipeline and the target records are read once. Idempotent.
  */
-export async function prepareTarget(
+export async function prepareBatch(
   deps: StepDeps,
-  input: { deploymentId: string; waveIndex: number; targetIndex: number },
-): Promise<PrepareResult> {
-  const { deployment, pipeline, wave } = await loadWave(deps, input.deploymentId, input.waveIndex);
-  const t = targetAt(wave, input.targetIndex);
+  input: { deploymentId: string; waveIndex: number; targets: readonly number[] },
+): Promise<BatchPrepareResult> {
+  const start = await checkBatchStart(deps, input);
+  if (start.status === 'blocked') return start;
+  const ctx = await loadWave(deps, input.deploymentId, input.waveIndex);
+  const { deployment, pipeline, wave } = ctx;
   if (deployment.cancelRequest) {
     throw new DeploymentCancelledError(
       `stopped by ${deployment.cancelRequest.by}: ${deployment.cancelRequest.reason}`,
     );
   }
   if (deployment.rollback) throw new RollbackStartedError(`rollback begun: ${deployment.rollback.reason}`);
+  const records = new Map(
+    (await deps.store.getTargets(deployment.id, wave.index)).map((r) => [r.targetId, r]),
+  );
+  const results = await settleAll(input.targets, (index) => {
+    const t = targetAt(wave, index);
+    return prepareOne(deps, ctx, t, records.get(t.id));
+  });
+  const waiting = results.flatMap((r, i) =>
+    r.status === 'locked'
+      ? [{ target: targetAt(wave, input.targets[i] as number).id, holder: r.holder }]
+      : [],
+  );
+  if (waiting.length === 0) return { status: 'ready' };
+  await noteHold(
+    deps,
+    deployment,
+    pipeline,
+    `${waiting.map((w) => `${w.target} waits for deployment ${w.holder} to release its alias`).join('; ')}`,
+  );
+  return { status: 'locked', waiting, waitSeconds: wave.safetyPoll };
+}
+
+/**
+ * Takes one target (see {@link prepareBatch}).
+ *
+ * @example await prepareTarget(deps, { deploymentId: 'd1', waveIndex: 0, targetIndex: 0 })
+ */
+export async function prepareTarget(
+  deps: StepDeps,
+  input: { deploymentId: string; waveIndex: number; targetIndex: number },
+): Promise<PrepareResult> {
+  const ctx = await loadWave(deps, input.deploymentId, input.waveIndex);
+  const t = targetAt(ctx.wave, input.targetIndex);
+  const existing = (await deps.store.getTargets(ctx.deployment.id, ctx.wave.index)).find(
+    (r) => r.targetId === t.id,
+  );
+  return prepareOne(deps, ctx, t, existing);
+}
+
+async function prepareOne(
+  deps: StepDeps,
+  ctx: WaveContext,
+  t: Target,
+  existing: TargetRecord | undefined,
+): Promise<PrepareResult> {
+  const { deployment, pipeline, wave } = ctx;
   const now = isoNow(deps.clock);
-  // Blockers (windows, alarms, manual blocks) were assessed for the whole batch before this step.
-  const existing = (await deps.store.getTargets(deployment.id, wave.index)).find((r) => r.targetId === t.id);
   const lock = await deps.store.acquireLock(aliasKey(t), deployment.id, now);
   if (!lock.acquired) {
     if (existing?.status !== 'waiting_for_lock') {
@@ -96,12 +152,6 @@ export async function prepareTarget(
         message: `${t.id} waits: deployment ${lock.holder} holds ${t.functionName}:${t.alias} in ${t.region}`,
       });
     }
-    await noteHold(
-      deps,
-      deployment,
-      pipeline,
-      `${t.id} waits for deployment ${lock.holder} to release its alias`,
-    );
     return { status: 'locked', holder: lock.holder, waitSeconds: wave.safetyPoll };
   }
   if (existing?.previousVersion && existing.newVersion) {

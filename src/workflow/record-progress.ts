@@ -1,7 +1,9 @@
 import { formatDuration } from '../core/duration.js';
 import { ConflictError, RollbackStartedError } from '../core/errors.js';
+import { activeExpedite, expediteBake } from '../core/expedite.js';
 import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
+import { type CheckResult, firstCheck } from './check-health.js';
 import { loadDeployment, loadPipeline, record, releaseAll } from './context.js';
 import type { StepDeps } from './deps.js';
 import { stopWatching } from './watches.js';
@@ -14,7 +16,7 @@ type ProgressInput =
 export async function recordProgress(
   deps: StepDeps,
   input: ProgressInput,
-): Promise<{ startedAtMs?: number }> {
+): Promise<{ startedAtMs?: number; check?: CheckResult }> {
   const now = isoNow(deps.clock);
   const deployment = await loadDeployment(deps, input.deploymentId);
   const pipeline = await loadPipeline(deps, deployment.pipelineName, deployment.pipelineVersion);
@@ -46,13 +48,19 @@ export async function recordProgress(
   if (input.event === 'wave-bake-started') {
     const startedAtMs = deps.clock.nowMs();
     await deps.store.updateWave(deployment.id, input.waveIndex, { status: 'baking' });
+    const bake = wave
+      ? expediteBake(
+          { seconds: wave.bake.duration, minDataPoints: wave.bake.minDataPoints },
+          activeExpedite(pipeline, deployment.expedite),
+        )
+      : undefined;
     await record(deps, deployment.id, {
       key: `wave-bake-started:${input.waveIndex}`,
       type: 'wave-bake-started',
       wave: input.waveIndex,
       message: `wave ${name} is at 100% everywhere; baking ${wave ? `${formatDuration(wave.bake.duration)} and ${wave.bake.minDataPoints} data points` : ''}`,
     });
-    return { startedAtMs };
+    return { startedAtMs, ...(wave && bake ? { check: firstCheck(wave, bake.seconds) } : {}) };
   }
   // The alarm watcher may have begun a rollback after the last check said baked: it wins.
   if (deployment.rollback) throw new RollbackStartedError(`rollback begun: ${deployment.rollback.reason}`);

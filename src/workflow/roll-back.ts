@@ -35,7 +35,7 @@ export function describeFailure(error: { Error?: string; Cause?: string } | unde
 type RevertOutcome = 'reverted' | 'already' | 'foreign' | 'left';
 
 /*
- * The fence between a rollback and the steps that raise weights (StartOneBox, ShiftWeight),
+ * The fence between a rollback and the step that raises weights (ShiftWeight: the one-box and rolling),
  * which may run at the same time when the alarm watcher rolls back a running deployment:
  *
  *   raise a weight (applyStep)                 roll back (beginRollback, then revertTarget)

