@@ -86,6 +86,8 @@ class FuzzRun {
   private readonly startedIds = new Set<string>();
   private readonly blockerIds = new Set<string>();
   private readonly stoppedIds = new Set<string>();
+  /** The request each accepted start answered, for the notes. */
+  private readonly startAnswers = new Map<string, string>();
   private readonly putsByPipeline = new Map<string, number>();
   private readonly pushes: SignedPush[] = [];
   private authorizedUnanswered = 0;
@@ -96,7 +98,21 @@ class FuzzRun {
     private readonly dataDir: string,
   ) {
     for (const name of Object.values(FUZZ_DEFECTS)) this.report.figure(name, true);
-    this.report.figure('requests sent', false);
+    for (const name of [
+      'requests sent',
+      'API requests with the token',
+      'API requests without a valid token',
+      'signed deliveries: push',
+      'signed deliveries: replay',
+      'signed deliveries: reworded replay',
+      'signed deliveries: ping',
+      'signed deliveries: other event',
+      'badly signed or unsigned deliveries',
+      'requests without an answer (reset or refused)',
+      'deployments at the end',
+      'accepted starts (202) that left no deployment',
+    ])
+      this.report.figure(name, false);
   }
 
   async start(): Promise<void> {
@@ -170,6 +186,7 @@ class FuzzRun {
       ['other event', 1],
     ] as const);
     let push: SignedPush;
+    this.report.add(`signed deliveries: ${kind}`);
     if (kind === 'replay') push = r.pick(this.pushes);
     else if (kind === 'reworded replay') {
       // The same push (repository, ref, commit) with other details: the docs say it is the same deployment.
@@ -269,8 +286,15 @@ class FuzzRun {
       ['signed webhook', 25],
       ['badly signed webhook', 10],
     ] as const);
-    if (kind === 'api') return { request: this.apiRequest() };
+    if (kind === 'api') {
+      const request = this.apiRequest();
+      this.report.add(
+        request.authenticated ? 'API requests with the token' : 'API requests without a valid token',
+      );
+      return { request };
+    }
     if (kind === 'signed webhook') return this.signedDelivery();
+    this.report.add('badly signed or unsigned deliveries');
     return { request: this.badlySignedDelivery() };
   }
 
@@ -282,7 +306,7 @@ class FuzzRun {
     } catch (error) {
       if (request.authenticated) this.authorizedUnanswered++;
       this.report.add('requests without an answer (reset or refused)');
-      if (this.report.notes.length < 20)
+      if (this.report.notes.length < 5)
         this.report.notes.push(`no answer: ${describe(request).slice(0, 300)}: ${String(error)}`);
       if (this.serve.process.exitCode !== null || this.serve.process.signalCode !== null)
         this.report.defect(
@@ -309,7 +333,10 @@ class FuzzRun {
   private attribute(request: FuzzRequest, pathname: string, res: RawResponse, replay: boolean): void {
     const body = res.json<Record<string, unknown>>();
     if (!body) return;
-    if (typeof body.deploymentId === 'string') this.startedIds.add(body.deploymentId);
+    if (typeof body.deploymentId === 'string') {
+      this.startedIds.add(body.deploymentId);
+      this.startAnswers.set(body.deploymentId, describe(request).slice(0, 400));
+    }
     if (Array.isArray(body.deployments)) {
       for (const d of body.deployments as { deploymentId?: string; duplicate?: boolean }[]) {
         if (typeof d.deploymentId !== 'string') continue;
@@ -319,7 +346,10 @@ class FuzzRun {
             `${describe(request)} -> ${res.status} ${res.body.toString().slice(0, 300)}`,
           );
         }
-        if (d.duplicate !== true) this.startedIds.add(d.deploymentId);
+        if (d.duplicate !== true) {
+          this.startedIds.add(d.deploymentId);
+          this.startAnswers.set(d.deploymentId, describe(request).slice(0, 400));
+        }
       }
     }
     if (
@@ -411,6 +441,21 @@ class FuzzRun {
           `${key.replace('\u0000', ': commit ')} deployed ${ids.length} times: ${ids.join(', ')}`,
         );
     }
+    for (const id of this.startedIds) {
+      const res = await api(
+        this.serve.url,
+        this.serve.token,
+        'GET',
+        `/deployments/${encodeURIComponent(id)}`,
+      );
+      if (res.status === 404) {
+        this.report.add('accepted starts (202) that left no deployment');
+        if (this.report.notes.filter((n) => n.startsWith('no deployment')).length < 5)
+          this.report.notes.push(
+            `no deployment ${id} although its start was accepted: ${this.startAnswers.get(id) ?? '?'}`,
+          );
+      }
+    }
     const blockers = (await get<{ items: { id: string }[] }>('/blockers'))?.items ?? [];
     for (const b of blockers)
       if (!this.blockerIds.has(b.id))
@@ -438,7 +483,8 @@ function safePathname(path: string): string | undefined {
 
 /** Header values must be latin1 without line breaks: unicode goes as its UTF-8 bytes. */
 export function headerSafe(value: string): string {
-  return Buffer.from(value.replace(/[\r\n]/g, ' '), 'utf8').toString('latin1');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
+  return Buffer.from(value.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' '), 'utf8').toString('latin1');
 }
 
 function describe(r: FuzzRequest): string {

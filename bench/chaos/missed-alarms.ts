@@ -88,25 +88,35 @@ function watchWindows(
   return [...windows.values()];
 }
 
+export interface MissedAlarms {
+  /** ALARM intervals of watched alarms that overlapped their watch: the cases looked at. */
+  readonly judged: number;
+  /** Those the deployment should have rolled back on, each described. */
+  readonly missed: string[];
+}
+
 /**
- * The alarms a succeeded deployment should have rolled back on, each described; empty when none
- * (or when the deployment did not succeed).
+ * The alarms a succeeded deployment should have rolled back on; nothing is judged when the
+ * deployment did not succeed.
  */
 export function missedAlarms(
   pipeline: ResolvedPipeline,
   scenario: ScenarioInput,
   view: DeploymentView,
   changes: readonly AlarmChange[],
-): string[] {
-  if (view.deployment.status !== 'succeeded') return [];
+): MissedAlarms {
+  if (view.deployment.status !== 'succeeded') return { judged: 0, missed: [] };
   const scripted = new Set(
     (scenario.blockers ?? []).flatMap((b) => (b.kind === 'alarm' ? [`${b.region}/${b.name}`] : [])),
   );
   const lost = scenario.alarmEvents === 'lost';
   const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : 'the end');
   const out: string[] = [];
+  let judged = 0;
   for (const w of watchWindows(pipeline, view, scripted)) {
     for (const { fromMs, toMs } of alarmIntervals(changes, w.key)) {
+      if (toMs <= w.startMs || fromMs >= w.endMs) continue;
+      judged++;
       const atFirstCheck = fromMs <= w.startMs && toMs > w.startMs + MINUTE_MS;
       const enteredWhileWatched = !lost && fromMs > w.startMs + 1000 && fromMs < w.endMs - 3 * MINUTE_MS;
       const overlapMs = Math.min(toMs, w.endMs) - Math.max(fromMs, w.bakeMs);
@@ -120,5 +130,5 @@ export function missedAlarms(
       }
     }
   }
-  return out;
+  return { judged, missed: out };
 }

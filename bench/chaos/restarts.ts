@@ -150,6 +150,7 @@ class RestartRun {
       'kills with a deployment rolling back (as last read)',
       'kills while serve had printed a rollback begun, not ended',
       'deployments started',
+      'stop requests accepted',
       'deployments resumed at a restart',
       'API requests',
     ])
@@ -282,6 +283,18 @@ class RestartRun {
       );
   }
 
+  /** Asks to stop a running deployment (a rollback by hand), as an operator would. */
+  async stopOne(): Promise<void> {
+    const running = [...this.statuses].filter(([, s]) => s === 'running').map(([id]) => id);
+    if (running.length === 0) return;
+    const id = this.random.pick(running);
+    const res = await this.call('POST', `/deployments/${encodeURIComponent(id)}/stop`, {
+      by: 'chaos',
+      reason: 'chaos benchmark: stop by hand',
+    });
+    if (res?.status === 202) this.report.add('stop requests accepted');
+  }
+
   /** Polls until `ms` passed or `until` says stop. */
   async pollFor(ms: number, until?: () => boolean): Promise<void> {
     const end = performance.now() + ms;
@@ -323,6 +336,7 @@ class RestartRun {
       await Promise.allSettled(inFlight);
     } else if (mode === 'after a while') {
       for (let i = 0; i < starts; i++) await this.start();
+      if (this.random.chance(0.3)) await this.stopOne();
       await this.pollFor(this.random.int(300, 5000));
       await this.kill();
     } else {

@@ -1,5 +1,6 @@
 import { type SimulationResult, simulate } from '../../src/cli/simulate.js';
 import { InvalidInputError } from '../../src/core/errors.js';
+import type { ResolvedPipeline } from '../../src/core/pipeline.js';
 import type { DeploymentView } from '../../src/ports/store.js';
 import { type EngineObservation, observeNextEngine } from './engine-probe.js';
 import { missedAlarms } from './missed-alarms.js';
@@ -39,6 +40,8 @@ export const SCHEDULE_DEFECTS = {
   futureEvents: 'events stamped later than the clock when written',
   history: 'executions over the 25,000-event history limit',
   missedAlarm: 'succeeded although a watched alarm was in ALARM (exact cases only)',
+  shortBake: 'bakes passed short of their duration or data points',
+  unrecordedRollback: 'targets moved, deployment unsuccessful, no rollback on the timeline',
 } as const;
 
 /** Figures that describe what the runs did (declared up front so they print in this order). */
@@ -50,6 +53,7 @@ const INFORMATION = [
   'inconclusive bakes with an alarm in INSUFFICIENT_DATA',
   'timeline events checked',
   'alarm state changes seen',
+  'watched-alarm ALARM spells judged in succeeded runs',
   'runs with a FAILED execution (by design on rollback)',
   'slowest run, ms',
 ];
@@ -111,6 +115,52 @@ function checkTimeline(report: PartReport, view: DeploymentView, where: string):
   }
 }
 
+/** Every bake that passed lasted its duration and counted its minimum of data points. */
+function checkBakes(
+  report: PartReport,
+  pipeline: ResolvedPipeline,
+  view: DeploymentView,
+  where: string,
+): void {
+  for (const e of view.events) {
+    const key = /^bake:(\d+):(?:wave|\d+:(\d+)):baked$/.exec(e.key);
+    if (!key) continue;
+    const wave = pipeline.waves[Number(key[1])];
+    if (!wave) continue;
+    const step = key[2] === undefined ? undefined : Number(key[2]);
+    const duration =
+      step === undefined
+        ? wave.bake.duration
+        : step === 0
+          ? wave.oneBox.bake.duration
+          : wave.rolling.healthCheck;
+    const data = (e.data ?? {}) as { dataPoints?: number; minDataPoints?: number; elapsedSeconds?: number };
+    const short = (data.elapsedSeconds ?? 0) + 1 < duration;
+    const thin = (data.dataPoints ?? 0) < (data.minDataPoints ?? 0);
+    if (short || thin)
+      report.defect(
+        SCHEDULE_DEFECTS.shortBake,
+        `${where}: ${e.key} passed after ${data.elapsedSeconds} s of ${duration} s with ${data.dataPoints} of ${data.minDataPoints} data points`,
+      );
+  }
+}
+
+/** After a deployment that did not succeed, every target it moved has a rollback record. */
+function checkRollbackRecords(report: PartReport, view: DeploymentView, where: string): void {
+  if (view.deployment.status === 'succeeded') return;
+  const keys = new Set(view.events.map((e) => e.key));
+  for (const e of view.events) {
+    const moved = /^step:(\d+):(.+):0$/.exec(e.key);
+    if (!moved) continue;
+    const [, wave, target] = moved;
+    if (!keys.has(`rolled-back:${wave}:${target}`) && !keys.has(`rollback-left:${wave}:${target}`))
+      report.defect(
+        SCHEDULE_DEFECTS.unrecordedRollback,
+        `${where}: ${target} (wave ${wave}) took traffic, the deployment ended ${view.deployment.status}, and no rollback of it is on the timeline`,
+      );
+  }
+}
+
 function checkRun(
   report: PartReport,
   world: ChaosWorld,
@@ -141,8 +191,11 @@ function checkRun(
   }
   if (view) {
     checkTimeline(report, view, where);
-    for (const miss of missedAlarms(world.pipeline, world.scenario, view, observation.alarmChanges))
-      report.defect(SCHEDULE_DEFECTS.missedAlarm, `${where}: ${miss}`);
+    checkBakes(report, world.pipeline, view, where);
+    checkRollbackRecords(report, view, where);
+    const { judged, missed } = missedAlarms(world.pipeline, world.scenario, view, observation.alarmChanges);
+    report.add('watched-alarm ALARM spells judged in succeeded runs', judged);
+    for (const miss of missed) report.defect(SCHEDULE_DEFECTS.missedAlarm, `${where}: ${miss}`);
   }
   for (const e of view?.events ?? []) {
     if (e.type.startsWith('bake-')) report.add(`${e.type} events`);

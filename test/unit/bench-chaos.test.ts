@@ -70,15 +70,20 @@ describe('missedAlarms', () => {
       change(30, 'ALARM'),
       change(32, 'OK'),
     ]);
-    expect(found).toHaveLength(1);
-    expect(found[0]).toContain(alarm);
+    expect(found.judged).toBe(1);
+    expect(found.missed).toHaveLength(1);
+    expect(found.missed[0]).toContain(alarm);
   });
 
   it('does not judge an alarm that entered ALARM after the wave ended, nor a short one with events lost', () => {
-    expect(missedAlarms(pipeline, { alarmEvents: 'delivered' }, view, [change(61, 'ALARM')])).toEqual([]);
-    expect(
-      missedAlarms(pipeline, { alarmEvents: 'lost' }, view, [change(30, 'ALARM'), change(31, 'OK')]),
-    ).toEqual([]);
+    expect(missedAlarms(pipeline, { alarmEvents: 'delivered' }, view, [change(61, 'ALARM')]).missed).toEqual(
+      [],
+    );
+    const short = missedAlarms(pipeline, { alarmEvents: 'lost' }, view, [
+      change(30, 'ALARM'),
+      change(31, 'OK'),
+    ]);
+    expect(short).toEqual({ judged: 1, missed: [] });
   });
 
   it('does not judge a deployment that rolled back', () => {
@@ -86,6 +91,6 @@ describe('missedAlarms', () => {
       ...view,
       deployment: { ...view.deployment, status: 'rolled_back' },
     } as DeploymentView;
-    expect(missedAlarms(pipeline, {}, rolledBack, [change(30, 'ALARM')])).toEqual([]);
+    expect(missedAlarms(pipeline, {}, rolledBack, [change(30, 'ALARM')])).toEqual({ judged: 0, missed: [] });
   });
 });
