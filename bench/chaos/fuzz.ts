@@ -37,6 +37,7 @@ export const FUZZ_DEFECTS = {
   foreignBlockers: 'blockers no authenticated request created',
   foreignVersions: 'pipeline versions no authenticated request registered',
   foreignStops: 'stop requests no authenticated request made',
+  stoppedEarly: 'part stopped early (serve did not start, or an answer broke the bench)',
 } as const;
 
 const WEB_PIPELINE = 'chaos-web';
@@ -518,7 +519,8 @@ export async function runFuzz(options: FuzzOptions): Promise<PartReport> {
     await run.audit();
     await run.stop();
   } catch (error) {
-    run.report.notes.push(`part 3 stopped early: ${String((error as Error)?.stack ?? error).slice(0, 600)}`);
+    // The product failed to run (serve did not start, an answer was unusable) or the bench did: look.
+    run.report.defect(FUZZ_DEFECTS.stoppedEarly, String((error as Error)?.stack ?? error).slice(0, 600));
     await run.abort();
   } finally {
     rmSync(base, { recursive: true, force: true });

@@ -30,7 +30,7 @@ export class PartReport {
   }
 
   /** Counts one occurrence of a defect, keeping its first few descriptions. */
-  defect(name: string, description: string, keep = 8): void {
+  defect(name: string, description: string, keep = 3): void {
     const figure = this.figure(name, true);
     figure.value++;
     const same = this.findings.filter((f) => f.startsWith(`${name}: `)).length;

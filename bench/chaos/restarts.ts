@@ -40,6 +40,7 @@ export const RESTART_DEFECTS = {
   served: 'aliases serving a version no deployment succeeded with (fleet.json)',
   fiveXx: '5xx answers',
   noRestart: 'restarts that failed (serve did not come back)',
+  stoppedEarly: 'part stopped early (serve did not start, or an answer broke the bench)',
 } as const;
 
 export interface RestartOptions {
@@ -471,7 +472,8 @@ export async function runRestarts(options: RestartOptions): Promise<PartReport> 
     }
     await run.finish();
   } catch (error) {
-    run.report.notes.push(`part 2 stopped early: ${String((error as Error)?.stack ?? error).slice(0, 600)}`);
+    // The product failed to run (serve did not start, an answer was unusable) or the bench did: look.
+    run.report.defect(RESTART_DEFECTS.stoppedEarly, String((error as Error)?.stack ?? error).slice(0, 600));
     await run.abort();
   } finally {
     rmSync(base, { recursive: true, force: true });
