@@ -36,6 +36,8 @@ export const RESTART_DEFECTS = {
   clock: 'clock regressions after a restart (responses)',
   lost: 'timeline events lost across a kill',
   duplicated: 'timeline events duplicated',
+  noEndEvent: 'ended deployments without their end event',
+  staleLock: 'deployments held by a lock an ended deployment kept',
   traffic: 'targets with new-version weight after an unsuccessful deployment (API)',
   served: 'aliases serving a version no deployment succeeded with (fleet.json)',
   fiveXx: '5xx answers',
@@ -51,13 +53,24 @@ export interface RestartOptions {
 }
 
 interface Detail {
-  deployment: { id: string; status: string; change: { id: string; version?: string } };
-  targets?: unknown;
+  deployment: {
+    id: string;
+    status: string;
+    change: { id: string; version?: string };
+    hold?: { since?: string; what?: string };
+    rollback?: { reason?: string };
+  };
   waves: {
     index: number;
-    targets: { targetId: string; status: string; weight: number; newVersion?: string }[];
+    targets: {
+      targetId: string;
+      status: string;
+      weight: number;
+      previousVersion?: string;
+      newVersion?: string;
+    }[];
   }[];
-  events: { key: string; type: string; at: string }[];
+  events: { key: string; type: string; at: string; message?: string }[];
 }
 
 const targets = resolvePipeline(paymentsPipeline).waves.flatMap((w) => w.targets);
@@ -119,6 +132,25 @@ function scenarioDocument() {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One line per deployment that touched the target: version, outcome, what it did there. */
+function targetHistory(details: readonly Detail[], targetId: string): string {
+  const lines: string[] = [];
+  for (const d of [...details].sort(
+    (a, b) => Number(a.deployment.change.version) - Number(b.deployment.change.version),
+  )) {
+    const t = d.waves.flatMap((w) => w.targets).find((x) => x.targetId === targetId);
+    if (!t?.newVersion) continue;
+    const events = d.events
+      .filter((e) => e.key.includes(`:${targetId}`))
+      .map((e) => `${e.key}@${e.at.slice(11, 19)}`)
+      .join(' ');
+    lines.push(
+      `v${d.deployment.change.version} ${d.deployment.id.slice(0, 8)} ${d.deployment.status} (target ${t.status}, ${t.previousVersion ?? '?'}->${t.newVersion}, weight ${t.weight}; ${events})`,
+    );
+  }
+  return lines.join(' | ');
+}
 
 class RestartRun {
   readonly report = new PartReport('2. kill -9 restarts');
@@ -373,27 +405,46 @@ class RestartRun {
       () => this.statuses.size > 0 && running().length === 0,
     );
     await this.observe();
-    for (const id of running())
-      this.report.defect(
-        RESTART_DEFECTS.stranded,
-        `${id} still ${this.statuses.get(id)} after the final wait`,
-      );
     const succeededVersions = new Map<string, Set<string>>();
+    /** Versions of deployments that have not ended: counted as stranded, not as served. */
+    const unfinishedVersions = new Map<string, Set<string>>();
+    const details: Detail[] = [];
     for (const id of this.statuses.keys()) {
       const res = await this.call('GET', `/deployments/${encodeURIComponent(id)}`);
       const detail = res?.status === 200 ? res.json<Detail>() : undefined;
       if (!detail) continue;
+      details.push(detail);
       const status = detail.deployment.status;
       this.report.add(`final status ${status}`);
+      if (status === 'failed') {
+        const why = detail.events.filter((e) => /rollback-skipped|deployment-failed/.test(e.type));
+        this.report.notes.push(
+          `${id} (v${detail.deployment.change.version}) failed: ${why
+            .map((e) => e.message)
+            .join(' / ')
+            .slice(0, 500)}`,
+        );
+      }
+      const ends = detail.events.filter((e) => END_EVENT_TYPES.has(e.type)).length;
+      if (ENDED.has(status) && ends === 0)
+        this.report.defect(
+          RESTART_DEFECTS.noEndEvent,
+          `${id} (v${detail.deployment.change.version}) is ${status} but its timeline has no end event; last events: ${detail.events
+            .slice(-3)
+            .map((e) => e.key)
+            .join(', ')}`,
+        );
       const leftKeys = new Set(
         detail.events.filter((e) => e.key.startsWith('rollback-left:')).map((e) => e.key),
       );
       for (const w of detail.waves)
         for (const t of w.targets) {
-          if (status === 'succeeded' && t.newVersion) {
-            const set = succeededVersions.get(t.targetId) ?? new Set<string>();
+          const versions =
+            status === 'succeeded' ? succeededVersions : !ENDED.has(status) ? unfinishedVersions : undefined;
+          if (versions && t.newVersion) {
+            const set = versions.get(t.targetId) ?? new Set<string>();
             set.add(t.newVersion);
-            succeededVersions.set(t.targetId, set);
+            versions.set(t.targetId, set);
           }
           if (leftKeys.has(`rollback-left:${w.index}:${t.targetId}`)) {
             // A newer deployment took the alias after this one finished there: by design it stays.
@@ -407,6 +458,27 @@ class RestartRun {
             );
           }
         }
+    }
+    for (const detail of details) {
+      const { id, status, hold, rollback } = detail.deployment;
+      // "wave europe still carries deployment <id>" (while held, or in the reason it expired with).
+      const heldBy = /still carries deployment ([0-9a-f-]{36})/.exec(
+        `${hold?.what ?? ''} ${rollback?.reason ?? ''}`,
+      )?.[1];
+      const holderStatus = heldBy
+        ? details.find((d) => d.deployment.id === heldBy)?.deployment.status
+        : undefined;
+      if (heldBy && holderStatus && ENDED.has(holderStatus) && (!ENDED.has(status) || status === 'expired')) {
+        this.report.defect(
+          RESTART_DEFECTS.staleLock,
+          `${id} (v${detail.deployment.change.version}, ${status}) waited for ${heldBy}, which had ended ${holderStatus}: ${hold?.what ?? rollback?.reason}`,
+        );
+      }
+      if (!ENDED.has(status))
+        this.report.defect(
+          RESTART_DEFECTS.stranded,
+          `${id} still ${status} after the final wait; every detail: ${this.keepEvidence(details)}`,
+        );
     }
     const serve = this.serve!;
     this.report.add('errors logged by serve', serve.errors.length);
@@ -425,13 +497,22 @@ class RestartRun {
       const serving = [routing.primaryVersion];
       if (routing.additionalVersion && routing.additionalPercent > 0) serving.push(routing.additionalVersion);
       for (const v of serving) {
-        if (v !== '1' && !succeededVersions.get(t.id)?.has(v))
+        if (v !== '1' && !succeededVersions.get(t.id)?.has(v) && !unfinishedVersions.get(t.id)?.has(v)) {
           this.report.defect(
             RESTART_DEFECTS.served,
-            `${t.id} serves v${v}, which no deployment of it succeeded with (routing ${JSON.stringify(routing)})`,
+            `${t.id} serves v${v}, which no deployment of it succeeded with (routing ${JSON.stringify(routing)}); ` +
+              `its deployments: ${targetHistory(details, t.id)}; every detail: ${this.keepEvidence(details)}`,
           );
+        }
       }
     }
+  }
+
+  /** Writes every deployment's detail to a file that outlives the run, and returns its path. */
+  private keepEvidence(details: readonly Detail[]): string {
+    const file = join(tmpdir(), `breakwater-chaos-restarts-${this.options.seed}.json`);
+    writeFileSync(file, JSON.stringify(details, null, 2));
+    return file;
   }
 
   /** A clean stop (SIGTERM), as after registering the pipeline. */
