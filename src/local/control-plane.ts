@@ -9,7 +9,9 @@ import { aliasKey, type ResolvedPipeline, resolvePipeline } from '../core/pipeli
 import type { Clock } from '../ports/clock.js';
 import type { TrafficRouter } from '../ports/fleet.js';
 import type { DeploymentRecord, DeploymentStore, TimelineEvent } from '../ports/store.js';
+import { record } from '../workflow/context.js';
 import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
+import { recordProgress } from '../workflow/record-progress.js';
 import { rollBack } from '../workflow/roll-back.js';
 import { aliasRef } from '../workflow/routing.js';
 import { connectAlarmWatcher, type LocalAlarmWatcher } from './alarm-watcher.js';
@@ -184,6 +186,7 @@ export class LocalControlPlane {
         }
         resumed.push(deployment.id);
       }
+      await time.drive(time.track(() => finishEndedSteps(deps, pipelines)));
       const leaseFile = join(options.dataDir, CLOCK_LEASE_FILE);
       const pacer = time.pace({
         speed: options.speed,
@@ -506,6 +509,33 @@ async function unfinishedDeployments(
     } while (cursor);
   }
   return out;
+}
+
+/**
+ * A deployment whose last step was cut short (kill -9) after it wrote its final status misses
+ * what that step writes afterwards (its end event; its locks are taken over by the next
+ * deployment that needs them). On AWS, Step Functions would run the step again; the restart does
+ * it here, for the newest deployments of each pipeline. Every write is idempotent.
+ */
+async function finishEndedSteps(deps: StepDeps, pipelines: readonly ResolvedPipeline[]): Promise<void> {
+  for (const p of pipelines) {
+    const { items } = await deps.store.listDeployments(p.name, { limit: 20 });
+    for (const d of items) {
+      if (d.status !== 'succeeded' && d.status !== 'superseded') continue;
+      const view = await deps.store.getDeploymentView(d.id);
+      const endEvent = d.status === 'succeeded' ? 'deployment-succeeded' : 'deployment-superseded';
+      if (!view || view.events.some((e) => e.type === endEvent)) continue;
+      if (d.status === 'succeeded') {
+        await recordProgress(deps, { deploymentId: d.id, event: 'deployment-succeeded' });
+      } else {
+        await record(deps, d.id, {
+          key: 'deployment-superseded',
+          type: 'deployment-superseded',
+          message: `deployment ${d.endReason ?? 'superseded by a newer change before its first wave'}; nothing was deployed`,
+        });
+      }
+    }
+  }
 }
 
 /** The start request a running deployment was started with, rebuilt from its record. */

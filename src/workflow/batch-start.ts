@@ -5,7 +5,7 @@ import { isoNow } from '../ports/clock.js';
 import { assessStart, batchStartTemplates, holdingBlockers, readStartInputs } from './blocker-check.js';
 import { loadWave, record } from './context.js';
 import type { StepDeps } from './deps.js';
-import { endHold, noteHold } from './hold.js';
+import { noteHold } from './hold.js';
 import { startWatching } from './watches.js';
 
 export type BatchStartResult =
@@ -38,10 +38,7 @@ export async function checkBatchStart(
   // found by the alarm watcher through these records; one already in ALARM is seen by the read.
   await startWatching(deps, deployment.id, wave, batch);
   const pending = batch.filter((t) => !records.get(t.id)?.previousVersion);
-  if (pending.length === 0) {
-    await endHold(deps, deployment);
-    return { status: 'ready' };
-  }
+  if (pending.length === 0) return { status: 'ready' };
 
   const templates = batchStartTemplates(deps, wave);
   const readings = await readStartInputs(deps, wave, pending, deployment.id, templates);
@@ -84,10 +81,7 @@ export async function checkBatchStart(
       message: `${t.id} waits: ${holding.map((b) => b.description).join('; ')}`,
     });
   }
-  if (held.length === 0) {
-    await endHold(deps, deployment);
-    return { status: 'ready' };
-  }
+  if (held.length === 0) return { status: 'ready' };
   await noteHold(
     deps,
     deployment,

@@ -128,6 +128,30 @@ export async function record(
 /** The lock that keeps one change per wave of a pipeline. */
 export const waveSlotKey = (pipeline: string, waveIndex: number) => `wave-slot:${pipeline}:${waveIndex}`;
 
+/** Statuses of a deployment that has ended: it holds nothing any more. */
+export const ENDED_STATUSES: ReadonlySet<DeploymentRecord['status']> = new Set([
+  'succeeded',
+  'rolled_back',
+  'failed',
+  'superseded',
+  'expired',
+]);
+
+/**
+ * Takes a lock (an alias, a wave slot) for a deployment. A lock still held by a deployment that has
+ * ended (its last step stopped between ending and releasing: a crash, a kill) is released and
+ * taken: an ended deployment holds nothing. Otherwise as {@link DeploymentStore.acquireLock}.
+ */
+export async function acquireLock(deps: StepDeps, key: string, deploymentId: string, at: string) {
+  const lock = await deps.store.acquireLock(key, deploymentId, at);
+  if (lock.acquired) return lock;
+  const holder = await deps.store.getDeployment(lock.holder);
+  if (holder && !ENDED_STATUSES.has(holder.status)) return lock;
+  deps.log.warn('taking a lock an ended deployment still held', { key, holder: lock.holder });
+  await deps.store.releaseLock(key, lock.holder);
+  return deps.store.acquireLock(key, deploymentId, at);
+}
+
 /** Releases every alias lock and wave slot a deployment may hold (a no-op for those it does not). */
 export async function releaseAll(
   deps: StepDeps,

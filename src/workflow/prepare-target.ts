@@ -6,9 +6,9 @@ import { isoNow } from '../ports/clock.js';
 import type { CodeSource } from '../ports/fleet.js';
 import type { DeploymentRecord, TargetRecord } from '../ports/store.js';
 import { checkBatchStart } from './batch-start.js';
-import { loadWave, record, targetAt, type WaveContext } from './context.js';
+import { acquireLock, loadWave, record, targetAt, type WaveContext } from './context.js';
 import type { StepDeps } from './deps.js';
-import { noteHold } from './hold.js';
+import { endHold, noteHold } from './hold.js';
 import { settleAll } from './parallel.js';
 import { aliasRef, toRouting } from './routing.js';
 
@@ -98,7 +98,11 @@ export async function prepareBatch(
       ? [{ target: targetAt(wave, input.targets[i] as number).id, holder: r.holder }]
       : [],
   );
-  if (waiting.length === 0) return { status: 'ready' };
+  if (waiting.length === 0) {
+    // Nothing holds the batch any more (blockers were checked first, then the locks).
+    await endHold(deps, deployment);
+    return { status: 'ready' };
+  }
   await noteHold(
     deps,
     deployment,
@@ -133,7 +137,7 @@ async function prepareOne(
 ): Promise<PrepareResult> {
   const { deployment, pipeline, wave } = ctx;
   const now = isoNow(deps.clock);
-  const lock = await deps.store.acquireLock(aliasKey(t), deployment.id, now);
+  const lock = await acquireLock(deps, aliasKey(t), deployment.id, now);
   if (!lock.acquired) {
     if (existing?.status !== 'waiting_for_lock') {
       await deps.store.putTarget({

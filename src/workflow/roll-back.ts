@@ -4,7 +4,7 @@ import type { ResolvedPipeline, Target } from '../core/pipeline.js';
 import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
 import type { DeploymentRecord, RollbackInfo, TargetRecord } from '../ports/store.js';
-import { loadDeployment, loadPipeline, record, releaseAll } from './context.js';
+import { acquireLock, loadDeployment, loadPipeline, record, releaseAll } from './context.js';
 import type { StepDeps } from './deps.js';
 import { aliasRef, toRouting } from './routing.js';
 import type { RollBackInputT } from './step-inputs.js';
@@ -140,7 +140,7 @@ export async function revertTargets(
   const results = await Promise.allSettled(
     inScope.map(async (progress) => {
       const t = defs.get(progress.targetId)!;
-      const lock = await deps.store.acquireLock(aliasKey(t), deployment.id, isoNow(deps.clock));
+      const lock = await acquireLock(deps, aliasKey(t), deployment.id, isoNow(deps.clock));
       if (!lock.acquired) {
         // A newer change took this target after our wave finished on it: it is that change's now.
         await record(deps, deployment.id, {
@@ -236,18 +236,21 @@ export async function rollBack(
     );
     const failedTargets = foreign || targets.some((t) => t.status === 'failed');
     const expired = rollback.triggeredBy === 'hold-expired';
-    await deps.store.updateDeployment(deployment.id, {
-      status: failedTargets ? 'failed' : expired ? 'expired' : 'rolled_back',
-      updatedAt: now,
-      endedAt: now,
-      rollback: { ...rollback, trafficOffAt: rollback.trafficOffAt ?? now },
-    });
+    const ended = { ...rollback, trafficOffAt: rollback.trafficOffAt ?? now };
+    // Locks and the end event before the status: the status is the commit point. Stopped in
+    // between, the deployment is still rolling_back and its rollback runs again (idempotent).
     await releaseAll(deps, pipeline, deployment.id);
     await record(deps, deployment.id, {
       key: 'deployment-rolled-back',
       type: failedTargets ? 'deployment-failed' : expired ? 'deployment-expired' : 'deployment-rolled-back',
       message: `deployment ${failedTargets ? 'failed: some targets could not be rolled back' : expired ? 'expired' : 'rolled back'}: ${rollback.reason}`,
-      data: { ...rollback },
+      data: { ...ended },
+    });
+    await deps.store.updateDeployment(deployment.id, {
+      status: failedTargets ? 'failed' : expired ? 'expired' : 'rolled_back',
+      updatedAt: now,
+      endedAt: now,
+      rollback: ended,
     });
   }
   return { reverted: done.filter((d) => d.outcome === 'reverted').map((d) => d.id), failed: 0 };

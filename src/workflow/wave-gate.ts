@@ -3,7 +3,7 @@ import { mergeWindow } from '../core/windows.js';
 import { isoNow } from '../ports/clock.js';
 import type { DeploymentRecord } from '../ports/store.js';
 import { assessStart, BLOCKER_POLL_SECONDS, holdingBlockers } from './blocker-check.js';
-import { loadWave, record, waveSlotKey } from './context.js';
+import { acquireLock, loadWave, record, waveSlotKey } from './context.js';
 import type { StepDeps } from './deps.js';
 import { endHold, noteHold } from './hold.js';
 
@@ -53,7 +53,7 @@ export async function checkWaveGate(
   const slot =
     queue.length > 0
       ? undefined
-      : await deps.store.acquireLock(waveSlotKey(pipeline.name, wave.index), deployment.id, now);
+      : await acquireLock(deps, waveSlotKey(pipeline.name, wave.index), deployment.id, now);
   if (slot && !slot.acquired) {
     queue.push({
       id: 'wave-busy',
