@@ -19,7 +19,7 @@ import { bootServe, killServe, type ServeChild, stopServe } from './serve-proces
 const PIPELINE = 'chaos-restarts';
 const SPEED = 3600;
 const POLL_MS = 250;
-const FINAL_WAIT_MS = 240_000;
+const FINAL_WAIT_MS = 180_000;
 const ENDED = new Set(['succeeded', 'rolled_back', 'failed', 'superseded', 'expired']);
 const END_EVENT_TYPES = new Set([
   'deployment-succeeded',
@@ -30,6 +30,7 @@ const END_EVENT_TYPES = new Set([
 ]);
 /** Lines serve prints when a deployment starts rolling back or a target goes back. */
 const ROLLBACK_LINE = /in ALARM|rolling back|rolled back/i;
+const WAVE_ROLLED_BACK_LINE = /\swave \S+ rolled back/;
 
 export const RESTART_DEFECTS = {
   stranded: 'stranded deployments (not ended after the final wait)',
@@ -84,6 +85,8 @@ const target = (id: string) => {
 const pipelineDocument = {
   name: PIPELINE,
   description: 'chaos benchmark: deployments killed and restarted',
+  // Twelve virtual hours (12 s of wall time): a deployment stuck behind a lock gives up quickly.
+  maxHold: '12h',
   defaults: {
     concurrency: 1,
     oneBox: { weight: 10, bake: { duration: '10m', minDataPoints: 0 } },
@@ -179,6 +182,7 @@ class RestartRun {
       'kills at start',
       'kills after a while',
       'kills right after a rollback line',
+      'kills right after a wave rolled back',
       'kills after 10 s without a rollback line',
       'kills with a deployment rolling back (as last read)',
       'kills while serve had printed a rollback begun, not ended',
@@ -368,22 +372,34 @@ class RestartRun {
       await this.kill();
       await Promise.allSettled(inFlight);
     } else if (mode === 'after a while') {
-      for (let i = 0; i < starts; i++) await this.start();
+      // Starts a few virtual minutes to an hour apart, so changes overlap in different waves
+      // (pipelining) instead of superseding each other in the first.
+      for (let i = 0; i < starts; i++) {
+        if (i > 0) await this.pollFor(this.random.int(200, 2500));
+        await this.start();
+      }
       if (this.random.chance(0.3)) await this.stopOne();
       await this.pollFor(this.random.int(300, 5000));
       await this.kill();
     } else {
+      // Either the first sign of a rollback, or the end of a wave's rollback: the deployment's own
+      // rollback step (status, locks, end event) runs right after it.
+      const trigger = this.random.chance(0.5) ? ROLLBACK_LINE : WAVE_ROLLED_BACK_LINE;
       let rollbackLine = false;
       const track = serve.onLine;
       serve.onLine = (line) => {
         track?.(line);
-        if (ROLLBACK_LINE.test(line)) rollbackLine = true;
+        if (trigger.test(line)) rollbackLine = true;
       };
       for (let i = 0; i < starts; i++) await this.start();
       await this.pollFor(10_000, () => rollbackLine);
       if (rollbackLine) {
-        await sleep(this.random.int(0, 60));
-        this.report.add('kills right after a rollback line');
+        await sleep(this.random.int(0, trigger === ROLLBACK_LINE ? 60 : 80));
+        this.report.add(
+          trigger === ROLLBACK_LINE
+            ? 'kills right after a rollback line'
+            : 'kills right after a wave rolled back',
+        );
       } else this.report.add('kills after 10 s without a rollback line');
       await this.kill();
     }
@@ -461,17 +477,18 @@ class RestartRun {
     }
     for (const detail of details) {
       const { id, status, hold, rollback } = detail.deployment;
-      // "wave europe still carries deployment <id>" (while held, or in the reason it expired with).
-      const heldBy = /still carries deployment ([0-9a-f-]{36})/.exec(
-        `${hold?.what ?? ''} ${rollback?.reason ?? ''}`,
-      )?.[1];
-      const holderStatus = heldBy
-        ? details.find((d) => d.deployment.id === heldBy)?.deployment.status
-        : undefined;
-      if (heldBy && holderStatus && ENDED.has(holderStatus) && (!ENDED.has(status) || status === 'expired')) {
+      // "wave europe still carries deployment <id>", "use1 waits for deployment <id> to release its
+      // alias" (while held, or in the reason it expired with): a holder that has ended keeps a lock.
+      const text = `${hold?.what ?? ''} ${rollback?.reason ?? ''}`;
+      const holders = [...text.matchAll(/deployment ([0-9a-f]{8}-[0-9a-f-]{27})/g)].map((m) => m[1]!);
+      const ended = holders.find((h) =>
+        ENDED.has(details.find((d) => d.deployment.id === h)?.deployment.status ?? ''),
+      );
+      if (ended && (!ENDED.has(status) || status === 'expired')) {
+        const holderStatus = details.find((d) => d.deployment.id === ended)?.deployment.status;
         this.report.defect(
           RESTART_DEFECTS.staleLock,
-          `${id} (v${detail.deployment.change.version}, ${status}) waited for ${heldBy}, which had ended ${holderStatus}: ${hold?.what ?? rollback?.reason}`,
+          `${id} (v${detail.deployment.change.version}, ${status}) waited for ${ended}, which had ended ${holderStatus}: ${hold?.what ?? rollback?.reason}`,
         );
       }
       if (!ENDED.has(status))
