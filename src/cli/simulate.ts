@@ -183,7 +183,8 @@ export async function simulate(
     const changeId = options.changeId ?? 'candidate';
     const versions: Record<string, string> = {};
     for (const t of pipeline.waves.flatMap((w) => w.targets)) {
-      const published = await engine.fleet.publishVersion(aliasRef(t), {
+      // The build publishes the candidate; the scenario's API faults are for Breakwater's calls.
+      const published = await engine.fleet.publishBuild(aliasRef(t), {
         code: { s3Bucket: 'builds', s3Key: `${pipeline.name}/${changeId}.zip` },
         description: `build of ${changeId}`,
       });

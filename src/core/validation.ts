@@ -22,7 +22,13 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const json = JSON.stringify(value);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    // Too deep to print (a body nested thousands of levels): say what it is, not what it holds.
+    return Array.isArray(value) ? 'an array nested too deep to show' : `a ${typeof value} too deep to show`;
+  }
   if (json === undefined) return String(value);
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }

@@ -434,7 +434,7 @@ async function restoreFleet(
     try {
       const ref = aliasRef(target);
       for (let n = latestVersion(fleet, target.id); n < state.latestVersion; n++) {
-        await fleet.publishVersion(ref, {
+        await fleet.publishBuild(ref, {
           code: {
             s3Bucket: 'breakwater-local-builds',
             s3Key: `${target.functionName}/restored-v${n + 1}.zip`,
@@ -484,7 +484,7 @@ async function publishBuild(
       continue;
     }
     for (let n = latest; n < wanted; n++) {
-      await fleet.publishVersion(aliasRef(t), {
+      await fleet.publishBuild(aliasRef(t), {
         code: {
           s3Bucket: 'breakwater-local-builds',
           s3Key: `${pipeline.name}/${request.change.id}/v${n + 1}.zip`,

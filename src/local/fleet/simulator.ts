@@ -191,6 +191,17 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
     return this.lambda.publishVersion(alias, request, this.clock.nowMs());
   }
 
+  /**
+   * What the team's build does before it asks for a deployment: updates the code and publishes a
+   * version. Not one of Breakwater's calls, so the scenario's API faults do not apply to it.
+   */
+  async publishBuild(
+    alias: AliasRef,
+    request: { readonly code?: CodeSource; readonly description: string },
+  ): Promise<PublishedVersion> {
+    return this.lambda.publishVersion(alias, request, this.clock.nowMs());
+  }
+
   // --- AlarmSource -----------------------------------------------------------------------------
 
   /** DescribeAlarms in one account and region; one call per 100 names. Unknown names are absent. */
