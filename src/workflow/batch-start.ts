@@ -1,9 +1,9 @@
-import { DeploymentCancelledError, RollbackStartedError } from '../core/errors.js';
 import type { Target } from '../core/pipeline.js';
 import { mergeWindow } from '../core/windows.js';
 import { isoNow } from '../ports/clock.js';
+import type { TargetRecord } from '../ports/store.js';
 import { assessStart, batchStartTemplates, holdingBlockers, readStartInputs } from './blocker-check.js';
-import { loadWave, record } from './context.js';
+import { record, type WaveContext } from './context.js';
 import type { StepDeps } from './deps.js';
 import { noteHold } from './hold.js';
 import { startWatching } from './watches.js';
@@ -17,23 +17,17 @@ export type BatchStartResult =
  * alarms and the alarms that will watch it (one in ALARM would roll it back at once), manual
  * blocks and overrides. The alarms of the whole batch are read in one
  * DescribeAlarms batch per account/region, the blocks and overrides once — never once per
- * target. Targets already prepared (a resumed deployment) are not held again.
+ * target. Targets already prepared (a resumed deployment) are not held again. The caller
+ * (prepareBatch) has read the deployment, the wave and the target records.
  */
 export async function checkBatchStart(
   deps: StepDeps,
-  input: { deploymentId: string; waveIndex: number; targets: readonly number[] },
+  ctx: WaveContext,
+  records: ReadonlyMap<string, TargetRecord>,
+  targets: readonly number[],
 ): Promise<BatchStartResult> {
-  const { deployment, pipeline, wave } = await loadWave(deps, input.deploymentId, input.waveIndex);
-  if (deployment.cancelRequest) {
-    throw new DeploymentCancelledError(
-      `stopped by ${deployment.cancelRequest.by}: ${deployment.cancelRequest.reason}`,
-    );
-  }
-  if (deployment.rollback) throw new RollbackStartedError(`rollback begun: ${deployment.rollback.reason}`);
-  const records = new Map(
-    (await deps.store.getTargets(deployment.id, wave.index)).map((r) => [r.targetId, r]),
-  );
-  const batch = input.targets.map((i) => wave.targets[i]).filter((t): t is Target => t !== undefined);
+  const { deployment, pipeline, wave } = ctx;
+  const batch = targets.map((i) => wave.targets[i]).filter((t): t is Target => t !== undefined);
   // Watching starts before the alarms are read: an alarm that enters ALARM after this read is
   // found by the alarm watcher through these records; one already in ALARM is seen by the read.
   await startWatching(deps, deployment.id, wave, batch);

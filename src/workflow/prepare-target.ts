@@ -76,8 +76,6 @@ export async function prepareBatch(
   deps: StepDeps,
   input: { deploymentId: string; waveIndex: number; targets: readonly number[] },
 ): Promise<BatchPrepareResult> {
-  const start = await checkBatchStart(deps, input);
-  if (start.status === 'blocked') return start;
   const ctx = await loadWave(deps, input.deploymentId, input.waveIndex);
   const { deployment, pipeline, wave } = ctx;
   if (deployment.cancelRequest) {
@@ -89,6 +87,9 @@ export async function prepareBatch(
   const records = new Map(
     (await deps.store.getTargets(deployment.id, wave.index)).map((r) => [r.targetId, r]),
   );
+  // Blockers first (a blocked target is only recorded as such, nothing else is written).
+  const start = await checkBatchStart(deps, ctx, records, input.targets);
+  if (start.status === 'blocked') return start;
   const results = await settleAll(input.targets, (index) => {
     const t = targetAt(wave, index);
     return prepareOne(deps, ctx, t, records.get(t.id));

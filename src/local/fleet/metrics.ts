@@ -200,14 +200,15 @@ export function emptyAggregate(): Aggregate {
   return { invocations: 0, errors: 0, throttles: 0, durationSum: 0, durationMax: 0, parts: [] };
 }
 
-export function addSample(aggregate: Aggregate, sample: MinuteSample): void {
+/** Adds a minute's sample; `parts` (for p99) only when someone needs them. */
+export function addSample(aggregate: Aggregate, sample: MinuteSample, parts = true): void {
   aggregate.invocations += sample.invocations;
   aggregate.errors += sample.errors;
   aggregate.throttles += sample.throttles;
   if (sample.invocations > 0) {
     aggregate.durationSum += sample.invocations * sample.durationMs;
     aggregate.durationMax = Math.max(aggregate.durationMax, sample.durationMs * DURATION_MAX_FACTOR);
-    aggregate.parts.push({ invocations: sample.invocations, durationMs: sample.durationMs });
+    if (parts) aggregate.parts.push({ invocations: sample.invocations, durationMs: sample.durationMs });
   }
 }
 

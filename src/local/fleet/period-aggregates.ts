@@ -1,4 +1,4 @@
-import { type Aggregate, DURATION_MAX_FACTOR, emptyAggregate } from './metrics.js';
+import { type Aggregate, addSample, emptyAggregate } from './metrics.js';
 import type { MinuteSample } from './traffic.js';
 import { MINUTE_MS } from './types.js';
 
@@ -59,7 +59,7 @@ class TargetPeriods {
     for (const s of samples) {
       if (allVersions) {
         this.current.all ??= newAggregate(parts);
-        accumulate(this.current.all, s, parts);
+        addSample(this.current.all, s, parts);
       }
       if (perVersion) {
         this.current.byVersion ??= new Map();
@@ -68,7 +68,7 @@ class TargetPeriods {
           aggregate = newAggregate(parts);
           this.current.byVersion.set(s.version, aggregate);
         }
-        accumulate(aggregate, s, parts);
+        addSample(aggregate, s, parts);
       }
     }
     if ((minuteStartMs + MINUTE_MS) % periodMs === 0) {
@@ -91,18 +91,6 @@ class TargetPeriods {
   /** Finished periods held (for tests: memory stays bounded). */
   get size(): number {
     return this.finished.size;
-  }
-}
-
-/** `addSample`, with the parts list only when someone needs it. */
-function accumulate(aggregate: Aggregate, sample: MinuteSample, parts: boolean): void {
-  aggregate.invocations += sample.invocations;
-  aggregate.errors += sample.errors;
-  aggregate.throttles += sample.throttles;
-  if (sample.invocations > 0) {
-    aggregate.durationSum += sample.invocations * sample.durationMs;
-    aggregate.durationMax = Math.max(aggregate.durationMax, sample.durationMs * DURATION_MAX_FACTOR);
-    if (parts) aggregate.parts.push({ invocations: sample.invocations, durationMs: sample.durationMs });
   }
 }
 
