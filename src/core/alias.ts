@@ -24,15 +24,24 @@ export function sameRouting(a: Routing, b: Routing): boolean {
   );
 }
 
-function describe(r: Routing): string {
+/** A routing as people read it: `v3 at 100%`, `v2 + 10% on v3`. */
+export function describeRouting(r: Routing): string {
   return r.candidate
     ? `v${r.primary} + ${r.candidate.weight}% on v${r.candidate.version}`
     : `v${r.primary} at 100%`;
 }
 
-/** True when the alias is in a state this deployment may have produced. */
-function isOurs(current: Routing, previousVersion: string, newVersion: string): boolean {
-  const versions = new Set([previousVersion, newVersion]);
+/**
+ * True when the alias is in a state this deployment may have produced. `inherited` are versions
+ * older deployments put there before this one took over (a rollback may meet them, see decideRollback).
+ */
+function isOurs(
+  current: Routing,
+  previousVersion: string,
+  newVersion: string,
+  inherited: readonly string[] = [],
+): boolean {
+  const versions = new Set([previousVersion, newVersion, ...inherited]);
   return (
     versions.has(current.primary) && (current.candidate === null || current.candidate.version === newVersion)
   );
@@ -50,7 +59,7 @@ export function decideShift(
 ): Routing | null {
   if (!isOurs(current, previousVersion, newVersion)) {
     throw new UnsafeTargetStateError(
-      `alias routes ${describe(current)}, expected only v${previousVersion} and v${newVersion}: someone else changed it`,
+      `alias routes ${describeRouting(current)}, expected only v${previousVersion} and v${newVersion}: someone else changed it`,
     );
   }
   const want = desiredRouting(previousVersion, newVersion, weight);
@@ -66,10 +75,16 @@ export function decideRollback(
   current: Routing,
   previousVersion: string,
   newVersion: string,
+  /**
+   * Versions between `previousVersion` and `newVersion` that older changes put on the alias and
+   * have since withdrawn (they rolled back while this one held the alias): also taken off.
+   */
+  withdrawn: readonly string[] = [],
 ): { action: 'none' } | { action: 'revert'; to: Routing } | { action: 'foreign'; detail: string } {
   const target: Routing = { primary: previousVersion, candidate: null };
   if (sameRouting(current, target)) return { action: 'none' };
-  if (!isOurs(current, previousVersion, newVersion)) return { action: 'foreign', detail: describe(current) };
+  if (!isOurs(current, previousVersion, newVersion, withdrawn))
+    return { action: 'foreign', detail: describeRouting(current) };
   return { action: 'revert', to: target };
 }
 
@@ -81,7 +96,7 @@ export function decideRollback(
 export function decidePrepare(current: Routing, newVersion: string): { previousVersion: string } {
   if (current.candidate && current.candidate.version !== newVersion) {
     throw new UnsafeTargetStateError(
-      `alias already routes ${describe(current)}: another rollout is in progress on it; refusing to guess which version serves`,
+      `alias already routes ${describeRouting(current)}: another rollout is in progress on it; refusing to guess which version serves`,
     );
   }
   return { previousVersion: current.primary };

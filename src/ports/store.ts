@@ -147,6 +147,29 @@ export interface TargetRecord {
   readonly stepIndex?: number;
   readonly updatedAt: string;
   readonly bake?: BakeProgress;
+  /**
+   * The deployment whose new version `previousVersion` was when this one took the alias (pipelining:
+   * a newer change takes a target as soon as the older one's wave is done there). If that
+   * deployment rolls back, this one's rollback restores what that one would have (see roll-back).
+   */
+  readonly previousOwner?: TargetRef;
+}
+
+/** One target of one deployment. */
+export interface TargetRef {
+  readonly deploymentId: string;
+  readonly waveIndex: number;
+  readonly targetId: string;
+}
+
+/** The deployment that last took an alias (written under its lock, before it records the target). */
+export interface AliasOwner extends TargetRef {
+  readonly aliasKey: string;
+  /** The version it puts there. */
+  readonly version: string;
+  /** Its `previousOwner`, kept so that a retried prepare finds it again. */
+  readonly previousOwner?: TargetRef;
+  readonly at: string;
 }
 
 export interface TimelineEvent {
@@ -290,4 +313,9 @@ export interface DeploymentStore {
   acquireLock(aliasKey: string, holder: string, at: string): Promise<LockResult>;
   /** Releases the lock if `holder` holds it; a no-op otherwise. */
   releaseLock(aliasKey: string, holder: string): Promise<void>;
+
+  /** Who last took an alias (kept after its lock is released), or undefined if no one has. */
+  getAliasOwner(aliasKey: string): Promise<AliasOwner | undefined>;
+  /** Records who takes an alias now; call only while holding its lock. */
+  putAliasOwner(record: AliasOwner): Promise<void>;
 }

@@ -87,9 +87,10 @@ export async function handleAlarmAlert(deps: StepDeps, alert: AlarmAlert): Promi
       },
     });
     const pipeline = await loadPipeline(deps, marked.pipelineName, marked.pipelineVersion);
-    await revertTargets(deps, marked, pipeline, {});
+    // A target a newer change is rolling back is busy: the execution's RollBack step waits for it.
+    const reverted = await revertTargets(deps, marked, pipeline, {});
     const current = await loadDeployment(deps, deploymentId);
-    if (current.rollback && !current.rollback.trafficOffAt) {
+    if (current.rollback && !current.rollback.trafficOffAt && reverted.every((r) => r.outcome !== 'busy')) {
       await deps.store.updateDeployment(deploymentId, {
         rollback: { ...current.rollback, trafficOffAt: isoNow(deps.clock) },
       });

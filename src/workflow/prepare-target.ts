@@ -4,7 +4,7 @@ import type { ResolvedPipeline, Target } from '../core/pipeline.js';
 import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
 import type { CodeSource } from '../ports/fleet.js';
-import type { DeploymentRecord, TargetRecord } from '../ports/store.js';
+import type { DeploymentRecord, TargetRecord, TargetRef } from '../ports/store.js';
 import { checkBatchStart } from './batch-start.js';
 import { acquireLock, loadWave, record, targetAt, type WaveContext } from './context.js';
 import type { StepDeps } from './deps.js';
@@ -165,6 +165,14 @@ async function prepareOne(
 
   const newVersion = await resolveNewVersion(deps, pipeline, t, deployment);
   const { previousVersion } = decidePrepare(toRouting(await deps.router.getAlias(aliasRef(t))), newVersion);
+  const previousOwner = await takeOwnership(
+    deps,
+    t,
+    { deploymentId: deployment.id, waveIndex: wave.index, targetId: t.id },
+    previousVersion,
+    newVersion,
+    now,
+  );
   await deps.store.putTarget({
     deploymentId: deployment.id,
     waveIndex: wave.index,
@@ -172,6 +180,7 @@ async function prepareOne(
     status: 'prepared',
     previousVersion,
     newVersion,
+    ...(previousOwner ? { previousOwner } : {}),
     weight: 0,
     updatedAt: now,
   });
@@ -187,4 +196,35 @@ async function prepareOne(
     data: { previousVersion, newVersion },
   });
   return { status: 'ready', newVersion, previousVersion };
+}
+
+/**
+ * Records this deployment as the alias's owner (under its lock) and answers whose version the one
+ * serving now is: the last owner, if it put exactly that version there. A retried prepare finds
+ * itself as owner and keeps the answer it recorded the first time.
+ */
+async function takeOwnership(
+  deps: StepDeps,
+  t: Target,
+  me: TargetRef,
+  previousVersion: string,
+  newVersion: string,
+  at: string,
+): Promise<TargetRef | undefined> {
+  const key = aliasKey(t);
+  const owner = await deps.store.getAliasOwner(key);
+  const previousOwner =
+    owner?.deploymentId === me.deploymentId
+      ? owner.previousOwner
+      : owner && owner.version === previousVersion
+        ? { deploymentId: owner.deploymentId, waveIndex: owner.waveIndex, targetId: owner.targetId }
+        : undefined;
+  await deps.store.putAliasOwner({
+    aliasKey: key,
+    ...me,
+    version: newVersion,
+    ...(previousOwner ? { previousOwner } : {}),
+    at,
+  });
+  return previousOwner;
 }

@@ -1,9 +1,9 @@
-import { decideRollback } from '../core/alias.js';
-import { AliasConflictError, ConflictError } from '../core/errors.js';
+import { decideRollback, describeRouting, type Routing } from '../core/alias.js';
+import { AliasConflictError, ConflictError, TransientError } from '../core/errors.js';
 import type { ResolvedPipeline, Target } from '../core/pipeline.js';
 import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
-import type { DeploymentRecord, RollbackInfo, TargetRecord } from '../ports/store.js';
+import type { DeploymentRecord, RollbackInfo, TargetRecord, TargetRef } from '../ports/store.js';
 import { acquireLock, loadDeployment, loadPipeline, record, releaseAll } from './context.js';
 import type { StepDeps } from './deps.js';
 import { aliasRef, toRouting } from './routing.js';
@@ -32,7 +32,7 @@ export function describeFailure(error: { Error?: string; Cause?: string } | unde
   return cause ? `${name}: ${cause}` : name;
 }
 
-type RevertOutcome = 'reverted' | 'already' | 'foreign' | 'left';
+type RevertOutcome = 'reverted' | 'already' | 'foreign' | 'left' | 'busy';
 
 /*
  * The fence between a rollback and the step that raises weights (ShiftWeight: the one-box and rolling),
@@ -57,19 +57,20 @@ type RevertOutcome = 'reverted' | 'already' | 'foreign' | 'left';
  * first step starts, so before R1. test/unit/workflow/fence.property.test.ts checks every order.
  */
 
-/** Puts one target back on its previous version at 100 %, re-reading the alias if it moved under us. */
+/** Puts one target back on the version to restore at 100 %, re-reading the alias if it moved under us. */
 async function revertTarget(
   deps: StepDeps,
   deploymentId: string,
   t: Target,
-  progress: TargetRecord,
-): Promise<{ outcome: RevertOutcome; detail?: string }> {
-  const previous = progress.previousVersion!;
-  const candidate = progress.newVersion!;
+  candidate: string,
+  restore: Restore,
+): Promise<{ outcome: RevertOutcome; routing: Routing }> {
+  const previous = restore.version;
   for (let attempt = 0; ; attempt++) {
     const current = await deps.router.getAlias(aliasRef(t));
-    const decision = decideRollback(toRouting(current), previous, candidate);
-    if (decision.action === 'foreign') return { outcome: 'foreign', detail: decision.detail };
+    const routing = toRouting(current);
+    const decision = decideRollback(routing, previous, candidate, restore.withdrawn);
+    if (decision.action === 'foreign') return { outcome: 'foreign', routing };
     try {
       // Written even when the routing is already right: the new RevisionId is the fence.
       await deps.router.updateAlias(aliasRef(t), {
@@ -81,11 +82,58 @@ async function revertTarget(
           256,
         ),
       });
-      return { outcome: decision.action === 'none' ? 'already' : 'reverted' };
+      return { outcome: decision.action === 'none' ? 'already' : 'reverted', routing };
     } catch (error) {
       if (!(error instanceof AliasConflictError) || attempt >= 3) throw error;
     }
   }
+}
+
+/** Where a target's rollback goes: the version to restore, and the withdrawn versions it passes. */
+interface Restore {
+  readonly version: string;
+  readonly withdrawn: readonly string[];
+  /** Deployments whose withdrawn versions these are, oldest last. */
+  readonly via: readonly string[];
+}
+
+/** How far a chain of pipelined changes is followed (far more than a pipeline's waves). */
+const MAX_CHAIN = 25;
+
+/*
+ * Pipelining hands a target from change to change: A finishes a wave, B takes its targets and
+ * records A's version as the one to restore. If A then rolls back (a later wave failed), A leaves
+ * the target to B, which owns it now — but A's version was judged bad, so should B roll back too,
+ * it must not restore A's version. Each target record names whose version its previousVersion was
+ * (`previousOwner`); this follows that chain past every owner that has begun a rollback, to the
+ * version the oldest of them restores.
+ *
+ * Race: A marks itself rolling back before it tries B's lock; B reads A here after marking itself.
+ * So if B read A as running, B had not begun when A tried the lock: A found B running and left
+ * the target to B, and B restores A's version, which A then no longer owns... unless A tried the
+ * lock after B began: then A finds B rolling back, waits ('busy', its step retried) until B has
+ * let go, and reverts whatever B restored. Either way the target ends on a version no rolled-back
+ * change put there.
+ */
+async function restoreFor(deps: StepDeps, progress: TargetRecord): Promise<Restore> {
+  let version = progress.previousVersion!;
+  let owner = progress.previousOwner;
+  const withdrawn: string[] = [];
+  const via: string[] = [];
+  for (let depth = 0; owner && depth < MAX_CHAIN; depth++) {
+    const older = await deps.store.getDeployment(owner.deploymentId);
+    if (!older?.rollback) break;
+    const ref: TargetRef = owner;
+    const theirs = (await deps.store.getTargets(ref.deploymentId, ref.waveIndex)).find(
+      (r) => r.targetId === ref.targetId,
+    );
+    if (!theirs?.previousVersion || theirs.newVersion !== version) break;
+    if (theirs.previousVersion !== version) withdrawn.push(version);
+    via.push(ref.deploymentId);
+    version = theirs.previousVersion;
+    owner = theirs.previousOwner;
+  }
+  return { version, withdrawn, via };
 }
 
 /**
@@ -138,42 +186,85 @@ export async function revertTargets(
   );
   const defs = new Map(pipeline.waves.flatMap((w) => w.targets.map((t) => [t.id, t] as const)));
   const results = await Promise.allSettled(
-    inScope.map(async (progress) => {
-      const t = defs.get(progress.targetId)!;
-      const lock = await acquireLock(deps, aliasKey(t), deployment.id, isoNow(deps.clock));
-      if (!lock.acquired) {
-        // A newer change took this target after our wave finished on it: it is that change's now.
-        await record(deps, deployment.id, {
-          key: `rollback-left:${progress.waveIndex}:${t.id}`,
-          type: 'rollback-left-to-newer-change',
-          wave: progress.waveIndex,
-          target: t.id,
-          message: `${t.id} left as it is: deployment ${lock.holder} has taken it since this change finished there`,
-        });
-        return { id: t.id, outcome: 'left' as RevertOutcome };
-      }
-      const { outcome, detail } = await revertTarget(deps, deployment.id, t, progress);
-      await deps.store.updateTarget(deployment.id, progress.waveIndex, t.id, {
-        status: outcome === 'foreign' ? 'failed' : 'rolled_back',
-        weight: 0,
-        updatedAt: isoNow(deps.clock),
-      });
-      await record(deps, deployment.id, {
-        key: `rolled-back:${progress.waveIndex}:${t.id}`,
-        type: outcome === 'foreign' ? 'rollback-skipped' : 'target-rolled-back',
-        wave: progress.waveIndex,
-        target: t.id,
-        message:
-          outcome === 'foreign'
-            ? `${t.id} not rolled back: its alias now routes ${detail}, which this deployment did not put there`
-            : `${t.id} rolled back: 100% on v${progress.previousVersion}`,
-      });
-      return { id: t.id, outcome };
-    }),
+    inScope.map(async (progress) => ({
+      id: progress.targetId,
+      outcome: await revertOne(deps, deployment, defs.get(progress.targetId)!, progress),
+    })),
   );
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length > 0) throw failures[0]!.reason;
   return results.map((r) => (r as PromiseFulfilledResult<{ id: string; outcome: RevertOutcome }>).value);
+}
+
+/** One target of {@link revertTargets}. */
+async function revertOne(
+  deps: StepDeps,
+  deployment: DeploymentRecord,
+  t: Target,
+  progress: TargetRecord,
+): Promise<RevertOutcome> {
+  const key = aliasKey(t);
+  const lock = await acquireLock(deps, key, deployment.id, isoNow(deps.clock));
+  if (!lock.acquired) {
+    const holder = await deps.store.getDeployment(lock.holder);
+    if (holder?.rollback) {
+      // It may have read us as running before we began: wait until it lets go, then revert
+      // whatever it restored (see restoreFor).
+      deps.log.info('target held by a deployment rolling back: trying again later', {
+        target: t.id,
+        holder: lock.holder,
+      });
+      return 'busy';
+    }
+    await leave(deps, deployment.id, progress, lock.holder);
+    return 'left';
+  }
+  const restore = await restoreFor(deps, progress);
+  const { outcome, routing } = await revertTarget(deps, deployment.id, t, progress.newVersion!, restore);
+  if (outcome === 'foreign') {
+    // A newer change took the target after our wave finished there, and has since let go of it
+    // (its wave is done too): its version serves, and it is that change's, not someone else's.
+    const owner = await deps.store.getAliasOwner(key);
+    const serving = [routing.primary, routing.candidate?.version];
+    if (owner && owner.deploymentId !== deployment.id && serving.includes(owner.version)) {
+      await deps.store.releaseLock(key, deployment.id);
+      await leave(deps, deployment.id, progress, owner.deploymentId);
+      return 'left';
+    }
+  }
+  await deps.store.updateTarget(deployment.id, progress.waveIndex, t.id, {
+    status: outcome === 'foreign' ? 'failed' : 'rolled_back',
+    weight: 0,
+    updatedAt: isoNow(deps.clock),
+  });
+  const passing =
+    restore.via.length > 0
+      ? ` (not v${progress.previousVersion}: deployment ${restore.via.join(', ')} rolled back since)`
+      : '';
+  await record(deps, deployment.id, {
+    key: `rolled-back:${progress.waveIndex}:${t.id}`,
+    type: outcome === 'foreign' ? 'rollback-skipped' : 'target-rolled-back',
+    wave: progress.waveIndex,
+    target: t.id,
+    message:
+      outcome === 'foreign'
+        ? `${t.id} not rolled back: its alias now routes ${describeRouting(routing)}, which this deployment did not put there`
+        : `${t.id} rolled back: 100% on v${restore.version}${passing}`,
+    ...(restore.via.length > 0 ? { data: { restored: restore.version, withdrawnBy: restore.via } } : {}),
+  });
+  return outcome;
+}
+
+/** Records that a target is left to the newer change that has taken it. */
+async function leave(deps: StepDeps, deploymentId: string, progress: TargetRecord, newer: string) {
+  await record(deps, deploymentId, {
+    key: `rollback-left:${progress.waveIndex}:${progress.targetId}`,
+    type: 'rollback-left-to-newer-change',
+    wave: progress.waveIndex,
+    target: progress.targetId,
+    message: `${progress.targetId} left as it is: deployment ${newer} has taken it since this change finished there; should that one roll back, it restores v${progress.previousVersion}, not this change's v${progress.newVersion}`,
+    data: { newer },
+  });
 }
 
 /**
@@ -210,6 +301,12 @@ export async function rollBack(
     pipeline,
     input.scope === 'wave' ? { waveIndex: input.waveIndex } : {},
   );
+  const busy = done.filter((d) => d.outcome === 'busy').map((d) => d.id);
+  if (busy.length > 0) {
+    throw new TransientError(
+      `${busy.join(', ')}: held by a newer deployment that is rolling back; reverting once it lets go`,
+    );
+  }
   const now = isoNow(deps.clock);
 
   if (input.scope === 'wave') {

@@ -420,6 +420,28 @@ describe('DynamoDeploymentStore locks', () => {
     expect(await store.acquireLock(alias, 'dep-2', '2026-03-02T10:01:00.000Z')).toEqual({ acquired: true });
   });
 
+  it('keeps who last took an alias after its lock is released, and lets the next owner replace it', async () => {
+    const alias = fresh('alias');
+    await store.acquireLock(alias, 'dep-1', '2026-03-02T10:00:00.000Z');
+    const first = { aliasKey: alias, deploymentId: 'dep-1', waveIndex: 0, targetId: 'use1', version: '2' };
+    await store.putAliasOwner({ ...first, at: '2026-03-02T10:00:00.000Z' });
+    await store.releaseLock(alias, 'dep-1');
+
+    expect(await store.getAliasOwner(alias)).toEqual({ ...first, at: '2026-03-02T10:00:00.000Z' });
+    expect(await store.getAliasOwner(fresh('never-owned'))).toBeUndefined();
+    const second = {
+      ...first,
+      deploymentId: 'dep-2',
+      version: '3',
+      previousOwner: { deploymentId: 'dep-1', waveIndex: 0, targetId: 'use1' },
+      at: '2026-03-02T11:00:00.000Z',
+    };
+    await store.putAliasOwner(second);
+    expect(await store.getAliasOwner(alias)).toEqual(second);
+    // the owner record is not a lock: the alias can be taken
+    expect(await store.acquireLock(alias, 'dep-3', '2026-03-02T12:00:00.000Z')).toEqual({ acquired: true });
+  });
+
   it('grants the lock to exactly one of many concurrent takers', async () => {
     const alias = fresh('alias');
 

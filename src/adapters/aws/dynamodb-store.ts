@@ -18,6 +18,7 @@ import {
 import type { ResolvedPipeline } from '../../core/pipeline.js';
 import { type Clock, isoNow } from '../../ports/clock.js';
 import type {
+  AliasOwner,
   BlockerRecord,
   DeploymentRecord,
   DeploymentStatus,
@@ -607,6 +608,19 @@ export class DynamoDeploymentStore implements DeploymentStore {
       if (!isConditionalCheckFailed(error)) throw error;
       // Not held, or held by someone else: nothing to release.
     }
+  }
+
+  async getAliasOwner(aliasKey: string): Promise<AliasOwner | undefined> {
+    return this.#get<AliasOwner>(keys.lockPk(aliasKey), keys.ownerSk);
+  }
+
+  async putAliasOwner(record: AliasOwner): Promise<void> {
+    await this.#put({
+      [PK]: keys.lockPk(record.aliasKey),
+      [SK]: keys.ownerSk,
+      [ENTITY]: 'alias-owner',
+      ...record,
+    });
   }
 
   // ---- SDK plumbing ----------------------------------------------------------------------------

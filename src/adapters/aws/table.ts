@@ -13,6 +13,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   target               DEPLOYMENT#<id>           TARGET#<000>#<targetId>         -
  *   event                DEPLOYMENT#<id>           EVENT#<key>                     -
  *   lock                 LOCK#<aliasKey>           LOCK                            -
+ *   alias owner          LOCK#<aliasKey>           OWNER                           -
  *   alarm watch          WATCH#<acct>#<region>#<alarm>  WATCH#<deploymentId>#<000>  -
  *
  * Pipelines: registering writes the version item first with attribute_not_exists(pk) — that
@@ -91,6 +92,7 @@ export const keys = {
     `WATCH#${deploymentId}#${String(waveIndex).padStart(3, '0')}`,
   lockPk: (aliasKey: string) => `LOCK#${aliasKey}`,
   lockSk: 'LOCK',
+  ownerSk: 'OWNER',
 } as const;
 
 /**

@@ -109,6 +109,27 @@ describe('decideRollback', () => {
   });
 });
 
+describe('decideRollback past versions older changes withdrew', () => {
+  it.each<[string, Routing, ReturnType<typeof decideRollback>]>([
+    [
+      'reverts the newer one-box over the withdrawn version',
+      split('4', NEW, 10),
+      { action: 'revert', to: only('3') },
+    ],
+    ['reverts the withdrawn version at 100%', only('4'), { action: 'revert', to: only('3') }],
+    ['reverts its own version at 100%', only(NEW), { action: 'revert', to: only('3') }],
+    ['does nothing once on the version before both', only('3'), { action: 'none' }],
+    [
+      'still leaves a version no one in the chain put there',
+      only('9'),
+      { action: 'foreign', detail: 'v9 at 100%' },
+    ],
+  ])('%s', (_case, current, expected) => {
+    // The target recorded v4 (an older change's) as previous; that change rolled back to v3.
+    expect(decideRollback(current, '3', NEW, ['4'])).toEqual(expected);
+  });
+});
+
 describe('decidePrepare', () => {
   it.each<[string, Routing, string]>([
     ['the single version serving all traffic', only('5'), '5'],
