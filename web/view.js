@@ -176,7 +176,15 @@ export function waveGrid(detail, nowMs) {
     waves.map((w) =>
       h(
         'th',
-        { scope: 'col', className: `wave w-${w.status}`, 'data-wave': w.name, 'data-status': w.status },
+        {
+          scope: 'col',
+          className: `wave w-${w.status}${w.stage === 'pre-production' ? ' pre-production' : ''}`,
+          'data-wave': w.name,
+          'data-status': w.status,
+          'data-stage': w.stage ?? 'production',
+        },
+        // Test stages are shown apart: labelled, and set off from the first production wave.
+        w.stage === 'pre-production' ? h('div', { className: 'stage-label' }, 'pre-production') : null,
         h('div', { className: 'wave-head' }, h('span', { className: 'wave-name' }, w.name), badge(w.status)),
         // A bake that ended is shown as it stood when its wave ended.
         w.bake ? bakeView(w.bake, w.endedAt ? Math.min(nowMs, Date.parse(w.endedAt)) : nowMs) : null,
@@ -196,6 +204,7 @@ export function waveGrid(detail, nowMs) {
                 'td',
                 { className: `cell t-${t.status}`, 'data-status': t.status },
                 badge(t.status),
+                t.batch ? h('span', { className: 'batch muted' }, ` batch ${t.batch}`) : null,
                 weightView(t),
                 t.bake ? bakeView(t.bake, nowMs) : null,
               )

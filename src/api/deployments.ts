@@ -1,5 +1,6 @@
 import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
+import { targetBatches } from '../core/rollout.js';
 import { parseOrThrow } from '../core/validation.js';
 import { isoNow } from '../ports/clock.js';
 import type {
@@ -73,10 +74,14 @@ export interface TargetView {
   readonly stepIndex?: number;
   readonly updatedAt?: string;
   readonly bake?: TargetRecord['bake'];
+  /** Which batch of its wave, from 1, when the pipeline is known. */
+  readonly batch?: number;
+  readonly previousOwner?: TargetRecord['previousOwner'];
 }
 
 export interface WaveView extends Omit<WaveRecord, 'deploymentId' | 'status'> {
   readonly status: WaveRecord['status'];
+  readonly stage?: 'pre-production' | 'production';
   readonly targets: readonly TargetView[];
 }
 
@@ -136,7 +141,16 @@ export function buildWaves(view: DeploymentView, pipeline: ResolvedPipeline | un
         name: planned?.name ?? `wave-${index}`,
         status: 'pending' as const,
       };
-      return { ...wave, targets: targetsOf(index, planned?.targets.map((t) => t.id) ?? []) };
+      const batchOf = new Map(
+        (planned ? targetBatches(planned) : []).flatMap((b, n) =>
+          b.map((i) => [planned!.targets[i]!.id, n + 1] as const),
+        ),
+      );
+      const targets = targetsOf(index, planned?.targets.map((t) => t.id) ?? []).map((t) => {
+        const batch = batchOf.get(t.targetId);
+        return batch === undefined ? t : { ...t, batch };
+      });
+      return { ...wave, ...(planned ? { stage: planned.stage ?? 'production' } : {}), targets };
     });
 }
 

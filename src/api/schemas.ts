@@ -207,11 +207,25 @@ const TargetViewSchema = z.object({
   stepIndex: z.number().int().optional(),
   updatedAt: Iso.optional(),
   bake: BakeProgressSchema.optional(),
+  batch: z.number().int().min(1).optional().meta({
+    description: "Which batch of its wave the target is in, from 1 (see the wave's batching).",
+  }),
+  previousOwner: z
+    .object({ deploymentId: z.string(), waveIndex: z.number().int(), targetId: z.string() })
+    .optional()
+    .meta({
+      description:
+        'The deployment whose new version previousVersion was when this one took the alias (pipelining); if that one ' +
+        'rolls back, a rollback of this one restores the version from before it.',
+    }),
 });
 
 const WaveViewSchema = z.object({
   index: z.number().int(),
   name: z.string(),
+  stage: z.enum(['pre-production', 'production']).optional().meta({
+    description: 'Pre-production (a test stage before every production wave) or production.',
+  }),
   status: z.string(),
   startedAt: Iso.optional(),
   endedAt: Iso.optional(),

@@ -21,7 +21,7 @@ export function renderPlan(plan: RolloutPlan): string {
   for (const w of plan.waves) {
     const oneBox = w.steps[0]!;
     rows.push([
-      `${w.index + 1}. ${w.name}`,
+      `${w.index + 1}. ${w.name}${w.stage === 'pre-production' ? ' (pre-production)' : ''}`,
       String(w.targets.length),
       String(w.batches),
       w.steps.map((s) => `${s.weight}%`).join(' → '),
@@ -35,12 +35,19 @@ export function renderPlan(plan: RolloutPlan): string {
   for (const w of plan.waves) {
     for (const t of w.targets) targets.push([w.name, t.id, t.account, t.region, t.cell ?? '-', t.alias]);
   }
+  const batches: string[][] = [['wave', 'batching', 'batches, in order']];
+  for (const w of plan.waves) {
+    batches.push([w.name, w.batching, w.batchTargets.map((b) => `[${b.join(' ')}]`).join(' ')]);
+  }
+  const testStages = plan.waves.filter((w) => w.stage === 'pre-production').length;
   return [
-    `Pipeline ${plan.pipeline}: ${plan.waves.length} waves, ${plan.targetCount} targets, lead time ${formatDuration(plan.totalLeadTimeSeconds)} when nothing waits.`,
+    `Pipeline ${plan.pipeline}: ${plan.waves.length} waves${testStages > 0 ? ` (${testStages} pre-production, then ${plan.waves.length - testStages} production)` : ''}, ${plan.targetCount} targets, lead time ${formatDuration(plan.totalLeadTimeSeconds)} when nothing waits.`,
     '',
     table(rows),
     '',
     table(targets),
+    '',
+    table(batches),
     '',
     'Lead time = batches × (one-box bake + rolling health checks) + wave bake; "max history" estimates the',
     'largest Step Functions execution (wave or batch) against the 25,000-event limit.',

@@ -1,6 +1,7 @@
 import { type CostEstimate, estimateCost } from '../core/cost.js';
 import { formatDuration } from '../core/duration.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
+import { targetBatches } from '../core/rollout.js';
 import type { ConsumedCapacityUnits } from '../local/dynamo-capacity.js';
 import { EmbeddedEngine, type EngineStats } from '../local/engine.js';
 import type { CallRatePeak } from '../local/fleet/faults.js';
@@ -65,9 +66,12 @@ export interface SimulationResult {
   readonly change: string;
   readonly waves: readonly {
     readonly name: string;
+    readonly stage: 'pre-production' | 'production';
     readonly outcome: TargetOutcome;
     readonly targets: readonly {
       readonly id: string;
+      /** Which batch of its wave the target is in, from 1 (see the wave's `batching`). */
+      readonly batch: number;
       readonly outcome: TargetOutcome;
       readonly finalWeight: number;
     }[];
@@ -123,10 +127,12 @@ export function summarize(
     d.status === 'succeeded' ? 'succeeded' : d.status === 'rolled_back' ? 'rolled_back' : 'failed';
   const waves = pipeline.waves.map((w) => {
     const record = view.waves.find((x) => x.index === w.index);
-    const targets = w.targets.map((t) => {
+    const batchOf = new Map(targetBatches(w).flatMap((b, n) => b.map((i) => [i, n + 1] as const)));
+    const targets = w.targets.map((t, i) => {
       const progress = view.targets.find((x) => x.waveIndex === w.index && x.targetId === t.id);
       return {
         id: t.id,
+        batch: batchOf.get(i) ?? 1,
         outcome: targetOutcome(progress?.status),
         finalWeight: finalWeight(t.id, progress?.newVersion),
       };
@@ -137,7 +143,7 @@ export function summarize(
       waveOutcome = 'rolled_back';
     else if (record.status === 'succeeded') waveOutcome = 'succeeded';
     else waveOutcome = 'failed';
-    return { name: w.name, outcome: waveOutcome, targets };
+    return { name: w.name, stage: w.stage, outcome: waveOutcome, targets };
   });
   return {
     outcome,

@@ -103,6 +103,19 @@ export const AlarmsSchema = z
   })
   .strict();
 
+export const BatchingSchema = z.enum(['in-order', 'per-region']).meta({
+  description:
+    'How a wave is cut into batches. "in-order": the targets as listed, `concurrency` at a time. "per-region": each ' +
+    'batch takes at most one target (AZ or cell) from each region of the wave, the regions in parallel, then the next ' +
+    'cell of each region; `concurrency` still caps a batch.',
+});
+
+export const StageSchema = z.enum(['pre-production', 'production']).meta({
+  description:
+    'Pre-production waves (alpha, beta, gamma: test stages, usually with a one-box and short bakes) come before every ' +
+    'production wave; they are shown apart in plan, API and dashboard.',
+});
+
 export const WaveSettingsSchema = z
   .object({
     concurrency: z.number().int().min(1).max(40).meta({ description: 'Targets deployed at the same time.' }),
@@ -136,6 +149,7 @@ export const WaveSettingsSchema = z
           'Alarms read before the wave (and each of its targets) starts, in each target region: any in ALARM makes ' +
           'the wave wait. Same placeholders as alarm names. Absent: the rollback alarms.',
       }),
+    batching: BatchingSchema,
   })
   .strict();
 
@@ -147,11 +161,13 @@ export const DEFAULT_WAVE_SETTINGS = {
   alarms: { rollback: [], oneBox: [] },
   safetyPoll: '5m',
   inconclusiveTimeout: '1h',
+  batching: 'in-order',
 } as const;
 
 export const WaveSchema = z
   .object({
     name: Slug,
+    stage: StageSchema.default('production'),
     targets: z.array(TargetSchema).min(1, { message: 'expected at least one target' }).max(200),
     concurrency: WaveSettingsSchema.shape.concurrency.optional(),
     oneBox: OneBoxSchema.optional(),
@@ -163,6 +179,7 @@ export const WaveSchema = z
     inconclusiveTimeout: DurationSchema.optional(),
     window: TimeWindowSchema.optional(),
     blockerAlarms: z.array(z.string().min(1).max(255)).optional(),
+    batching: BatchingSchema.optional(),
   })
   .strict();
 
@@ -273,6 +290,16 @@ export const PipelineSchema = z
     p.waves.forEach((wave, w) => {
       bothPolls(wave, ['waves', w]);
     });
+    const firstProduction = p.waves.findIndex((w) => w.stage === 'production');
+    p.waves.forEach((wave, w) => {
+      if (wave.stage === 'pre-production' && firstProduction !== -1 && w > firstProduction) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['waves', w, 'stage'],
+          message: `pre-production wave "${wave.name}" comes after production wave "${p.waves[firstProduction]!.name}": test stages must come before every production wave`,
+        });
+      }
+    });
     const seenTargets = new Map<string, string>();
     const seenAliases = new Map<string, string>();
     const seenWaves = new Set<string>();
@@ -325,6 +352,7 @@ export type Source = z.output<typeof SourceSchema>;
 export interface ResolvedWave extends Omit<WaveSettings, 'pollInterval'> {
   readonly index: number;
   readonly name: string;
+  readonly stage: 'pre-production' | 'production';
   readonly targets: readonly Target[];
 }
 
@@ -366,12 +394,12 @@ export function resolvePipeline(input: unknown): ResolvedPipeline {
     pipelining: p.pipelining,
     maxHold: p.maxHold ?? DEFAULT_MAX_HOLD_SECONDS,
     waves: p.waves.map((wave, index) => {
-      const { name: waveName, targets, ...own } = wave;
+      const { name: waveName, stage, targets, ...own } = wave;
       const { pollInterval: _old, ...settings }: WaveSettings = {
         ...base,
         ...renamePoll(stripUndefined(own)),
       };
-      return { index, name: waveName, targets, ...settings };
+      return { index, name: waveName, stage, targets, ...settings };
     }),
   };
   // Every execution must fit Step Functions' history limit: refuse it now, not days into a rollout.

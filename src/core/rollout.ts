@@ -38,13 +38,33 @@ export function rolloutSteps(wave: ResolvedWave): RolloutStep[] {
 }
 
 /**
- * Splits a wave's targets into batches of `concurrency`, deployed one batch after the other.
- * Returns target indexes within the wave.
+ * Cuts a wave's targets into batches, deployed one batch after the other; returns target indexes
+ * within the wave. `in-order`: the targets as listed, `concurrency` at a time. `per-region`: each
+ * round takes the next target (AZ, cell) of every region, regions in the order they first appear,
+ * so a batch never holds two targets of one region; a round larger than `concurrency` is split.
+ *
+ * @example targetBatches({ batching: 'per-region', concurrency: 3, targets: [a1, a2, b1, b2] }) // [[0, 2], [1, 3]]
  */
-export function targetBatches(wave: Pick<ResolvedWave, 'targets' | 'concurrency'>): number[][] {
+export function targetBatches(
+  wave: Pick<ResolvedWave, 'targets' | 'concurrency'> & { readonly batching?: ResolvedWave['batching'] },
+): number[][] {
+  const chunks = (indexes: readonly number[]) => {
+    const out: number[][] = [];
+    for (let i = 0; i < indexes.length; i += wave.concurrency)
+      out.push(indexes.slice(i, i + wave.concurrency));
+    return out;
+  };
+  if (wave.batching !== 'per-region') return chunks(wave.targets.map((_, i) => i));
+  const byRegion = new Map<string, number[]>();
+  wave.targets.forEach((t, i) => {
+    const queue = byRegion.get(t.region) ?? [];
+    queue.push(i);
+    byRegion.set(t.region, queue);
+  });
+  const queues = [...byRegion.values()];
   const batches: number[][] = [];
-  for (let i = 0; i < wave.targets.length; i += wave.concurrency) {
-    batches.push(wave.targets.slice(i, i + wave.concurrency).map((_, j) => i + j));
+  for (let round = 0; queues.some((q) => q.length > round); round++) {
+    batches.push(...chunks(queues.filter((q) => q.length > round).map((q) => q[round] as number)));
   }
   return batches;
 }
@@ -125,6 +145,10 @@ export function historyBudgetIssues(pipeline: Pick<ResolvedPipeline, 'waves'>): 
 export interface PlannedWave {
   readonly index: number;
   readonly name: string;
+  readonly stage: 'pre-production' | 'production';
+  readonly batching: 'in-order' | 'per-region';
+  /** Target ids of each batch, in the order they run. */
+  readonly batchTargets: readonly (readonly string[])[];
   readonly targets: readonly { id: string; region: string; account: string; cell?: string; alias: string }[];
   readonly batches: number;
   readonly steps: readonly RolloutStep[];
@@ -146,6 +170,9 @@ export function planRollout(pipeline: ResolvedPipeline): RolloutPlan {
   const waves = pipeline.waves.map((wave) => ({
     index: wave.index,
     name: wave.name,
+    stage: wave.stage,
+    batching: wave.batching,
+    batchTargets: targetBatches(wave).map((b) => b.map((i) => wave.targets[i]!.id)),
     targets: wave.targets.map((t) => ({
       id: t.id,
       region: t.region,

@@ -30,16 +30,23 @@ export async function loadPipeline(deps: StepDeps, name: string, version: number
 
 /**
  * Definitions registered by an older Breakwater lack settings added since: give them today's
- * defaults (`pollInterval` became `safetyPoll`; `maxHold` is new).
+ * defaults (`pollInterval` became `safetyPoll`; `maxHold`, `stage` and `batching` are new).
  */
 function upgradeDefinition(definition: ResolvedPipeline): ResolvedPipeline {
-  type Stored = Omit<ResolvedWave, 'safetyPoll'> & { safetyPoll?: number; pollInterval?: number };
+  type Stored = Omit<ResolvedWave, 'safetyPoll' | 'stage' | 'batching'> & {
+    safetyPoll?: number;
+    pollInterval?: number;
+    stage?: ResolvedWave['stage'];
+    batching?: ResolvedWave['batching'];
+  };
   const waves = definition.waves as readonly Stored[];
   return {
     ...definition,
     maxHold: definition.maxHold ?? DEFAULT_MAX_HOLD_SECONDS,
     waves: waves.map(({ pollInterval, ...w }) => ({
       ...w,
+      stage: w.stage ?? 'production',
+      batching: w.batching ?? 'in-order',
       safetyPoll: w.safetyPoll ?? Math.min(pollInterval ?? 300, 900),
     })),
   };

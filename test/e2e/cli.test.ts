@@ -169,7 +169,7 @@ describe('breakwater simulate', () => {
       ['world', 'succeeded'],
     ]);
     for (const target of doc.waves.flatMap((w) => w.targets)) {
-      expect(target).toEqual({ id: expect.any(String), outcome: 'succeeded', finalWeight: 100 });
+      expect(target).toEqual({ id: expect.any(String), batch: 1, outcome: 'succeeded', finalWeight: 100 });
     }
     for (const stat of [
       'maxHistoryEvents',

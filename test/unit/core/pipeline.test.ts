@@ -442,3 +442,62 @@ describe('safety poll and history budget', () => {
     expect(issuesOf(minimal({ defaults: { bake: { duration: '48h', minDataPoints: 10 } } }))).toEqual([]);
   });
 });
+
+describe('stages and batching', () => {
+  const t = (id: string, region = 'us-east-1') => ({
+    id,
+    account: '222222222222',
+    region,
+    functionName: `orders-${id}`,
+    alias: 'live',
+  });
+
+  it('marks waves production unless they say pre-production, and batches in order by default', () => {
+    // Act
+    const p = resolvePipeline({
+      name: 'orders',
+      waves: [
+        { name: 'beta', stage: 'pre-production', targets: [t('beta')] },
+        { name: 'prod', batching: 'per-region', targets: [t('use1'), t('euw1', 'eu-west-1')] },
+      ],
+    });
+
+    // Assess
+    expect(p.waves.map((w) => [w.name, w.stage, w.batching])).toEqual([
+      ['beta', 'pre-production', 'in-order'],
+      ['prod', 'production', 'per-region'],
+    ]);
+  });
+
+  it('refuses a pre-production wave after a production one, naming both', () => {
+    // Act
+    const issues = issuesOf({
+      name: 'orders',
+      waves: [
+        { name: 'prod', targets: [t('use1')] },
+        { name: 'gamma', stage: 'pre-production', targets: [t('gamma')] },
+      ],
+    });
+
+    // Assess
+    expect(issues).toEqual([
+      expect.objectContaining({
+        path: 'waves[1].stage',
+        message: expect.stringMatching(/pre-production wave "gamma" comes after production wave "prod"/),
+      }),
+    ]);
+  });
+
+  it('refuses an unknown stage or batching with the values it accepts', () => {
+    // Act
+    const issues = issuesOf({
+      name: 'orders',
+      defaults: { batching: 'random' },
+      waves: [{ name: 'prod', stage: 'staging', targets: [t('use1')] }],
+    });
+
+    // Assess
+    expect(issues.map((i) => i.path).sort()).toEqual(['defaults.batching', 'waves[0].stage']);
+    expect(issues.map((i) => i.message).join(' ')).toMatch(/in-order.*per-region|pre-production.*production/);
+  });
+});

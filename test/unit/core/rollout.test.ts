@@ -27,6 +27,8 @@ function wave(overrides: Partial<ResolvedWave> = {}): ResolvedWave {
   return {
     index: 0,
     name: 'wave-1',
+    stage: 'production',
+    batching: 'in-order',
     targets: [target(1)],
     concurrency: 1,
     oneBox: { weight: 10, bake: { duration: 1_800, minDataPoints: 100 } },
@@ -135,6 +137,86 @@ describe('targetBatches', () => {
         expect(batches).toHaveLength(Math.ceil(count / concurrency));
       }),
     );
+  });
+});
+
+describe('targetBatches per region', () => {
+  const REGIONS = ['us-east-1', 'eu-west-1', 'ap-northeast-1'];
+  /** 3 regions × 3 cells, listed region by region: r0c0 r0c1 r0c2 r1c0 ... */
+  const cells = REGIONS.flatMap((region, r) =>
+    [0, 1, 2].map((c) => ({ ...target(r * 3 + c), id: `r${r}c${c}`, region, cell: `cell-${c}` })),
+  );
+  const ids = (batches: number[][]) => batches.map((b) => b.map((i) => cells[i]!.id));
+
+  it('takes one cell of every region per batch, the regions in parallel, then the next cell', () => {
+    // Act
+    const batches = targetBatches({ targets: cells, concurrency: 3, batching: 'per-region' });
+
+    // Assess
+    expect(ids(batches)).toEqual([
+      ['r0c0', 'r1c0', 'r2c0'],
+      ['r0c1', 'r1c1', 'r2c1'],
+      ['r0c2', 'r1c2', 'r2c2'],
+    ]);
+  });
+
+  it('still caps a batch at the concurrency, splitting a round of regions', () => {
+    // Act
+    const batches = targetBatches({ targets: cells, concurrency: 2, batching: 'per-region' });
+
+    // Assess
+    expect(ids(batches)).toEqual([
+      ['r0c0', 'r1c0'],
+      ['r2c0'],
+      ['r0c1', 'r1c1'],
+      ['r2c1'],
+      ['r0c2', 'r1c2'],
+      ['r2c2'],
+    ]);
+  });
+
+  it('keeps going in the regions that have more cells once the others are done', () => {
+    // Prepare: us-east-1 has three cells, eu-west-1 one, listed interleaved
+    const targets = [cells[0]!, cells[3]!, cells[1]!, cells[2]!];
+
+    // Act
+    const batches = targetBatches({ targets, concurrency: 5, batching: 'per-region' });
+
+    // Assess
+    expect(batches).toEqual([[0, 1], [2], [3]]);
+  });
+
+  it('never puts two targets of one region in a batch, and every target in exactly one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...REGIONS), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 40 }),
+        (regions, concurrency) => {
+          const targets = regions.map((region, i) => ({ ...target(i), region }));
+          const batches = targetBatches({ targets, concurrency, batching: 'per-region' });
+          expect(batches.flat().sort((a, b) => a - b)).toEqual(targets.map((_, i) => i));
+          for (const b of batches) {
+            expect(b.length).toBeLessThanOrEqual(concurrency);
+            expect(new Set(b.map((i) => regions[i])).size).toBe(b.length);
+          }
+        },
+      ),
+    );
+  });
+
+  it('is what the plan shows, batch by batch', () => {
+    // Prepare
+    const pipeline = resolvePipeline({
+      name: 'cells',
+      waves: [{ name: 'world', batching: 'per-region', concurrency: 3, targets: cells }],
+    });
+
+    // Act
+    const plan = planRollout(pipeline);
+
+    // Assess
+    expect(plan.waves[0]).toMatchObject({ batching: 'per-region', batches: 3, stage: 'production' });
+    expect(plan.waves[0]!.batchTargets[0]).toEqual(['r0c0', 'r1c0', 'r2c0']);
   });
 });
 
