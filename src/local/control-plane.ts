@@ -131,6 +131,9 @@ export class LocalControlPlane {
         options.scenario,
       );
       time = VirtualTime.install(startMs, { speed: options.speed });
+      const clock0 = time;
+      // Every DynamoDB request (steps, API, watcher) is work the clock waits for.
+      dynamo.trackRequestsWith((work) => clock0.track(work));
       const fleetStartMs = time.nowMs();
       const clock = time.clock;
       const store = new ObservedStore({ client: dynamo.documentClient, tableName: dynamo.tableName, clock });

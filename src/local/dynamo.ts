@@ -7,7 +7,7 @@ import dynalite from 'dynalite';
 import { createDocumentClient } from '../adapters/aws/dynamodb-store.js';
 import { DEFAULT_TABLE_NAME, tableDefinition } from '../adapters/aws/table.js';
 import { CapacityMeter, type ConsumedCapacityUnits } from './dynamo-capacity.js';
-import { LoopbackHttpHandler } from './loopback-http-handler.js';
+import { LoopbackHttpHandler, type RequestTracker } from './loopback-http-handler.js';
 
 export interface LocalDynamoOptions {
   /** Directory for on-disk persistence (created if missing); in memory when omitted. */
@@ -34,6 +34,11 @@ export interface LocalDynamo {
    * them; zeros when `meterCapacity` is false.
    */
   consumedCapacity(): ConsumedCapacityUnits;
+  /**
+   * Runs every request from now on as `tracker` work (the embedded engine's clock waits for it);
+   * the server boots before the clock is faked, hence this late binding.
+   */
+  trackRequestsWith(tracker: RequestTracker): void;
   /** Stops the server and flushes the on-disk store; the client is destroyed. */
   close(): Promise<void>;
 }
@@ -71,9 +76,9 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
       resolve();
     });
   });
-  // Node closes an idle keep-alive connection after 5 s; a client that does not retry would then
+  // Node closes an idle keep-alive connection after 5 s; a client that did not retry would then
   // fail its next call with ECONNRESET whenever the process was busy that long. Loopback sockets
-  // are cheap: keep them until close().
+  // are cheap: keep them until close() (and the handler still resends on a reset kept-alive socket).
   server.keepAliveTimeout = 0;
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
@@ -85,12 +90,18 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
     // owns: a hidden retry would park a step forever. Fail fast; the workflow's Retry handles it.
     maxAttempts: 1,
   };
-  const documentClient = createDocumentClient({ ...clientConfig, requestHandler: new LoopbackHttpHandler() });
+  const handler = new LoopbackHttpHandler();
+  const shadowHandler = new LoopbackHttpHandler();
+  const documentClient = createDocumentClient({ ...clientConfig, requestHandler: handler });
   // The meter's own reads (item sizes) go through a client it does not meter.
   const shadow =
     options.meterCapacity === false
       ? undefined
-      : new DynamoDBClient({ ...clientConfig, requestHandler: new LoopbackHttpHandler() });
+      : new DynamoDBClient({ ...clientConfig, requestHandler: shadowHandler });
+  const trackRequestsWith = (tracker: RequestTracker) => {
+    handler.trackWith(tracker);
+    shadowHandler.trackWith(tracker);
+  };
   const meter = shadow && new CapacityMeter({ [tableName]: tableDefinition(tableName) }, shadow);
   if (meter) {
     documentClient.middlewareStack.add(meter.returnValuesMiddleware, {
@@ -115,7 +126,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
     await close();
     throw error;
   }
-  return { endpoint, documentClient, tableName, consumedCapacity, close };
+  return { endpoint, documentClient, tableName, consumedCapacity, trackRequestsWith, close };
 }
 
 async function ensureTable(client: DynamoDBDocumentClient, tableName: string): Promise<void> {

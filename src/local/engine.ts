@@ -167,6 +167,8 @@ export class EmbeddedEngine {
     // DynamoDB boots on real timers (dynalite activates tables with setTimeout) before time is faked.
     const dynamo = await startLocalDynamo(options.dataPath ? { path: options.dataPath } : {});
     const time = VirtualTime.install(options.scenario.startMs, { seed: options.scenario.seed });
+    // Every DynamoDB request is work the clock waits for, wherever it comes from.
+    dynamo.trackRequestsWith((work) => time.track(work));
     try {
       const store = new ObservedStore({
         client: dynamo.documentClient,
