@@ -339,6 +339,43 @@ describe('request bodies on the local server', () => {
     ]);
   });
 
+  // JSON.parse takes these; quoting one in an error message overflowed the stack (a 500).
+  const deepArray = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+  const deepObject = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
+
+  it.each([
+    ['POST', '/pipelines/hello/deployments', 'as the body', deepArray, ''],
+    [
+      'POST',
+      '/pipelines/hello/deployments',
+      'in change.id',
+      `{"change":{"id":${deepObject}},"requestedBy":"ana"}`,
+      'change.id',
+    ],
+    ['PUT', '/pipelines/hello', 'as the body', deepArray, ''],
+    ['PUT', '/pipelines/hello', 'in name', `{"name":${deepObject},"waves":[]}`, 'name'],
+  ])(
+    'answers 400, not 500, to %s %s with JSON nested 5,000 deep %s, naming the value too deep to show',
+    async (method, path, _where, body, at) => {
+      const calls = starter.calls.length;
+      const errors = log.entries.filter((e) => e.level === 'error').length;
+
+      const reply = await send({
+        method,
+        path,
+        headers: { ...authorized, 'content-type': 'application/json' },
+        body,
+      });
+
+      expect(reply.status, reply.text).toBe(400);
+      expect(JSON.parse(reply.text).issues).toContainEqual(
+        expect.objectContaining({ path: at, message: expect.stringMatching(/too deep to show$/) }),
+      );
+      expect(starter.calls.length).toBe(calls);
+      expect(log.entries.filter((e) => e.level === 'error').length).toBe(errors);
+    },
+  );
+
   it('creates a blocker from a JSON body the local server passed base64-encoded', async () => {
     const reply = await send({
       method: 'POST',
