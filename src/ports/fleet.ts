@@ -1,3 +1,5 @@
+import type { VersionMinute } from '../core/version-minute.js';
+
 /*
  * Ports to the fleet being deployed: Lambda aliases (traffic), CloudWatch alarms, and metric
  * data points. Mirrors AWS semantics: weights here are fractions 0.0-1.0 as in Lambda's
@@ -96,10 +98,26 @@ export interface InvocationQuery {
 }
 
 /**
- * Counts data points (invocations of a version: AWS/Lambda `Invocations`, Sum, dimensions
- * FunctionName, Resource=function:alias, ExecutedVersion). Implementations batch
- * (GetMetricData takes up to 500 queries per call).
+ * Per-version AWS/Lambda metrics behind an alias (dimensions FunctionName,
+ * Resource=function:alias, ExecutedVersion). Implementations batch (GetMetricData takes up to
+ * 500 metric queries per call) and follow every page. Ids must be unique within one call
+ * (InvalidInputError otherwise); every id is in the answer.
  */
 export interface MetricSource {
+  /** Data points: `Invocations`, Sum, over each query's window; 0 when nothing was published. */
   countInvocations(scope: Scope, queries: readonly InvocationQuery[]): Promise<Record<string, number>>;
+  /**
+   * Each query's minutes (period 60 s) that start in [startMs, endMs) and have ended, oldest
+   * first: `Invocations` and `Errors` Sum, `Duration` p50 and p99 of that version. Minutes without
+   * data are absent, as CloudWatch omits them (a version that served nothing has none); an
+   * unknown alias or version answers `[]`. What the statistical one-box analysis compares.
+   *
+   * @example
+   * const minutes = await metrics.versionMinutes(scope, [
+   *   { id: 'old', functionName: 'payments', alias: 'live', version: '7', startMs, endMs },
+   *   { id: 'new', functionName: 'payments', alias: 'live', version: '8', startMs, endMs },
+   * ]);
+   * minutes.new; // [{ startMs, invocations: 60, errors: 1, p50Ms: 98, p99Ms: 176 }, ...]
+   */
+  versionMinutes(scope: Scope, queries: readonly InvocationQuery[]): Promise<Record<string, VersionMinute[]>>;
 }

@@ -1,3 +1,4 @@
+import type { VersionMinute } from '../../core/version-minute.js';
 import type { AlarmMetric, AlarmStat } from '../scenario.js';
 import type { MinuteSample } from './traffic.js';
 import { MINUTE_MS } from './types.js';
@@ -163,6 +164,44 @@ export class MetricStore {
         throttles: series.throttles.at(i),
         durationMs: series.durationMs.at(i),
       });
+    }
+    return out;
+  }
+
+  /**
+   * One version's minutes starting in [startMs, endMs) that have ended, oldest first, as
+   * CloudWatch reports them per ExecutedVersion: minutes in which it had no invocation are absent.
+   *
+   * @example store.versionMinutes(0, '2', startMs, endMs) // [{ startMs, invocations: 60, errors: 1, p50Ms: 100, p99Ms: 180 }, ...]
+   */
+  versionMinutes(targetIndex: number, version: string, startMs: number, endMs: number): VersionMinute[] {
+    const series = this.series[targetIndex];
+    const v = series?.versionIndex.get(version);
+    if (series === undefined || v === undefined) return [];
+    const { firstMinute } = series.runningTotals[v] as VersionTotals;
+    const first = Math.max(
+      this.originMs + firstMinute * MINUTE_MS,
+      Math.ceil(startMs / MINUTE_MS) * MINUTE_MS,
+    );
+    const last = Math.min(endMs, this.generatedUntilMs);
+    const out: VersionMinute[] = [];
+    for (let minuteStartMs = first; minuteStartMs < last; minuteStartMs += MINUTE_MS) {
+      const index = (minuteStartMs - this.originMs) / MINUTE_MS;
+      for (let i = series.minuteStarts.at(index); i < series.minuteStarts.at(index + 1); i++) {
+        if (series.version.at(i) !== v) continue;
+        const invocations = series.invocations.at(i);
+        if (invocations > 0) {
+          const durationMs = series.durationMs.at(i);
+          out.push({
+            startMs: minuteStartMs,
+            invocations,
+            errors: series.errors.at(i),
+            p50Ms: durationMs,
+            p99Ms: durationMs * DURATION_P99_FACTOR,
+          });
+        }
+        break;
+      }
     }
     return out;
   }

@@ -1,5 +1,6 @@
 import { type InputIssue, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { aliasKey } from '../../core/targets.js';
+import type { VersionMinute } from '../../core/version-minute.js';
 import type { Clock } from '../../ports/clock.js';
 import type {
   AlarmReading,
@@ -79,6 +80,8 @@ export interface MetricDataRequest {
 
 const DESCRIBE_ALARMS_BATCH = 100;
 const GET_METRIC_DATA_BATCH = 500;
+/** A version minute is four metrics: Invocations and Errors (Sum), Duration p50 and p99. */
+const METRICS_PER_VERSION_MINUTE = 4;
 
 /**
  * The simulated fleet: Lambda aliases, traffic, AWS/Lambda metrics and CloudWatch alarms on a
@@ -237,12 +240,7 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
 
   /** GetMetricData (Invocations, Sum, per ExecutedVersion); one call per 500 queries. */
   async countInvocations(scope: Scope, queries: readonly InvocationQuery[]): Promise<Record<string, number>> {
-    const concerned = this.targetsIn(scope);
-    const calls = Math.max(1, Math.ceil(queries.length / GET_METRIC_DATA_BATCH));
-    for (let i = 0; i < calls; i++) {
-      const metrics = Math.min(GET_METRIC_DATA_BATCH, queries.length - i * GET_METRIC_DATA_BATCH);
-      this.apiFaults.call('GetMetricData', concerned, this.clock.nowMs(), { scope, metrics });
-    }
+    this.callGetMetricData(scope, queries.length);
     this.settle();
     const counts: Record<string, number> = {};
     for (const q of queries) {
@@ -251,6 +249,28 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
         index === undefined ? 0 : this.metrics.countInvocations(index, q.version, q.startMs, q.endMs);
     }
     return counts;
+  }
+
+  /**
+   * GetMetricData (Invocations and Errors Sum, Duration p50 and p99, per ExecutedVersion, period
+   * 60 s); four metrics per query, one call per 500 metrics. The same minutes feed the alarms.
+   * An alias or version the fleet does not have answers no minutes. Throws InvalidInputError on
+   * a repeated id, as the AWS adapter does.
+   */
+  async versionMinutes(
+    scope: Scope,
+    queries: readonly InvocationQuery[],
+  ): Promise<Record<string, VersionMinute[]>> {
+    assertUniqueIds(queries);
+    this.callGetMetricData(scope, queries.length * METRICS_PER_VERSION_MINUTE);
+    this.settle();
+    const minutes: Record<string, VersionMinute[]> = {};
+    for (const q of queries) {
+      const index = this.byAlias.get(aliasKey({ ...scope, functionName: q.functionName, alias: q.alias }));
+      minutes[q.id] =
+        index === undefined ? [] : this.metrics.versionMinutes(index, q.version, q.startMs, q.endMs);
+    }
+    return minutes;
   }
 
   // --- Inspection (display, tests) -------------------------------------------------------------
@@ -388,6 +408,16 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
     });
   }
 
+  /** Counts (and may fail, by the scenario's API faults) the GetMetricData calls `metrics` metrics take. */
+  private callGetMetricData(scope: Scope, metrics: number): void {
+    const concerned = this.targetsIn(scope);
+    const calls = Math.max(1, Math.ceil(metrics / GET_METRIC_DATA_BATCH));
+    for (let i = 0; i < calls; i++) {
+      const inCall = Math.min(GET_METRIC_DATA_BATCH, metrics - i * GET_METRIC_DATA_BATCH);
+      this.apiFaults.call('GetMetricData', concerned, this.clock.nowMs(), { scope, metrics: inCall });
+    }
+  }
+
   private callApi(api: FleetApi, alias: AliasRef): void {
     const index = this.byAlias.get(aliasKey(alias));
     const concerned = index === undefined ? [] : [this.targets[index] as FleetTarget];
@@ -411,6 +441,23 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
   private aliasOf(targetId: string): AliasRecord {
     return this.aliases[this.indexOf(targetId)] as AliasRecord;
   }
+}
+
+/** Query ids answer the queries, so each must be unique within one call. */
+function assertUniqueIds(queries: readonly InvocationQuery[]): void {
+  const seen = new Set<string>();
+  const issues: InputIssue[] = [];
+  queries.forEach((query, index) => {
+    if (seen.has(query.id)) {
+      issues.push({
+        path: `queries[${index}].id`,
+        message: `expected ids unique within one call, got ${JSON.stringify(query.id)} again`,
+        received: query.id,
+      });
+    }
+    seen.add(query.id);
+  });
+  if (issues.length > 0) throw new InvalidInputError('metric queries', issues);
 }
 
 /** Target ids, aliases and initial versions are sound, and every selector in the scenario names something. */
