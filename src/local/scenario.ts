@@ -69,6 +69,29 @@ export const TrafficSchema = z
   })
   .strict();
 
+export const NoiseSchema = z
+  .object({
+    counts: z
+      .boolean()
+      .default(true)
+      .meta({
+        description:
+          "Draw each version's requests per minute (Poisson), then its throttles and errors (binomial), " +
+          'instead of rounding the expected values; false keeps the counts exact.',
+      }),
+    latencyCv: z
+      .number()
+      .nonnegative()
+      .default(0.1)
+      .meta({
+        description:
+          "Coefficient of variation (standard deviation / mean) of each version's Duration per minute: its mean " +
+          '(and p50) and its p99 are drawn apart, lognormally around latencyMs and 1.8 × latencyMs; 0 keeps ' +
+          'latency exact.',
+      }),
+  })
+  .strict();
+
 export const AlarmMetricSchema = z.enum(['Errors', 'Invocations', 'Duration', 'Throttles', 'ErrorRate']);
 export const AlarmStatSchema = z.enum(['Sum', 'Average', 'Maximum', 'SampleCount', 'p99']);
 export const ComparisonSchema = z.enum([
@@ -322,11 +345,23 @@ const ScenarioObjectSchema = z
       })
       .default(DEFAULT_START)
       .meta({ description: 'Where the virtual clock starts (an ISO time on a whole minute).' }),
-    seed: z.number().int().min(0).max(0xffff_ffff).default(1).meta({
-      description:
-        'Seeds the randomness a run has (Step Functions retry jitter): the same pipeline, scenario and seed give the same result.',
-    }),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(0xffff_ffff)
+      .default(1)
+      .meta({
+        description:
+          'Seeds the randomness a run has (Step Functions retry jitter, metric noise): the same pipeline, scenario ' +
+          'and seed give the same result.',
+      }),
     traffic: TrafficSchema.default({ requestsPerMinute: 600, perTarget: {}, diurnalSwing: 0 }),
+    noise: NoiseSchema.optional().meta({
+      description:
+        'Random per-minute metrics, drawn from generators seeded by `seed`, the target, the minute and the ' +
+        'version, so a run is still repeatable. Absent: every minute has its expected counts and mean latency.',
+    }),
     baseline: BehaviourSchema.default({ errorRate: 0.001, latencyMs: 100, throttleRate: 0 }).meta({
       description: 'The version serving before the deployment.',
     }),
@@ -412,6 +447,7 @@ export type ScenarioInput = z.input<typeof ScenarioSchema>;
 /** A validated scenario: defaults filled, times in epoch ms. */
 export type Scenario = z.output<typeof ScenarioSchema>;
 export type Behaviour = z.output<typeof BehaviourSchema>;
+export type MetricNoise = z.output<typeof NoiseSchema>;
 export type MetricAlarmDefinition = z.output<typeof MetricAlarmSchema>;
 export type CompositeAlarmDefinition = z.output<typeof CompositeAlarmSchema>;
 export type AlarmMetric = z.output<typeof AlarmMetricSchema>;

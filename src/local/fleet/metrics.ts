@@ -11,7 +11,10 @@ import { MINUTE_MS } from './types.js';
  * of invocations per version, so counting invocations over any window is two array reads.
  */
 
-/** Tail factors for Duration: the simulator models a mean; p99 and Maximum follow from it. */
+/**
+ * Tail factors for Duration: the simulator models a mean; p99 (unless noise drew it) and Maximum
+ * follow from it.
+ */
 export const DURATION_P99_FACTOR = 1.8;
 export const DURATION_MAX_FACTOR = 3;
 
@@ -70,6 +73,8 @@ interface TargetSeries {
   readonly errors: Column<Float64Array>;
   readonly throttles: Column<Float64Array>;
   readonly durationMs: Column<Float64Array>;
+  /** NaN where the sample has no drawn p99. */
+  readonly p99Ms: Column<Float64Array>;
 }
 
 function emptySeries(): TargetSeries {
@@ -85,6 +90,7 @@ function emptySeries(): TargetSeries {
     errors: float64s(),
     throttles: float64s(),
     durationMs: float64s(),
+    p99Ms: float64s(),
   };
 }
 
@@ -137,6 +143,7 @@ export class MetricStore {
         series.errors.push(s.errors);
         series.throttles.push(s.throttles);
         series.durationMs.push(s.durationMs);
+        series.p99Ms.push(s.p99Ms ?? Number.NaN);
       }
       series.minuteStarts.push(series.version.length);
       // The sampler gives at most one sample per version and minute.
@@ -157,12 +164,14 @@ export class MetricStore {
     if (!series || !Number.isInteger(index) || index < 0 || index >= this.generated) return [];
     const out: MinuteSample[] = [];
     for (let i = series.minuteStarts.at(index); i < series.minuteStarts.at(index + 1); i++) {
+      const p99Ms = series.p99Ms.at(i);
       out.push({
         version: series.versions[series.version.at(i)] as string,
         invocations: series.invocations.at(i),
         errors: series.errors.at(i),
         throttles: series.throttles.at(i),
         durationMs: series.durationMs.at(i),
+        ...(Number.isNaN(p99Ms) ? {} : { p99Ms }),
       });
     }
     return out;
@@ -192,12 +201,13 @@ export class MetricStore {
         const invocations = series.invocations.at(i);
         if (invocations > 0) {
           const durationMs = series.durationMs.at(i);
+          const p99Ms = series.p99Ms.at(i);
           out.push({
             startMs: minuteStartMs,
             invocations,
             errors: series.errors.at(i),
             p50Ms: durationMs,
-            p99Ms: durationMs * DURATION_P99_FACTOR,
+            p99Ms: Number.isNaN(p99Ms) ? durationMs * DURATION_P99_FACTOR : p99Ms,
           });
         }
         break;
@@ -232,7 +242,20 @@ export interface Aggregate {
   throttles: number;
   durationSum: number;
   durationMax: number;
-  readonly parts: { readonly invocations: number; readonly durationMs: number }[];
+  readonly parts: DurationPart[];
+}
+
+/** One sample's share of a Duration statistic. */
+export interface DurationPart {
+  readonly invocations: number;
+  readonly durationMs: number;
+  /** As on the sample: absent when not drawn. */
+  readonly p99Ms?: number;
+}
+
+/** A sample's (or part's) Duration p99: drawn, or the mean's tail factor. */
+export function p99Of(part: { readonly durationMs: number; readonly p99Ms?: number }): number {
+  return part.p99Ms ?? part.durationMs * DURATION_P99_FACTOR;
 }
 
 export function emptyAggregate(): Aggregate {
@@ -246,8 +269,18 @@ export function addSample(aggregate: Aggregate, sample: MinuteSample, parts = tr
   aggregate.throttles += sample.throttles;
   if (sample.invocations > 0) {
     aggregate.durationSum += sample.invocations * sample.durationMs;
-    aggregate.durationMax = Math.max(aggregate.durationMax, sample.durationMs * DURATION_MAX_FACTOR);
-    if (parts) aggregate.parts.push({ invocations: sample.invocations, durationMs: sample.durationMs });
+    // A drawn p99 may exceed the mean's tail factor; the Maximum never falls below the p99.
+    const maximum = sample.durationMs * DURATION_MAX_FACTOR;
+    aggregate.durationMax = Math.max(
+      aggregate.durationMax,
+      sample.p99Ms === undefined ? maximum : Math.max(maximum, sample.p99Ms),
+    );
+    if (parts) {
+      const { invocations, durationMs, p99Ms } = sample;
+      aggregate.parts.push(
+        p99Ms === undefined ? { invocations, durationMs } : { invocations, durationMs, p99Ms },
+      );
+    }
   }
 }
 
@@ -309,11 +342,12 @@ function durationStatistic(stat: AlarmStat, a: Aggregate): number {
 
 /** The slowest part that holds the top 1% of invocations decides the p99. */
 function approximateP99(a: Aggregate): number {
-  const parts = [...a.parts].sort((x, y) => y.durationMs - x.durationMs);
+  const parts = [...a.parts].sort((x, y) => p99Of(y) - p99Of(x));
   let seen = 0;
   for (const part of parts) {
     seen += part.invocations;
-    if (seen >= a.invocations * 0.01) return part.durationMs * DURATION_P99_FACTOR;
+    if (seen >= a.invocations * 0.01) return p99Of(part);
   }
-  return (parts[parts.length - 1]?.durationMs ?? 0) * DURATION_P99_FACTOR;
+  const slowest = parts[parts.length - 1];
+  return slowest === undefined ? 0 : p99Of(slowest);
 }

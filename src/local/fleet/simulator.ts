@@ -15,7 +15,7 @@ import type {
   Scope,
   TrafficRouter,
 } from '../../ports/fleet.js';
-import type { AlarmMetric, AlarmStat, Fault, FleetApi, Scenario } from '../scenario.js';
+import type { AlarmMetric, AlarmStat, Fault, FleetApi, MetricNoise, Scenario } from '../scenario.js';
 import { AlarmBook, type AlarmChange, type AlarmStatus } from './alarms.js';
 import { type ApiCallCounts, ApiFaultInjector, type CallRatePeak } from './faults.js';
 import {
@@ -28,11 +28,13 @@ import {
   routingAt,
 } from './lambda.js';
 import { addSample, emptyAggregate, MetricStore, statistic } from './metrics.js';
+import { minuteRandom } from './noise.js';
 import { ScriptedAlarms } from './scripted-alarms.js';
 import {
   behaviourAt,
   type Carry,
   faultsFor,
+  type MinuteNoise,
   minuteShares,
   requestsPerMinute,
   sampleMinute,
@@ -405,7 +407,18 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
           midMinute,
         ),
       carry: this.carries[index] as Carry,
+      ...(this.scenario.noise ? { noise: this.noiseOf(this.scenario.noise, target, minuteStartMs) } : {}),
     });
+  }
+
+  /** The minute's noise: generators keyed by the seed, target id, minute and version, never by order. */
+  private noiseOf(noise: MetricNoise, target: FleetTarget, minuteStartMs: number): MinuteNoise {
+    const { seed } = this.scenario;
+    return {
+      counts: noise.counts,
+      latencyCv: noise.latencyCv,
+      random: (version, quantity) => minuteRandom(seed, target.id, minuteStartMs, version, quantity),
+    };
   }
 
   /** Counts (and may fail, by the scenario's API faults) the GetMetricData calls `metrics` metrics take. */

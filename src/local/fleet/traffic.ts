@@ -1,5 +1,7 @@
 import type { Behaviour, Fault, Scenario } from '../scenario.js';
 import { type RoutingChange, routingIndexAt } from './lambda.js';
+import { DURATION_P99_FACTOR } from './metrics.js';
+import { drawBinomial, drawLognormal, drawPoisson, type NoiseQuantity, type Random } from './noise.js';
 import { type FleetTarget, MINUTE_MS, selectsTarget } from './types.js';
 
 /*
@@ -15,8 +17,20 @@ export interface MinuteSample {
   readonly invocations: number;
   readonly errors: number;
   readonly throttles: number;
-  /** Mean duration of the minute's invocations. */
+  /** Mean duration of the minute's invocations; also their p50 (the simulator models no skew). */
   readonly durationMs: number;
+  /** Duration p99 when it was drawn (noise); absent: `durationMs × DURATION_P99_FACTOR`. */
+  readonly p99Ms?: number;
+}
+
+/** The noise of one target's minute (the scenario's `noise`, with the generators of that minute). */
+export interface MinuteNoise {
+  /** Draw requests (Poisson), throttles and errors (binomial) instead of rounding expected values. */
+  readonly counts: boolean;
+  /** Coefficient of variation of each minute's p50 and p99 around their means; 0: none. */
+  readonly latencyCv: number;
+  /** The generator of one version's quantity in this minute. */
+  readonly random: (version: string, quantity: NoiseQuantity) => Random;
 }
 
 /** Request rate of a target at a time, with the diurnal swing (lowest at 00:00 UTC). */
@@ -98,6 +112,9 @@ function diffuse(expected: number, carry: number): [value: number, carry: number
 
 /**
  * The samples of one target for one minute. `carry` is updated in place; call minutes in order.
+ * With `noise`, counts are drawn (the carry is left alone) and/or latencies are: the minute's mean
+ * (and p50) and its p99 independently, each lognormal around its noiseless value with the
+ * coefficient of variation `latencyCv`, the p99 never below the p50.
  *
  * @example
  * sampleMinute({ requests: 600, shares: new Map([['1', 0.9], ['2', 0.1]]), behaviourOf, carry })
@@ -108,27 +125,67 @@ export function sampleMinute(input: {
   readonly shares: ReadonlyMap<string, number>;
   readonly behaviourOf: (version: string) => Behaviour;
   readonly carry: Carry;
+  readonly noise?: MinuteNoise;
 }): MinuteSample[] {
   const samples: MinuteSample[] = [];
+  const { noise } = input;
   for (const [version, share] of input.shares) {
     const behaviour = input.behaviourOf(version);
-    let rest = input.carry.get(version);
-    if (!rest) {
-      rest = { requests: 0, errors: 0, throttles: 0 };
-      input.carry.set(version, rest);
-    }
-    const [requests, requestsCarry] = diffuse(input.requests * share, rest.requests);
-    const [throttlesRaw, throttlesCarry] = diffuse(requests * behaviour.throttleRate, rest.throttles);
-    const throttles = Math.min(requests, throttlesRaw);
-    const invocations = requests - throttles;
-    const [errorsRaw, errorsCarry] = diffuse(invocations * behaviour.errorRate, rest.errors);
-    const errors = Math.min(invocations, errorsRaw);
-    rest.requests = requestsCarry;
-    rest.errors = errorsCarry;
-    rest.throttles = throttlesCarry;
-    if (requests > 0) {
+    const counts = noise?.counts
+      ? drawCounts(input.requests * share, behaviour, noise.random(version, 'counts'))
+      : diffuseCounts(input.requests * share, behaviour, version, input.carry);
+    if (counts.requests === 0) continue;
+    const { invocations, errors, throttles } = counts;
+    if (noise !== undefined && noise.latencyCv > 0) {
+      const random = noise.random(version, 'latency');
+      const durationMs = drawLognormal(behaviour.latencyMs, noise.latencyCv, random);
+      const p99Ms = Math.max(
+        durationMs,
+        drawLognormal(behaviour.latencyMs * DURATION_P99_FACTOR, noise.latencyCv, random),
+      );
+      samples.push({ version, invocations, errors, throttles, durationMs, p99Ms });
+    } else {
       samples.push({ version, invocations, errors, throttles, durationMs: behaviour.latencyMs });
     }
   }
   return samples;
+}
+
+interface MinuteCounts {
+  readonly requests: number;
+  readonly invocations: number;
+  readonly errors: number;
+  readonly throttles: number;
+}
+
+/** Expected values rounded with error diffusion: the remainders carry into the next minute. */
+function diffuseCounts(expected: number, behaviour: Behaviour, version: string, carry: Carry): MinuteCounts {
+  let rest = carry.get(version);
+  if (!rest) {
+    rest = { requests: 0, errors: 0, throttles: 0 };
+    carry.set(version, rest);
+  }
+  const [requests, requestsCarry] = diffuse(expected, rest.requests);
+  const [throttlesRaw, throttlesCarry] = diffuse(requests * behaviour.throttleRate, rest.throttles);
+  const throttles = Math.min(requests, throttlesRaw);
+  const invocations = requests - throttles;
+  const [errorsRaw, errorsCarry] = diffuse(invocations * behaviour.errorRate, rest.errors);
+  const errors = Math.min(invocations, errorsRaw);
+  rest.requests = requestsCarry;
+  rest.errors = errorsCarry;
+  rest.throttles = throttlesCarry;
+  return { requests, invocations, errors, throttles };
+}
+
+/**
+ * Counts drawn as Lambda would see them: requests arriving at random (Poisson; splitting a Poisson
+ * stream by weight gives each version its own), then each throttled and each invocation failing
+ * independently (binomial).
+ */
+function drawCounts(expected: number, behaviour: Behaviour, random: Random): MinuteCounts {
+  const requests = drawPoisson(expected, random);
+  const throttles = drawBinomial(requests, behaviour.throttleRate, random);
+  const invocations = requests - throttles;
+  const errors = drawBinomial(invocations, behaviour.errorRate, random);
+  return { requests, invocations, errors, throttles };
 }

@@ -35,6 +35,24 @@ describe('parseScenario', () => {
     expect(issues[0]).toMatch(/delivered/);
   });
 
+  it('has no metric noise unless the scenario asks for it', () => {
+    expect(parseScenario({}).noise).toBeUndefined();
+    expect('noise' in parseScenario({})).toBe(false);
+  });
+
+  it('fills noise defaults: drawn counts and a 10% latency coefficient of variation', () => {
+    expect(parseScenario({ noise: {} }).noise).toEqual({ counts: true, latencyCv: 0.1 });
+    expect(parseScenario({ noise: { counts: false, latencyCv: 0.3 } }).noise).toEqual({
+      counts: false,
+      latencyCv: 0.3,
+    });
+  });
+
+  it('refuses a negative latency coefficient of variation and unknown noise fields, with their paths', () => {
+    expect(issuesOf({ noise: { latencyCv: -0.1 } })).toEqual([expect.stringMatching(/^noise\.latencyCv: /)]);
+    expect(issuesOf({ noise: { jitter: 1 } })).toEqual([expect.stringMatching(/^noise: .*jitter/)]);
+  });
+
   it('resolves fault times given as offsets or ISO times to epoch ms', () => {
     const scenario = parseScenario({
       faults: [
