@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmbeddedEngine } from '../../src/local/engine.js';
-import { deploy, smallPipeline, startEngine } from '../support/fixtures.js';
+import { deploy, smallPipeline, startEngine, target } from '../support/fixtures.js';
 
 /*
  * maxHold: a deployment held by something that never clears does not wait forever. It gives up
@@ -48,7 +48,45 @@ describe('a deployment held longer than maxHold', () => {
     expect(engine.fleet.aliasHistory('b1')).toHaveLength(1);
   });
 
-  it('keeps waiting while held less than maxHold (7 days by default)', () => {
-    expect(smallPipeline().maxHold).toBe(7 * 86_400);
-  });
+  it('keeps waiting while held less than maxHold (7 days by default), and expires once held longer', async () => {
+    // GIVEN a pipeline without maxHold whose only wave's region alarm is in ALARM for good
+    const pipeline = smallPipeline({ waves: [{ name: 'europe', targets: [target('b1', 'eu-west-1')] }] });
+    expect(pipeline.maxHold).toBe(7 * 86_400);
+    engine = await startEngine(pipeline, {
+      blockers: [{ kind: 'alarm', name: 'orders-errors-eu-west-1', region: 'eu-west-1', at: '0s' }],
+    });
+    const { deploymentId, done } = engine.startDeployment({
+      pipeline: pipeline.name,
+      change: { id: 'change-1', version: '2' },
+    });
+    const startedMs = engine.time.nowMs();
+    const read = () => engine!.io(() => engine!.store.getDeploymentView(deploymentId));
+
+    // WHEN six virtual days have passed
+    await engine.drive(new Promise((resolve) => setTimeout(resolve, 6 * 86_400_000)));
+    const waiting = (await read())!;
+
+    // THEN it is still running, held at its only wave since it started, and has not given up
+    expect(waiting.deployment.status).toBe('running');
+    expect(waiting.deployment.hold?.what).toMatch(/^wave europe waits: alarm "orders-errors-eu-west-1"/);
+    const since = waiting.deployment.hold!.since!;
+    expect(hours(since, new Date(engine.time.nowMs()).toISOString())).toBeGreaterThan(5 * 24 + 23);
+    expect(Date.parse(since) - startedMs).toBeLessThan(600_000);
+    expect(waiting.waves.map((w) => w.status)).toEqual(['waiting']);
+    expect(waiting.events.some((e) => e.type === 'hold-expired')).toBe(false);
+
+    // WHEN it runs on
+    const outcome = await engine.drive(done);
+    const ended = (await read())!;
+
+    // THEN it expires once held past 7 days, not before
+    expect(outcome.status).toBe('FAILED');
+    expect(ended.deployment.status).toBe('expired');
+    expect(ended.deployment.rollback?.reason).toMatch(
+      /^held for 7d\S*, longer than maxHold \(7d\): wave europe waits/,
+    );
+    const expired = ended.events.find((e) => e.type === 'hold-expired')!;
+    expect(hours(since, expired.at)).toBeGreaterThanOrEqual(7 * 24);
+    expect(hours(since, expired.at)).toBeLessThan(7 * 24 + 0.5);
+  }, 180_000);
 });
