@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootServe, expireADeployment, stopServe } from '../support/serve.js';
 
 /*
  * Runs the CLI as a user would: a separate Node process, from the project root, reading files
@@ -219,5 +220,38 @@ describe('breakwater simulate', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('traffic.requestsPerMinute: expected number, got "lots"');
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('breakwater status', () => {
+  it('shows a deployment that gave up after maxHold as EXPIRED, with what held it', {
+    timeout: TIMEOUT,
+  }, async () => {
+    // Prepare: serve, and a deployment held by a blocker until it passed its pipeline's maxHold (1h)
+    const serve = await bootServe({ dataDir: join(workDir, 'serve'), speed: 3600 });
+    try {
+      const { deploymentId } = await expireADeployment(serve, { reason: 'quarter-end freeze' });
+      const connection = ['--endpoint', serve.url, '--token', serve.token];
+
+      // Act
+      const human = await breakwater('status', deploymentId, ...connection);
+      const json = await breakwater('status', deploymentId, ...connection, '--json');
+
+      // Assess
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toContain(`Deployment ${deploymentId}: EXPIRED`);
+      expect(human.stdout).toMatch(
+        /^ {2}rollback: held for 1h\S*, longer than maxHold \(1h\): wave canary waits: .*quarter-end freeze/m,
+      );
+      expect(human.stdout).toMatch(/\] deployment expired: held for 1h\S*, longer than maxHold \(1h\)/);
+      expect(json.code, json.stderr).toBe(0);
+      expect(JSON.parse(json.stdout).deployment).toMatchObject({
+        id: deploymentId,
+        status: 'expired',
+        rollback: { triggeredBy: 'hold-expired', reason: expect.stringContaining('quarter-end freeze') },
+      });
+    } finally {
+      await stopServe(serve);
+    }
   });
 });
