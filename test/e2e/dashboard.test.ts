@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootServe, type ServeProcess, stopServe } from '../support/serve.js';
+import { bootServe, callServe, expireADeployment, type ServeProcess, stopServe } from '../support/serve.js';
 
 /*
  * The console end to end: `breakwater serve` in a child process (its own virtual clock), the
@@ -111,4 +111,36 @@ describe('the dashboard', () => {
     await blocker.getByRole('button', { name: /Remove blocker/ }).click();
     await blocker.waitFor({ state: 'detached' });
   }, 30_000);
+
+  it('shows a deployment that gave up after maxHold as expired, with what held it', async () => {
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    // GIVEN a deployment held by a blocker until it passed its pipeline's maxHold (1h)
+    const { deploymentId, blockerId } = await expireADeployment(serve!, {
+      changeId: 'c-held-dashboard',
+      reason: 'quarter-end freeze',
+    });
+
+    // WHEN someone finds it in its pipeline's list and opens it
+    const link = page
+      .getByRole('list', { name: 'Deployments of held-api' })
+      .getByRole('link', { name: /c-held-dashboard/ });
+    await link.locator('[data-status="expired"]').waitFor({ timeout: 15_000 });
+    await expect(link.textContent()).resolves.toContain('expired (held too long)');
+    await link.click();
+
+    // THEN the badge says expired, and the page says what held it for longer than maxHold
+    await page.locator('#deployment-status[data-status="expired"]').waitFor();
+    await expect(page.locator('#deployment-status').innerText()).resolves.toBe('expired (held too long)');
+    expect(new URL(page.url()).hash).toBe(`#/deployments/${deploymentId}`);
+    await page.locator('#rollback').waitFor();
+    await expect(page.locator('#rollback').innerText()).resolves.toMatch(
+      /held for 1h\S*, longer than maxHold \(1h\): wave canary waits: .*quarter-end freeze/,
+    );
+    await expect(page.locator('#events').innerText()).resolves.toMatch(/deployment expired: held for 1h/);
+    await shot('5-expired');
+    expect(pageErrors).toEqual([]);
+    expect((await callServe(serve!, 'DELETE', `/blockers/${blockerId}`)).status).toBe(204);
+  }, 60_000);
 });
