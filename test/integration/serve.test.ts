@@ -1,10 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
 import { ApiRequestError, BreakwaterClient } from '../../src/cli/client.js';
-import { bootServe, type ServeProcess, stopServe } from '../support/serve.js';
+import { startLocalDynamo } from '../../src/local/dynamo.js';
+import type { DeploymentStore } from '../../src/ports/store.js';
+import { bootServe, callServe, type ServeProcess, stopServe } from '../support/serve.js';
 
 /*
  * `breakwater serve` as a user runs it (a child process with its own virtual clock), driven
@@ -217,4 +220,168 @@ describe('breakwater serve killed at any moment', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 180_000);
+});
+
+/** Reads (or writes) the data folder's DynamoDB while no serve runs on it, as the next start will find it. */
+async function withStoreOf<T>(dataDir: string, work: (store: DeploymentStore) => Promise<T>): Promise<T> {
+  const local = await startLocalDynamo({ path: join(dataDir, 'dynamo'), meterCapacity: false });
+  try {
+    return await work(
+      new DynamoDeploymentStore({
+        client: local.documentClient,
+        tableName: local.tableName,
+        clock: { nowMs: () => Date.now() },
+      }),
+    );
+  } finally {
+    await local.close();
+  }
+}
+
+/** payments-api's first three aliases (the fleet serves them), with short bakes and rare safety polls. */
+const drillTarget = (id: string, region: string, functionName = 'payments-api') => ({
+  id,
+  account: '111111111111',
+  region,
+  ...(id === 'use1-cell1' ? { cell: 'cell-1' } : {}),
+  functionName,
+  alias: 'live',
+});
+const rollbackDrill = {
+  name: 'rollback-drill',
+  defaults: {
+    concurrency: 2,
+    oneBox: { weight: 10, bake: { duration: '30m', minDataPoints: 0 } },
+    rolling: { weights: [50, 100], healthCheck: '5m' },
+    bake: { duration: '10m', minDataPoints: 0 },
+    alarms: { rollback: ['payments-errors-{target.region}'], oneBox: ['payments-onebox-errors-{target.id}'] },
+    // The alarm watcher begins the rollback within seconds; the workflow ends it at its next poll,
+    // up to 15 virtual minutes later: the window the kill lands in.
+    safetyPoll: '15m',
+    inconclusiveTimeout: '20m',
+  },
+  waves: [
+    { name: 'canary', targets: [drillTarget('use1-cell1', 'us-east-1', 'payments-api-cell-1')] },
+    { name: 'europe', targets: [drillTarget('euw1', 'eu-west-1'), drillTarget('euc1', 'eu-central-1')] },
+  ],
+};
+/** The candidate fails on euc1 from its first request: europe's one-box alarm rolls everything back. */
+const failingInEurope = {
+  name: 'fails in europe',
+  traffic: { requestsPerMinute: 600 },
+  baseline: { errorRate: 0.001, latencyMs: 80 },
+  alarms: {
+    metric: [
+      {
+        name: 'payments-errors-{target.region}',
+        metric: 'ErrorRate',
+        scope: 'alias',
+        period: 60,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        threshold: 2,
+        treatMissingData: 'notBreaching',
+      },
+      {
+        name: 'payments-onebox-errors-{target.id}',
+        metric: 'ErrorRate',
+        scope: 'new-version',
+        period: 60,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        threshold: 2,
+        treatMissingData: 'notBreaching',
+      },
+    ],
+  },
+  faults: [{ targets: ['euc1'], at: '0s', kind: 'sudden', errorRate: 0.2, version: 'candidate' }],
+};
+
+interface DrillDetail {
+  deployment: { status: string };
+  waves: { targets: { targetId: string; status: string; weight: number }[] }[];
+  events: { key: string; type: string }[];
+}
+
+describe('breakwater serve killed during a rollback', () => {
+  it('finishes the rollback after kill -9: rolled back once, every alias on the previous version, timeline and clock intact', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'breakwater-kill-rollback-'));
+    const dataDir = join(base, 'data');
+    const scenario = join(base, 'scenario.json');
+    mkdirSync(dataDir);
+    writeFileSync(scenario, JSON.stringify(failingInEurope));
+    const boot = () => bootServe({ dataDir, speed: 1200, scenario });
+    let serve = await boot();
+    try {
+      // GIVEN a deployment whose candidate fails in its second wave
+      expect((await callServe(serve, 'PUT', '/pipelines/rollback-drill', rollbackDrill)).status).toBe(201);
+      let killed = false;
+      const exited = new Promise((resolve) => serve.process.once('exit', resolve));
+      serve.process.stdout!.on('data', () => {
+        // WHEN serve is killed the moment it prints that the rollback has begun (the alarm watcher's
+        // line; the targets go back right after it, the workflow ends the rollback at its next poll)
+        if (!killed && /rolling back/.test(serve.output)) {
+          killed = true;
+          serve.process.kill('SIGKILL');
+        }
+      });
+      const started = await callServe<{ deploymentId: string }>(
+        serve,
+        'POST',
+        '/pipelines/rollback-drill/deployments',
+        { change: { id: 'c-bad', version: '2' }, requestedBy: 'ana' },
+      );
+      expect(started.status).toBe(202);
+      const path = `/deployments/${started.body.deploymentId}`;
+      // Until then, what the API shows: the clock and the timeline a restart must keep.
+      let lastSeenMs = 0;
+      let keysBefore: string[] = [];
+      const killDeadline = Date.now() + 60_000;
+      while (!killed) {
+        if (Date.now() > killDeadline) throw new Error(`no rollback began:\n${serve.output}`);
+        const reply = await callServe<DrillDetail>(serve, 'GET', path).catch(() => undefined);
+        if (!reply) break;
+        lastSeenMs = Math.max(lastSeenMs, Date.parse(reply.headers.get('x-breakwater-now')!));
+        if (reply.status === 200) keysBefore = reply.body.events.map((e) => e.key);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await exited;
+      expect(keysBefore).toContain('deployment-started');
+
+      // THEN it was killed mid-rollback: its record says rolling back
+      const atKill = await withStoreOf(dataDir, (store) => store.getDeployment(started.body.deploymentId));
+      expect(atKill?.status).toBe('rolling_back');
+
+      // ... and the restart finishes the rollback
+      serve = await boot();
+      expect(serve.output).toContain(`Resumed:        ${started.body.deploymentId}`);
+      let detail: DrillDetail | undefined;
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const reply = await callServe<DrillDetail>(serve, 'GET', path);
+        expect(Date.parse(reply.headers.get('x-breakwater-now')!)).toBeGreaterThanOrEqual(lastSeenMs);
+        detail = reply.body;
+        if (detail.deployment.status !== 'rolling_back' || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(detail.deployment.status).toBe('rolled_back');
+      const keys = detail.events.map((e) => e.key);
+      expect(keys).toEqual(expect.arrayContaining(keysBefore));
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(detail.events.filter((e) => e.type === 'deployment-rolled-back')).toHaveLength(1);
+      for (const t of detail.waves.flatMap((w) => w.targets)) {
+        expect(t, t.targetId).toMatchObject({ status: 'rolled_back', weight: 0 });
+      }
+      expect(await stopServe(serve)).toBe(0);
+      const fleet = JSON.parse(readFileSync(join(dataDir, 'fleet.json'), 'utf8')) as {
+        targets: Record<string, { primaryVersion: string; additionalVersion: string | null }>;
+      };
+      for (const id of ['use1-cell1', 'euw1', 'euc1']) {
+        expect(fleet.targets[id], id).toMatchObject({ primaryVersion: '1', additionalVersion: null });
+      }
+    } finally {
+      if (serve.process.exitCode === null && serve.process.signalCode === null) await stopServe(serve);
+      rmSync(base, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
