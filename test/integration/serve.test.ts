@@ -2,10 +2,12 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
+import { keys, PK, SK } from '../../src/adapters/aws/table.js';
 import { ApiRequestError, BreakwaterClient } from '../../src/cli/client.js';
-import { startLocalDynamo } from '../../src/local/dynamo.js';
+import { type LocalDynamo, startLocalDynamo } from '../../src/local/dynamo.js';
 import type { DeploymentStore } from '../../src/ports/store.js';
 import { bootServe, callServe, type ServeProcess, stopServe } from '../support/serve.js';
 
@@ -223,7 +225,10 @@ describe('breakwater serve killed at any moment', () => {
 });
 
 /** Reads (or writes) the data folder's DynamoDB while no serve runs on it, as the next start will find it. */
-async function withStoreOf<T>(dataDir: string, work: (store: DeploymentStore) => Promise<T>): Promise<T> {
+async function withStoreOf<T>(
+  dataDir: string,
+  work: (store: DeploymentStore, local: LocalDynamo) => Promise<T>,
+): Promise<T> {
   const local = await startLocalDynamo({ path: join(dataDir, 'dynamo'), meterCapacity: false });
   try {
     return await work(
@@ -232,13 +237,14 @@ async function withStoreOf<T>(dataDir: string, work: (store: DeploymentStore) =>
         tableName: local.tableName,
         clock: { nowMs: () => Date.now() },
       }),
+      local,
     );
   } finally {
     await local.close();
   }
 }
 
-/** payments-api's first three aliases (the fleet serves them), with short bakes and rare safety polls. */
+/** One of payments-api's aliases: the fleet serves them from the first start. */
 const drillTarget = (id: string, region: string, functionName = 'payments-api') => ({
   id,
   account: '111111111111',
@@ -247,8 +253,9 @@ const drillTarget = (id: string, region: string, functionName = 'payments-api') 
   functionName,
   alias: 'live',
 });
-const rollbackDrill = {
-  name: 'rollback-drill',
+/** Two waves on payments-api's first three aliases and its alarms, short bakes, rare safety polls. */
+const drillPipeline = {
+  name: 'drill',
   defaults: {
     concurrency: 2,
     oneBox: { weight: 10, bake: { duration: '30m', minDataPoints: 0 } },
@@ -314,7 +321,7 @@ describe('breakwater serve killed during a rollback', () => {
     let serve = await boot();
     try {
       // GIVEN a deployment whose candidate fails in its second wave
-      expect((await callServe(serve, 'PUT', '/pipelines/rollback-drill', rollbackDrill)).status).toBe(201);
+      expect((await callServe(serve, 'PUT', '/pipelines/drill', drillPipeline)).status).toBe(201);
       let killed = false;
       const exited = new Promise((resolve) => serve.process.once('exit', resolve));
       serve.process.stdout!.on('data', () => {
@@ -328,7 +335,7 @@ describe('breakwater serve killed during a rollback', () => {
       const started = await callServe<{ deploymentId: string }>(
         serve,
         'POST',
-        '/pipelines/rollback-drill/deployments',
+        '/pipelines/drill/deployments',
         { change: { id: 'c-bad', version: '2' }, requestedBy: 'ana' },
       );
       expect(started.status).toBe(202);
@@ -379,6 +386,91 @@ describe('breakwater serve killed during a rollback', () => {
       for (const id of ['use1-cell1', 'euw1', 'euc1']) {
         expect(fleet.targets[id], id).toMatchObject({ primaryVersion: '1', additionalVersion: null });
       }
+    } finally {
+      if (serve.process.exitCode === null && serve.process.signalCode === null) await stopServe(serve);
+      rmSync(base, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+/** Polls a deployment through the API until its status is one of `statuses`. */
+async function statusOf(serve: ServeProcess, id: string, statuses: readonly string[]): Promise<DrillDetail> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const reply = await callServe<DrillDetail>(serve, 'GET', `/deployments/${id}`);
+    if (reply.status === 200 && statuses.includes(reply.body.deployment.status)) return reply.body;
+    if (Date.now() > deadline)
+      throw new Error(`deployment ${id} is not ${statuses.join(' or ')}: ${JSON.stringify(reply.body)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const ENDED = ['succeeded', 'rolled_back', 'failed', 'superseded', 'expired'];
+
+/** What serve logs when a deployment needs a lock that a deployment which has ended still holds. */
+const LOCK_TAKEN_OVER = 'taking a lock an ended deployment still held';
+
+describe('breakwater serve after a kill that cut the ending step short', () => {
+  it("writes the deployment's end event and releases its wave slot at start, so the next deployment runs without waiting", async () => {
+    const base = mkdtempSync(join(tmpdir(), 'breakwater-cut-end-'));
+    const dataDir = join(base, 'data');
+    const boot = () => bootServe({ dataDir, speed: 3600 });
+    const lastSlot = `wave-slot:${drillPipeline.name}:1`;
+    let serve = await boot();
+    try {
+      // GIVEN a deployment that succeeded ...
+      expect((await callServe(serve, 'PUT', `/pipelines/${drillPipeline.name}`, drillPipeline)).status).toBe(
+        201,
+      );
+      const start = (change: string, version: string) =>
+        callServe<{ deploymentId: string }>(serve, 'POST', `/pipelines/${drillPipeline.name}/deployments`, {
+          change: { id: change, version },
+          requestedBy: 'ana',
+        });
+      const first = (await start('c-first', '2')).body.deploymentId;
+      const firstRun = await statusOf(serve, first, ENDED);
+      expect(firstRun.deployment.status).toBe('succeeded');
+      expect(firstRun.events.map((e) => e.key)).toContain('deployment-succeeded');
+      expect(await stopServe(serve)).toBe(0);
+      // ... whose last step was killed after it wrote "succeeded" and before it released the last
+      // wave's slot and wrote the end event (recordProgress writes them in that order)
+      await withStoreOf(dataDir, async (store, local) => {
+        await local.documentClient.send(
+          new DeleteCommand({
+            TableName: local.tableName,
+            Key: { [PK]: keys.deploymentPk(first), [SK]: keys.eventSk('deployment-succeeded') },
+          }),
+        );
+        expect(await store.acquireLock(lastSlot, first, new Date().toISOString())).toEqual({
+          acquired: true,
+        });
+      });
+
+      // WHEN serve starts on that data folder
+      serve = await boot();
+
+      // THEN the ending step ran again: the end event is there, once, and the deployment was not resumed
+      expect(serve.output).not.toContain('Resumed:');
+      const ended = await statusOf(serve, first, ['succeeded']);
+      expect(ended.events.filter((e) => e.type === 'deployment-succeeded')).toHaveLength(1);
+      expect(await stopServe(serve)).toBe(0);
+      expect(serve.output).not.toContain(LOCK_TAKEN_OVER);
+      // ... and the slot is free: nobody had to take it over
+      await withStoreOf(dataDir, async (store) => {
+        expect(await store.acquireLock(lastSlot, 'probe', new Date().toISOString())).toEqual({
+          acquired: true,
+        });
+        await store.releaseLock(lastSlot, 'probe');
+      });
+
+      // ... so the next deployment of the pipeline runs through without waiting
+      serve = await boot();
+      const next = (await start('c-next', '3')).body.deploymentId;
+      const done = await statusOf(serve, next, ENDED);
+      expect(done.deployment.status).toBe('succeeded');
+      expect(done.events.filter((e) => /blocked|waiting-for-lock/.test(e.type))).toEqual([]);
+      expect(await stopServe(serve)).toBe(0);
+      expect(serve.output).not.toContain(LOCK_TAKEN_OVER);
     } finally {
       if (serve.process.exitCode === null && serve.process.signalCode === null) await stopServe(serve);
       rmSync(base, { recursive: true, force: true });
