@@ -102,10 +102,11 @@ program
         const { timeline: _timeline, ...doc } = result;
         out(JSON.stringify(doc, null, 2));
       } else out(renderSummary(result));
+      // Expired: held past maxHold, everything it moved went back, like a rollback.
       process.exitCode =
-        result.outcome === 'succeeded'
+        result.outcome === 'succeeded' || result.outcome === 'superseded'
           ? EXIT.ok
-          : result.outcome === 'rolled_back'
+          : result.outcome === 'rolled_back' || result.outcome === 'expired'
             ? EXIT.rolledBack
             : EXIT.internal;
     },

@@ -123,8 +123,14 @@ export function summarize(
   stats: SimulationStats,
 ): SimulationResult {
   const d = view.deployment;
+  // Expired (held past maxHold) and superseded are outcomes of their own, not failures.
   const outcome: DeploymentOutcome =
-    d.status === 'succeeded' ? 'succeeded' : d.status === 'rolled_back' ? 'rolled_back' : 'failed';
+    d.status === 'succeeded' ||
+    d.status === 'rolled_back' ||
+    d.status === 'expired' ||
+    d.status === 'superseded'
+      ? d.status
+      : 'failed';
   const waves = pipeline.waves.map((w) => {
     const record = view.waves.find((x) => x.index === w.index);
     const batchOf = new Map(targetBatches(w).flatMap((b, n) => b.map((i) => [i, n + 1] as const)));
@@ -138,7 +144,7 @@ export function summarize(
       };
     });
     let waveOutcome: TargetOutcome;
-    if (!record) waveOutcome = 'not_started';
+    if (!record || record.status === 'pending' || record.status === 'waiting') waveOutcome = 'not_started';
     else if (targets.some((t) => t.outcome === 'rolled_back') || record.status === 'rolled_back')
       waveOutcome = 'rolled_back';
     else if (record.status === 'succeeded') waveOutcome = 'succeeded';

@@ -428,7 +428,12 @@ describe('breakwater serve after a kill that cut the ending step short', () => {
           requestedBy: 'ana',
         });
       const first = (await start('c-first', '2')).body.deploymentId;
-      const firstRun = await statusOf(serve, first, ENDED);
+      // (the status is the decision and is written first; the end event follows a moment later)
+      let firstRun = await statusOf(serve, first, ENDED);
+      for (let i = 0; i < 100 && !firstRun.events.some((e) => e.key === 'deployment-succeeded'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        firstRun = await statusOf(serve, first, ENDED);
+      }
       expect(firstRun.deployment.status).toBe('succeeded');
       expect(firstRun.events.map((e) => e.key)).toContain('deployment-succeeded');
       expect(await stopServe(serve)).toBe(0);

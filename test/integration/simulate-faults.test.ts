@@ -18,3 +18,30 @@ describe('simulate with API faults from the start', () => {
     expect(result.outcome).toBe('succeeded');
   });
 });
+
+describe('simulate outcomes', () => {
+  it('reports a deployment held past maxHold as expired, and the wave it never started as not started', async () => {
+    // Prepare: wave two's region alarm is held in ALARM from the start, maxHold 2h
+    const pipeline = smallPipeline({
+      maxHold: '2h',
+      waves: [
+        { name: 'one', targets: [target('a1')] },
+        { name: 'two', targets: [target('b1', 'eu-west-1')] },
+      ],
+    });
+
+    // Act
+    const result = await simulate(pipeline, {
+      alarms: errorRateAlarms(),
+      blockers: [{ kind: 'alarm', name: 'orders-errors-eu-west-1', region: 'eu-west-1', at: '0s' }],
+    });
+
+    // Assess
+    expect(result.outcome).toBe('expired');
+    expect(result.rollback?.triggeredBy).toBe('hold-expired');
+    expect(result.waves.map((w) => [w.name, w.outcome])).toEqual([
+      ['one', 'rolled_back'],
+      ['two', 'not_started'],
+    ]);
+  });
+});
