@@ -4,7 +4,7 @@
  *   node --import tsx scripts/gen-asl.ts
  */
 import { writeFileSync } from 'node:fs';
-import { STEP_TASK_TIMEOUT_SECONDS } from '../functions/lib/step-timeouts.js';
+import { HOOK_TASK_TIMEOUT_SECONDS, STEP_TASK_TIMEOUT_SECONDS } from '../functions/lib/step-timeouts.js';
 import { RETRYABLE_ERROR_NAMES } from '../src/core/errors.js';
 
 /*
@@ -64,6 +64,29 @@ const task = (resource: string, rest: Record<string, unknown>) => ({
   TimeoutSeconds: STEP_TASK_TIMEOUT_SECONDS,
   Retry: retry(),
   ...rest,
+});
+/*
+ * The hook step: the wave's hooks at one moment, for the batch's targets (with `targets`) or the
+ * wave. It waits for the hooks' answers, so its Task waits as long as its Lambda may run (15 min).
+ * A failed hook begins the rollback and fails the step (HookFailedError, terminal).
+ */
+const hooksTask = (at: string, withTargets: boolean, next: string, rest: Record<string, unknown> = {}) => ({
+  ...task('RunHooksFunctionArn', {
+    Comment: `The wave's ${at} hooks${withTargets ? ', for every target of the batch' : ', once for the wave'}`,
+    Parameters: { ...ids, at, ...(withTargets ? { 'targets.$': '$.targets' } : {}) },
+    ResultPath: null,
+    Next: next,
+    ...rest,
+  }),
+  TimeoutSeconds: HOOK_TASK_TIMEOUT_SECONDS,
+});
+/** A Choice rule on a boolean flag that may be absent (absent is false, not a States.Runtime error). */
+const flagIsTrue = (path: string, next: string) => ({
+  And: [
+    { Variable: path, IsPresent: true },
+    { Variable: path, BooleanEquals: true },
+  ],
+  Next: next,
 });
 const syncChild = (arnVar: string, input: Record<string, unknown>, rest: Record<string, unknown>) => ({
   Type: 'Task',
@@ -174,10 +197,22 @@ const batch = {
     // Not ready: a blocker holds a target, or another deployment holds an alias.
     TargetsReady: {
       Type: 'Choice',
-      Choices: [{ Variable: '$.prepare.status', StringEquals: 'ready', Next: 'RunSteps' }],
+      Choices: [
+        {
+          And: [
+            { Variable: '$.prepare.status', StringEquals: 'ready' },
+            { Variable: '$.hooks.beforeTraffic', IsPresent: true },
+            { Variable: '$.hooks.beforeTraffic', BooleanEquals: true },
+          ],
+          Next: 'BeforeTrafficHooks',
+        },
+        { Variable: '$.prepare.status', StringEquals: 'ready', Next: 'RunSteps' },
+      ],
       Default: 'WaitForTargets',
     },
     WaitForTargets: { Type: 'Wait', SecondsPath: '$.prepare.waitSeconds', Next: 'PrepareTargets' },
+    // New versions published, no traffic on them yet.
+    BeforeTrafficHooks: hooksTask('beforeTraffic', true, 'RunSteps'),
     // The one-box, then each rolling weight, each on every target of the batch and then watched
     // (a bake or a health check); a failed step (the Fail below) fails the batch.
     RunSteps: sequentialMap(
@@ -190,7 +225,32 @@ const batch = {
           'ShiftWeightFunctionArn',
           'WatchStepWait',
         ),
-        ...pollLoop('WatchStep', 'WaitForBakeFunctionArn', batchCheck, '$.watch', 'StepDone', 'StepFailed'),
+        ...pollLoop('WatchStep', 'WaitForBakeFunctionArn', batchCheck, '$.watch', 'StepBaked', 'StepFailed'),
+        // After the one-box bake (afterOneBox) or the last step at 100 % (afterTraffic), when the
+        // wave has target hooks there (the step says which).
+        StepBaked: {
+          Type: 'Choice',
+          // A Choice on a path that is not there fails the execution (States.Runtime): IsPresent first.
+          Choices: [
+            {
+              And: [
+                { Variable: '$.step.hook', IsPresent: true },
+                { Variable: '$.step.hook', StringEquals: 'afterOneBox' },
+              ],
+              Next: 'AfterOneBoxHooks',
+            },
+            {
+              And: [
+                { Variable: '$.step.hook', IsPresent: true },
+                { Variable: '$.step.hook', StringEquals: 'afterTraffic' },
+              ],
+              Next: 'AfterTrafficHooks',
+            },
+          ],
+          Default: 'StepDone',
+        },
+        AfterOneBoxHooks: hooksTask('afterOneBox', true, 'StepDone'),
+        AfterTrafficHooks: hooksTask('afterTraffic', true, 'StepDone'),
         StepFailed: {
           Type: 'Fail',
           Error: 'RollbackRequired',
@@ -217,7 +277,16 @@ const wave = {
     StartWave: task('StartWaveFunctionArn', {
       Parameters: ids,
       ResultPath: '$.wave',
-      Next: 'DeployBatches',
+      Next: 'WaveBeforeTraffic',
+      Catch: catchToRollback('RollBackWave'),
+    }),
+    // The wave's own hooks (scope "wave"): before its first batch, and after its last.
+    WaveBeforeTraffic: {
+      Type: 'Choice',
+      Choices: [flagIsTrue('$.wave.hooks.waveBeforeTraffic', 'WaveBeforeTrafficHooks')],
+      Default: 'DeployBatches',
+    },
+    WaveBeforeTrafficHooks: hooksTask('beforeTraffic', false, 'DeployBatches', {
       Catch: catchToRollback('RollBackWave'),
     }),
     DeployBatches: sequentialMap(
@@ -227,17 +296,32 @@ const wave = {
         'batchIndex.$': '$$.Map.Item.Index',
         'targets.$': '$$.Map.Item.Value',
         'steps.$': '$.wave.steps',
+        'hooks.$': '$.wave.hooks',
       },
       'DeployBatch',
       {
         DeployBatch: syncChild(
           'BatchStateMachineArn',
-          { ...ids, 'batchIndex.$': '$.batchIndex', 'targets.$': '$.targets', 'steps.$': '$.steps' },
+          {
+            ...ids,
+            'batchIndex.$': '$.batchIndex',
+            'targets.$': '$.targets',
+            'steps.$': '$.steps',
+            'hooks.$': '$.hooks',
+          },
           { ResultSelector: { 'status.$': '$.Status' }, End: true },
         ),
       },
-      { Next: 'BeginWaveBake', Catch: catchToRollback('RollBackWave') },
+      { Next: 'WaveAfterTraffic', Catch: catchToRollback('RollBackWave') },
     ),
+    WaveAfterTraffic: {
+      Type: 'Choice',
+      Choices: [flagIsTrue('$.wave.hooks.waveAfterTraffic', 'WaveAfterTrafficHooks')],
+      Default: 'BeginWaveBake',
+    },
+    WaveAfterTrafficHooks: hooksTask('afterTraffic', false, 'BeginWaveBake', {
+      Catch: catchToRollback('RollBackWave'),
+    }),
     BeginWaveBake: task('RecordProgressFunctionArn', {
       Parameters: { ...ids, event: 'wave-bake-started' },
       ResultPath: '$.bake',

@@ -5,6 +5,7 @@ import { CloudWatchAlarmSource } from '../../src/adapters/aws/cloudwatch-alarms.
 import { CloudWatchMetricSource } from '../../src/adapters/aws/cloudwatch-metrics.js';
 import { createDocumentClient, DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
 import { EventBridgePublisher } from '../../src/adapters/aws/eventbridge-publisher.js';
+import { LambdaHookInvoker } from '../../src/adapters/aws/lambda-hooks.js';
 import { LambdaTrafficRouter } from '../../src/adapters/aws/lambda-router.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { Log, StepDeps } from '../../src/workflow/deps.js';
@@ -44,6 +45,7 @@ export function lambdaDeps(): StepDeps {
     router: new LambdaTrafficRouter(clients, { maxWaitSeconds: FUNCTION_UPDATE_WAIT_SECONDS }),
     alarms: new CloudWatchAlarmSource(clients),
     metrics: new CloudWatchMetricSource(clients),
+    hooks: new LambdaHookInvoker(clients),
     clock: systemClock,
     log: powertoolsLog(new Logger({ serviceName: 'breakwater' })),
     organisationAlarms: env.ORGANISATION_ALARMS,

@@ -30,3 +30,17 @@ export const STEP_LAMBDA_TIMEOUT_SECONDS = IN_HANDLER_WAIT_SECONDS + 30;
  * before the timeout's clock starts, up to 10 s) and the invocation's own latency.
  */
 export const STEP_TASK_TIMEOUT_SECONDS = STEP_LAMBDA_TIMEOUT_SECONDS + 30;
+
+/*
+ * The hook step (RunHooks) waits for the pipeline's hooks to answer, each within its own timeout
+ * (at most MAX_HOOK_TIMEOUT_SECONDS in src/core/pipeline.ts, 14 minutes), so it gets Lambda's
+ * longest timeout and its Task a little more; the same order holds:
+ * hook timeouts < HOOK_LAMBDA_TIMEOUT_SECONDS < HOOK_TASK_TIMEOUT_SECONDS.
+ */
+export const HOOK_WAIT_SECONDS = 840;
+export const HOOK_LAMBDA_TIMEOUT_SECONDS = 900;
+export const HOOK_TASK_TIMEOUT_SECONDS = HOOK_LAMBDA_TIMEOUT_SECONDS + 30;
+
+/** The Lambda timeout of a step, by its id in the step catalog. */
+export const lambdaTimeoutOf = (stepId: string): number =>
+  stepId === 'RunHooks' ? HOOK_LAMBDA_TIMEOUT_SECONDS : STEP_LAMBDA_TIMEOUT_SECONDS;

@@ -23,6 +23,7 @@ export const STEP_FUNCTIONS = [
   { id: 'ShiftWeight', entry: 'functions/steps/shift-weight.ts', arnVariable: 'ShiftWeightFunctionArn' },
   { id: 'WaitForBake', entry: 'functions/steps/wait-for-bake.ts', arnVariable: 'WaitForBakeFunctionArn' },
   { id: 'RollBack', entry: 'functions/steps/roll-back.ts', arnVariable: 'RollBackFunctionArn' },
+  { id: 'RunHooks', entry: 'functions/steps/run-hooks.ts', arnVariable: 'RunHooksFunctionArn' },
   {
     id: 'RecordProgress',
     entry: 'functions/steps/record-progress.ts',

@@ -30,7 +30,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { STEP_LAMBDA_TIMEOUT_SECONDS } from '../../functions/lib/step-timeouts.js';
+import { lambdaTimeoutOf } from '../../functions/lib/step-timeouts.js';
 import { STATE_MACHINES, STEP_FUNCTIONS, type StepFunctionId } from '../../functions/steps/catalog.js';
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
 import { API_BINARY_MEDIA_TYPES } from '../../src/api/binary-media-types.js';
@@ -124,6 +124,14 @@ export interface BreakwaterControlPlaneProps {
    */
   readonly organisationAlarms?: readonly string[];
   /**
+   * Deployment hook functions in this (the control plane's) account that pipelines name by ARN:
+   * the RunHooks step may invoke these (and their versions and aliases) and no other function
+   * here. Hooks named by function name run in the target's account through its
+   * BreakwaterTargetRole (see its `hookFunctions`).
+   * @default [] (none)
+   */
+  readonly hookFunctionArns?: readonly string[];
+  /**
    * Name of the role in each target account (see BreakwaterTargetRole).
    * @default 'breakwater-target'
    */
@@ -202,6 +210,11 @@ type TargetAccess = {
   readonly alarms?: boolean;
   /** cloudwatch:GetMetricData (bake data-point counts). */
   readonly metrics?: boolean;
+  /**
+   * Only sts:AssumeRole into target accounts: what it may do there is the target role's to say
+   * (hook functions are invoked through BreakwaterTargetRole's `hookFunctions`).
+   */
+  readonly assumeOnly?: boolean;
 };
 
 /** The id of the alarm watcher among the roles that reach into target accounts. */
@@ -233,6 +246,9 @@ const TARGET_ACCESS: Readonly<Record<TargetCallerId, TargetAccess>> = {
   WaitForBake: { alarms: true, metrics: true },
   RollBack: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
   RecordProgress: {},
+  // Invokes the pipeline's hook functions: in target accounts through the target role (its
+  // hookFunctions), in this account only those of the hookFunctionArns prop.
+  RunHooks: { assumeOnly: true },
   // Rolls deployments back through the RollBack step's service (aliases back to the previous
   // version) and re-reads an alarm whose event is older than the watch (stale event).
   [ALARM_WATCHER]: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'], alarms: true },
@@ -240,7 +256,12 @@ const TARGET_ACCESS: Readonly<Record<TargetCallerId, TargetAccess>> = {
 
 const reachesTargets = (id: TargetCallerId) => {
   const access = TARGET_ACCESS[id];
-  return access.lambda !== undefined || access.alarms === true || access.metrics === true;
+  return (
+    access.lambda !== undefined ||
+    access.alarms === true ||
+    access.metrics === true ||
+    access.assumeOnly === true
+  );
 };
 
 /** The steps that reach into target accounts (beside the alarm watcher, see TARGET_CALLERS). */
@@ -452,6 +473,15 @@ export class BreakwaterControlPlane extends Construct {
       this.#grantPublishEvents(role);
       stepFunctions[step.id] = fn;
       if (TARGET_CALLER_STEPS.includes(step.id)) callerRoles.push(role);
+      // Hooks in this account, named by ARN in pipelines: invoke those and nothing else.
+      if (step.id === 'RunHooks' && props.hookFunctionArns && props.hookFunctionArns.length > 0) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['lambda:InvokeFunction'],
+            resources: props.hookFunctionArns.flatMap((arn) => [arn, `${arn}:*`]),
+          }),
+        );
+      }
     }
     this.stepFunctions = stepFunctions;
 
@@ -723,6 +753,7 @@ export class BreakwaterControlPlane extends Construct {
     extraEnvironment: Record<string, string>,
     deadLetterQueue?: sqs.IQueue,
   ): nodejs.NodejsFunction {
+    const timeoutSeconds = lambdaTimeoutOf(id);
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.#logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -737,7 +768,7 @@ export class BreakwaterControlPlane extends Construct {
       memorySize: this.#memorySize,
       // Above the handlers' own waits and below the ASL's Task TimeoutSeconds, so Step Functions
       // never retries a step while its first attempt still runs (functions/lib/step-timeouts.ts).
-      timeout: Duration.seconds(STEP_LAMBDA_TIMEOUT_SECONDS),
+      timeout: Duration.seconds(timeoutSeconds),
       tracing: lambda.Tracing.ACTIVE,
       role,
       logGroup,
@@ -906,6 +937,7 @@ export class BreakwaterControlPlane extends Construct {
         }),
       );
     }
+    if (statements.length === 0) return;
     const policy = new iam.Policy(this, `${callerId}TargetAccess`, {
       statements,
       roles: [fn.role as iam.Role],

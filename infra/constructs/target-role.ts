@@ -29,6 +29,12 @@ export interface BreakwaterTargetRoleProps {
   /** The functions Breakwater may deploy in this account; nothing else is reachable. */
   readonly functions: readonly BreakwaterTargetFunction[];
   /**
+   * Deployment hook functions in this account (by name, in the role's regions) that pipelines
+   * name: the control plane may invoke these, and no other function.
+   * @default [] (none)
+   */
+  readonly hookFunctions?: readonly string[];
+  /**
    * Regions of those functions (and of their alarms and metrics).
    * @default [the stack's region]
    */
@@ -159,6 +165,13 @@ export class BreakwaterTargetRole extends Construct {
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       }),
     );
+    const hookNames = props.hookFunctions ?? [];
+    hookNames.forEach((name, i) => {
+      check.pattern(`hookFunctions[${i}]`, name, /^[A-Za-z0-9_-]{1,64}$/, 'a Lambda function name');
+    });
+    const hookArns = regions.flatMap((region) =>
+      hookNames.flatMap((name) => [fnArn(region, name), fnArn(region, `${name}:*`)]),
+    );
     const policy = new iam.Policy(this, 'Policy', {
       roles: [this.role],
       statements: [
@@ -182,6 +195,15 @@ export class BreakwaterTargetRole extends Construct {
           actions: ['cloudwatch:DescribeAlarms'],
           resources: alarmArns,
         }),
+        ...(hookArns.length > 0
+          ? [
+              new iam.PolicyStatement({
+                sid: 'InvokeHooks',
+                actions: ['lambda:InvokeFunction'],
+                resources: hookArns,
+              }),
+            ]
+          : []),
         new iam.PolicyStatement({
           sid: 'ReadMetrics',
           actions: ['cloudwatch:GetMetricData'],
@@ -194,6 +216,13 @@ export class BreakwaterTargetRole extends Construct {
         id: `AwsSolutions-IAM5[Resource::${nagResource(stack, arn)}]`,
         reason:
           'GetFunctionConfiguration on the versions of a named function: version numbers are published during each deployment and cannot be listed in advance.',
+      });
+    }
+    for (const arn of hookArns.filter((a) => a.endsWith(':*'))) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(stack, arn)}]`,
+        reason:
+          'InvokeFunction on the versions and aliases of a named hook function (a pipeline may name one).',
       });
     }
     for (const arn of alarmArns) {

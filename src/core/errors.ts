@@ -97,3 +97,6 @@ export class RollbackStartedError extends BreakwaterError {}
 
 /** A deployment waited for blockers, windows or locks longer than its pipeline's maxHold. Terminal. */
 export class HoldExpiredError extends BreakwaterError {}
+
+/** A deployment hook answered "failed" or not at all. Terminal: the workflow rolls back. */
+export class HookFailedError extends BreakwaterError {}

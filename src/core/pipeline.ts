@@ -116,6 +116,52 @@ export const StageSchema = z.enum(['pre-production', 'production']).meta({
     'production wave; they are shown apart in plan, API and dashboard.',
 });
 
+/** The longest a hook may take to answer: the hook step's Lambda runs at most 15 minutes. */
+export const MAX_HOOK_TIMEOUT_SECONDS = 840;
+
+export const HookSchema = z
+  .object({
+    name: Slug.meta({
+      description: 'The hook\'s name in the timeline and in failure reasons, e.g. "smoke-test".',
+    }),
+    function: z
+      .string()
+      .regex(
+        /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/,
+        {
+          message: "expected a Lambda function name (in the target's account and region) or a function ARN",
+        },
+      )
+      .meta({
+        description:
+          "The Lambda function to invoke: a name (invoked in the target's account and region; for a wave hook, its first target's) or an ARN, optionally with a version or alias.",
+      }),
+    at: z.enum(['beforeTraffic', 'afterOneBox', 'afterTraffic']).meta({
+      description:
+        '"beforeTraffic": the new version is published, no traffic yet. "afterOneBox": the one-box has baked, before the rolling steps. ' +
+        '"afterTraffic": the target is at 100 %, before the wave bake (or the next batch).',
+    }),
+    scope: z.enum(['target', 'wave']).default('target').meta({
+      description:
+        '"target": once per target, with its versions. "wave": once for the wave, before its first batch (beforeTraffic) or after its last (afterTraffic).',
+    }),
+    timeout: DurationSchema.default(300)
+      .refine((s) => s >= 1 && s <= MAX_HOOK_TIMEOUT_SECONDS, {
+        error: (issue) => `expected from 1s to 14m, got ${String(issue.input)} seconds`,
+      })
+      .meta({ description: 'No answer by then is a failure (default 5m, at most 14m).' }),
+  })
+  .strict()
+  .superRefine((hook, ctx) => {
+    if (hook.scope === 'wave' && hook.at === 'afterOneBox') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scope'],
+        message: `hook "${hook.name}": afterOneBox runs per target (each batch has its own one-box); use scope "target"`,
+      });
+    }
+  });
+
 export const WaveSettingsSchema = z
   .object({
     concurrency: z.number().int().min(1).max(40).meta({ description: 'Targets deployed at the same time.' }),
@@ -150,6 +196,10 @@ export const WaveSettingsSchema = z
           'the wave wait. Same placeholders as alarm names. Absent: the rollback alarms.',
       }),
     batching: BatchingSchema,
+    hooks: z.array(HookSchema).max(10).meta({
+      description:
+        'Lambda functions that answer "succeeded" or "failed" at fixed moments of each target (or of the wave); a failure, or no answer by the timeout, rolls back like an alarm. Never run during a rollback.',
+    }),
   })
   .strict();
 
@@ -162,6 +212,7 @@ export const DEFAULT_WAVE_SETTINGS = {
   safetyPoll: '5m',
   inconclusiveTimeout: '1h',
   batching: 'in-order',
+  hooks: [],
 } as const;
 
 export const WaveSchema = z
@@ -180,6 +231,7 @@ export const WaveSchema = z
     window: TimeWindowSchema.optional(),
     blockerAlarms: z.array(z.string().min(1).max(255)).optional(),
     batching: BatchingSchema.optional(),
+    hooks: WaveSettingsSchema.shape.hooks.optional(),
   })
   .strict();
 
@@ -312,6 +364,17 @@ export const PipelineSchema = z
         });
       }
       seenWaves.add(wave.name);
+      const hookNames = new Set<string>();
+      (wave.hooks ?? p.defaults.hooks ?? []).forEach((hook, h) => {
+        if (hookNames.has(hook.name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...(wave.hooks ? ['waves', w] : ['defaults']), 'hooks', h, 'name'],
+            message: `duplicate hook name "${hook.name}" in wave "${wave.name}"`,
+          });
+        }
+        hookNames.add(hook.name);
+      });
       wave.targets.forEach((t, i) => {
         const where = `waves[${w}].targets[${i}]`;
         const prev = seenTargets.get(t.id);
@@ -347,6 +410,8 @@ export type Alarms = z.output<typeof AlarmsSchema>;
 export type WaveSettings = z.output<typeof WaveSettingsSchema>;
 export type Artifact = z.output<typeof ArtifactSchema>;
 export type Source = z.output<typeof SourceSchema>;
+export type Hook = z.output<typeof HookSchema>;
+export type HookMoment = Hook['at'];
 
 /** A wave with every setting resolved (defaults applied; the old name `pollInterval` folded into `safetyPoll`). */
 export interface ResolvedWave extends Omit<WaveSettings, 'pollInterval'> {

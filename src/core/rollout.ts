@@ -11,10 +11,34 @@ export interface RolloutStep {
   readonly bakeSeconds: number;
   /** Invocations of the new version needed before the step may end (0 for rolling health checks). */
   readonly minDataPoints: number;
+  /** Target hooks that run once this step has baked: after the one-box, or once at 100 %. */
+  readonly hook?: 'afterOneBox' | 'afterTraffic';
 }
 
-/** The steps every batch of a wave goes through, in order. */
+/** Whether the wave has hooks at this moment and scope. */
+export function hasHooks(
+  wave: Pick<ResolvedWave, 'hooks'>,
+  at: 'beforeTraffic' | 'afterOneBox' | 'afterTraffic',
+  scope: 'target' | 'wave',
+): boolean {
+  return (wave.hooks ?? []).some((h) => h.at === at && h.scope === scope);
+}
+
+/** The steps every batch of a wave goes through, in order (with where target hooks run). */
 export function rolloutSteps(wave: ResolvedWave): RolloutStep[] {
+  const steps = plainSteps(wave);
+  return steps.map((step, i) => {
+    const hook =
+      i === 0 && hasHooks(wave, 'afterOneBox', 'target')
+        ? ('afterOneBox' as const)
+        : i === steps.length - 1 && hasHooks(wave, 'afterTraffic', 'target')
+          ? ('afterTraffic' as const)
+          : undefined;
+    return hook ? { ...step, hook } : step;
+  });
+}
+
+function plainSteps(wave: ResolvedWave): RolloutStep[] {
   const steps: RolloutStep[] = [
     {
       index: 0,
@@ -93,15 +117,29 @@ export function estimateHistoryEvents(wave: ResolvedWave): { wave: number; batch
   // grow with its size.
   const stagger = 2; // the one-second Wait before the batch reads alarms
   const prepare = TASK_EVENTS + 2; // PrepareTargets + its Choice, when nothing holds the batch
-  let batch = 4 + stagger + prepare + 4; // execution start/end, RunSteps Map in and out
+  // A batch's hook moments branch from Choices it has anyway; a wave's each add a Choice.
+  const hookTask = (present: boolean) => (present ? TASK_EVENTS : 0);
+  const waveHookMoment = (present: boolean) => 2 + hookTask(present);
+  let batch = 4 + stagger + prepare + 4 + hookTask(hasHooks(wave, 'beforeTraffic', 'target'));
   for (const step of steps) {
     batch +=
       2 + // the step's Map iteration
       TASK_EVENTS + // ShiftWeights
       2 + // StepDone
+      hookTask(step.hook !== undefined) +
       (polls(step.bakeSeconds) + inconclusivePolls) * POLL_EVENTS;
   }
-  const waveEvents = 2 + TASK_EVENTS + 4 + batches.length * 8 + TASK_EVENTS + 2 + TASK_EVENTS * 2 + 2;
+  const waveEvents =
+    2 +
+    TASK_EVENTS +
+    4 +
+    batches.length * 8 +
+    TASK_EVENTS +
+    2 +
+    TASK_EVENTS * 2 +
+    2 +
+    waveHookMoment(hasHooks(wave, 'beforeTraffic', 'wave')) +
+    waveHookMoment(hasHooks(wave, 'afterTraffic', 'wave'));
   return {
     wave: waveEvents + (polls(wave.bake.duration) + inconclusivePolls) * POLL_EVENTS,
     batch,

@@ -19,6 +19,7 @@ import { type LocalDynamo, startLocalDynamo } from './dynamo.js';
 import { loadStateMachines, ObservedStore, scheduleScenarioBlocks, stateMachineArn } from './engine.js';
 import { FleetSimulator } from './fleet/simulator.js';
 import type { FleetTarget } from './fleet/types.js';
+import { SimulatedHooks } from './hooks.js';
 import { defaultScenarioFor, parseScenario, type ScenarioInput } from './scenario.js';
 import { type PacedRun, VirtualTime } from './virtual-time.js';
 import { type DeploymentStart, LocalWorkflowStarter } from './workflow-starter.js';
@@ -163,7 +164,13 @@ export class LocalControlPlane {
           return out;
         },
       };
-      const deps: StepDeps = { store, router, alarms: fleet, metrics: fleet, clock, log };
+      const hooks = new SimulatedHooks(
+        scenario.hooks,
+        targets,
+        (ms) => clock0.awayFor(ms),
+        () => clock0.nowMs(),
+      );
+      const deps: StepDeps = { store, router, alarms: fleet, metrics: fleet, clock, log, hooks };
       const stepFunctions = loadStateMachines(time, deps);
       const watcher = connectAlarmWatcher({ time, fleet, deps, delivery: scenario.alarmEvents });
       const starter = new LocalWorkflowStarter({

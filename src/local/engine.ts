@@ -13,6 +13,7 @@ import { connectAlarmWatcher, type LocalAlarmWatcher } from './alarm-watcher.js'
 import { type LocalDynamo, startLocalDynamo } from './dynamo.js';
 import { FleetSimulator } from './fleet/simulator.js';
 import { localStepHandlers } from './handlers.js';
+import { SimulatedHooks } from './hooks.js';
 import type { Scenario } from './scenario.js';
 import { type ExecutionOutcome, LocalStepFunctions } from './step-functions.js';
 import { VirtualTime } from './virtual-time.js';
@@ -175,11 +176,14 @@ export class EmbeddedEngine {
         tableName: dynamo.tableName,
         clock: time.clock,
       });
-      const fleet = new FleetSimulator({
-        clock: time.clock,
-        scenario: options.scenario,
-        targets: fleetTargets(options.pipelines),
-      });
+      const targets = fleetTargets(options.pipelines);
+      const fleet = new FleetSimulator({ clock: time.clock, scenario: options.scenario, targets });
+      const hooks = new SimulatedHooks(
+        options.scenario.hooks,
+        targets,
+        (ms) => time.awayFor(ms),
+        () => time.nowMs(),
+      );
       const published = new RecordingPublisher();
       const deps: StepDeps = {
         store,
@@ -190,6 +194,7 @@ export class EmbeddedEngine {
         log: options.log ?? silentLog,
         organisationAlarms: options.organisationAlarms ?? [],
         events: published,
+        hooks,
       };
       const stepFunctions = loadStateMachines(time, deps);
       const watcher = connectAlarmWatcher({ time, fleet, deps, delivery: options.scenario.alarmEvents });

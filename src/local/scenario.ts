@@ -333,6 +333,26 @@ export const ApiFaultSchema = z
   })
   .strict();
 
+/** What a simulated deployment hook answers, and after how long (a pipeline names the hooks). */
+export const ScenarioHookSchema = z
+  .object({
+    name: z.string().min(1).meta({ description: "The hook's name, as the pipeline names it." }),
+    at: z
+      .enum(['beforeTraffic', 'afterOneBox', 'afterTraffic'])
+      .optional()
+      .meta({ description: 'Only at this moment; absent: at every moment the hook runs.' }),
+    targets: TargetSelectors.optional().meta({ description: 'Only for these targets; absent: for all.' }),
+    outcome: z.enum(['succeeded', 'failed', 'no-answer']).default('succeeded').meta({
+      description:
+        '"succeeded" or "failed" (with `reason`) after `after`; "no-answer": the hook never answers and fails at its timeout.',
+    }),
+    after: DurationSchema.default(5).meta({
+      description: 'How long the hook takes to answer (default 5s); longer than its timeout is no answer.',
+    }),
+    reason: z.string().max(1000).optional().meta({ description: 'What a failed hook says.' }),
+  })
+  .strict();
+
 const ScenarioObjectSchema = z
   .object({
     $schema: z.string().optional(),
@@ -380,6 +400,14 @@ const ScenarioObjectSchema = z
     blockers: z.array(ScenarioBlockerSchema).default([]).meta({
       description: 'Blockers over time: an alarm held in ALARM, or a manual block put in place and removed.',
     }),
+    hooks: z
+      .array(ScenarioHookSchema)
+      .default([])
+      .meta({
+        description:
+          'What deployment hooks answer. The first entry that matches a hook (name, moment, target) decides; a hook ' +
+          'no entry matches succeeds after 5s.',
+      }),
     alarmEvents: z
       .enum(['delivered', 'lost'])
       .default('delivered')
@@ -448,6 +476,7 @@ export type ScenarioInput = z.input<typeof ScenarioSchema>;
 export type Scenario = z.output<typeof ScenarioSchema>;
 export type Behaviour = z.output<typeof BehaviourSchema>;
 export type MetricNoise = z.output<typeof NoiseSchema>;
+export type ScenarioHook = z.output<typeof ScenarioHookSchema>;
 export type MetricAlarmDefinition = z.output<typeof MetricAlarmSchema>;
 export type CompositeAlarmDefinition = z.output<typeof CompositeAlarmSchema>;
 export type AlarmMetric = z.output<typeof AlarmMetricSchema>;

@@ -49,6 +49,8 @@ export interface PacedRun {
 
 export class VirtualTime {
   private inFlight = 0;
+  /** Waits inside handlers for a remote answer (see awayFor): in flight, but not holding time. */
+  private away = 0;
   private activity = 0;
   private waiters: (() => void)[] = [];
   private uninstalled = false;
@@ -99,12 +101,16 @@ export class VirtualTime {
       return await work();
     } finally {
       this.inFlight--;
-      if (this.inFlight === 0) {
-        const waiters = this.waiters;
-        this.waiters = [];
-        for (const w of waiters) w();
-      }
+      this.wakeIfIdle();
     }
+  }
+
+  /** Lets a waiting drive/pace loop go on once nothing holds time any more. */
+  private wakeIfIdle(): void {
+    if (this.inFlight > this.away) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
   }
 
   /**
@@ -227,6 +233,21 @@ export class VirtualTime {
     return this.fake.countTimers() === 0 ? undefined : this.fake.now;
   }
 
+  /**
+   * Inside a handler: waits `ms` of virtual time the way a call to a remote service does (a hook
+   * taking two minutes to answer). The handler stops counting as in flight meanwhile, so time can
+   * move; it counts again once the wait is over.
+   */
+  async awayFor(ms: number): Promise<void> {
+    this.away++;
+    this.wakeIfIdle();
+    try {
+      await new Promise<void>((resolve) => setTimeout(resolve, ms));
+    } finally {
+      this.away--;
+    }
+  }
+
   /** Marks progress that does not run through a handler (an interpreter state event). */
   touch(): void {
     this.activity++;
@@ -234,7 +255,7 @@ export class VirtualTime {
 
   /** Whether a step handler (or tracked I/O) is running now. */
   get busy(): boolean {
-    return this.inFlight > 0;
+    return this.inFlight > this.away;
   }
 
   /** Waits until no handler is in flight and the microtask/IO queues have drained. */
@@ -242,7 +263,7 @@ export class VirtualTime {
     for (;;) {
       // Never move time while a handler runs: its own timers (an SDK back-off) are not the
       // interpreter's, and firing the next one could be a Task timeout that AWS would not hit.
-      while (this.inFlight > 0) {
+      while (this.inFlight > this.away) {
         await new Promise<void>((resolve) => this.waiters.push(resolve));
       }
       // Settled means: no handler running and the interpreter made no progress for a few real
@@ -251,7 +272,7 @@ export class VirtualTime {
       await tickReal();
       await tickReal();
       await tickReal();
-      if (this.inFlight === 0 && this.activity === seen) return;
+      if (this.inFlight <= this.away && this.activity === seen) return;
     }
   }
 

@@ -46,7 +46,7 @@ export interface RollbackInfo {
   /** When the alarm that triggered the rollback entered ALARM (CloudWatch's time), if an alarm did. */
   readonly alarmAt?: string;
   /** What noticed it: the alarm watcher (an EventBridge alarm event), a workflow check, or a failed step. */
-  readonly triggeredBy?: 'alarm-event' | 'check' | 'step' | 'hold-expired';
+  readonly triggeredBy?: 'alarm-event' | 'check' | 'step' | 'hold-expired' | 'hook';
   readonly detectedAt: string;
   readonly trafficOffAt?: string;
 }
@@ -111,6 +111,15 @@ export interface WaveRecord {
   readonly bake?: BakeProgress;
   /** While the wave waits to start: what holds it, since when. */
   readonly blocked?: WaveBlockedState;
+  /** Answers of the wave's own hooks, by `<at>:<hook name>`. */
+  readonly hooks?: Readonly<Record<string, HookResult>>;
+}
+
+/** One hook's answer, as recorded. */
+export interface HookResult {
+  readonly status: 'succeeded' | 'failed';
+  readonly reason?: string;
+  readonly at: string;
 }
 
 export interface WaveBlockedState {
@@ -153,6 +162,8 @@ export interface TargetRecord {
    * deployment rolls back, this one's rollback restores what that one would have (see roll-back).
    */
   readonly previousOwner?: TargetRef;
+  /** Answers of this target's hooks, by `<at>:<hook name>`. */
+  readonly hooks?: Readonly<Record<string, HookResult>>;
 }
 
 /** One target of one deployment. */

@@ -30,10 +30,11 @@ export async function loadPipeline(deps: StepDeps, name: string, version: number
 
 /**
  * Definitions registered by an older Breakwater lack settings added since: give them today's
- * defaults (`pollInterval` became `safetyPoll`; `maxHold`, `stage` and `batching` are new).
+ * defaults (`pollInterval` became `safetyPoll`; `maxHold`, `stage`, `batching` and `hooks` are new).
  */
 function upgradeDefinition(definition: ResolvedPipeline): ResolvedPipeline {
-  type Stored = Omit<ResolvedWave, 'safetyPoll' | 'stage' | 'batching'> & {
+  type Stored = Omit<ResolvedWave, 'safetyPoll' | 'stage' | 'batching' | 'hooks'> & {
+    hooks?: ResolvedWave['hooks'];
     safetyPoll?: number;
     pollInterval?: number;
     stage?: ResolvedWave['stage'];
@@ -47,6 +48,7 @@ function upgradeDefinition(definition: ResolvedPipeline): ResolvedPipeline {
       ...w,
       stage: w.stage ?? 'production',
       batching: w.batching ?? 'in-order',
+      hooks: w.hooks ?? [],
       safetyPoll: w.safetyPoll ?? Math.min(pollInterval ?? 300, 900),
     })),
   };

@@ -1,6 +1,7 @@
 import type { Clock } from '../ports/clock.js';
 import type { DeploymentEventPublisher } from '../ports/events.js';
 import type { AlarmSource, MetricSource, TrafficRouter } from '../ports/fleet.js';
+import type { HookInvoker } from '../ports/hooks.js';
 import type { DeploymentStore } from '../ports/store.js';
 
 /** Minimal structured logger (Powertools' Logger satisfies it). */
@@ -27,4 +28,6 @@ export interface StepDeps {
   readonly organisationAlarms?: readonly string[];
   /** Where deployment state changes are published (EventBridge on AWS); none when absent. */
   readonly events?: DeploymentEventPublisher;
+  /** Invokes the pipeline's hooks; a pipeline with hooks fails its hook step without one. */
+  readonly hooks?: HookInvoker;
 }

@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import { DeploymentCancelledError } from '../core/errors.js';
 import { activeExpedite, expediteSteps } from '../core/expedite.js';
-import { type RolloutStep, rolloutSteps, targetBatches } from '../core/rollout.js';
+import { hasHooks, type RolloutStep, rolloutSteps, targetBatches } from '../core/rollout.js';
 import { isoNow } from '../ports/clock.js';
 import { loadWave, record } from './context.js';
 import type { StepDeps } from './deps.js';
@@ -16,6 +16,8 @@ export async function startWave(
   batchCount: number;
   steps: RolloutStep[];
   stepCount: number;
+  /** Which hook steps the wave and each batch run (the state machines skip the others). */
+  hooks: { beforeTraffic: boolean; waveBeforeTraffic: boolean; waveAfterTraffic: boolean };
 }> {
   const { deployment, pipeline, wave } = await loadWave(deps, input.deploymentId, input.waveIndex);
   if (deployment.cancelRequest) {
@@ -51,5 +53,10 @@ export async function startWave(
         : `wave ${wave.name} runs at normal speed: the expedite requested by ${deployment.expedite.requestedBy} ${pipeline.expedite ? 'is not approved by someone else yet' : 'has no expedite policy in this pipeline'}`,
     });
   }
-  return { name: wave.name, batches, batchCount: batches.length, steps, stepCount: steps.length };
+  const hooks = {
+    beforeTraffic: hasHooks(wave, 'beforeTraffic', 'target'),
+    waveBeforeTraffic: hasHooks(wave, 'beforeTraffic', 'wave'),
+    waveAfterTraffic: hasHooks(wave, 'afterTraffic', 'wave'),
+  };
+  return { name: wave.name, batches, batchCount: batches.length, steps, stepCount: steps.length, hooks };
 }

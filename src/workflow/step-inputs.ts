@@ -22,7 +22,11 @@ export const RolloutStepSchema = z.object({
   weight: z.number().check(z.gt(0), z.lte(100)),
   bakeSeconds: z.number().check(z.nonnegative()),
   minDataPoints: z.number().check(z.int(), z.nonnegative()),
+  /** The target hooks that run once this step has baked (afterOneBox, afterTraffic), if any. */
+  hook: z.optional(z.enum(['afterOneBox', 'afterTraffic'])),
 });
+
+const HookMomentSchema = z.enum(['beforeTraffic', 'afterOneBox', 'afterTraffic']);
 
 export const TargetInput = z.extend(WaveInput, { targetIndex: Index });
 export const ShiftInput = z.extend(TargetInput, { step: RolloutStepSchema });
@@ -68,3 +72,10 @@ export const RecordProgressInput = z.discriminatedUnion('event', [
   z.extend(WaveInput, { event: z.literal('wave-succeeded') }),
   z.object({ deploymentId: Id, event: z.literal('deployment-succeeded') }),
 ]);
+
+/** A hook step: the wave's hooks at one moment, for a batch's targets or (without targets) the wave. */
+export const RunHooksInput = z.extend(WaveInput, {
+  at: HookMomentSchema,
+  targets: z.optional(BatchTargets),
+});
+export type RunHooksInputT = z.output<typeof RunHooksInput>;

@@ -916,3 +916,31 @@ describe('BreakwaterControlPlane with every handler present', () => {
     });
   });
 });
+
+describe('BreakwaterControlPlane hook permissions', () => {
+  it('lets only the RunHooks step invoke functions, and only the hook ARNs it is given', () => {
+    // Arrange
+    const hook = `arn:aws:lambda:${REGION}:${HOME_ACCOUNT}:function:smoke-test`;
+
+    // Act
+    const { template } = buildControlPlane({ targetAccounts: [TARGET_ACCOUNT], hookFunctionArns: [hook] });
+    // (the state machines' own roles invoke the step Lambdas: not hooks)
+    const hookInvokes = (t: Template) =>
+      identityStatements(t).filter(
+        (s) => s.actions.includes('lambda:InvokeFunction') && !s.policy.includes('StateMachineRole'),
+      );
+    const invokes = hookInvokes(template);
+    const { template: without } = buildControlPlane({ targetAccounts: [TARGET_ACCOUNT] });
+
+    // Assess
+    expect(invokes).toHaveLength(1);
+    expect(invokes[0]!.policy).toMatch(/RunHooks/);
+    expect(invokes[0]!.resources.sort()).toEqual([hook, `${hook}:*`].sort());
+    expect(hookInvokes(without)).toEqual([]);
+    // ...and it may reach target accounts (their target role says which hooks)
+    const assume = identityStatements(without).filter(
+      (s) => s.policy.includes('RunHooks') && s.actions.includes('sts:AssumeRole'),
+    );
+    expect(assume).toHaveLength(1);
+  });
+});

@@ -106,4 +106,16 @@ describe('BreakwaterTargetRole', () => {
     expect(publish.resources).toContain(fn('payments', 'us-east-1'));
     expect(publish.resources).toContain(fn('payments', 'eu-west-1'));
   });
+
+  it('lets the control plane invoke only the named hook functions, and none without hookFunctions', () => {
+    // Act
+    const hooked = identityStatements(build({ hookFunctions: ['smoke-test'] }));
+
+    // Assess
+    const invoke = hooked.find((s) => s.raw.Sid === 'InvokeHooks')!;
+    expect(invoke.actions).toEqual(['lambda:InvokeFunction']);
+    expect(invoke.resources.sort()).toEqual([fn('smoke-test'), fn('smoke-test:*')].sort());
+    expect(statements.some((s) => s.actions.includes('lambda:InvokeFunction'))).toBe(false);
+    expect(() => build({ hookFunctions: ['not a name'] })).toThrow(/hookFunctions\[0\]/);
+  });
 });

@@ -1,11 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  HOOK_LAMBDA_TIMEOUT_SECONDS,
+  HOOK_TASK_TIMEOUT_SECONDS,
+  HOOK_WAIT_SECONDS,
   IN_HANDLER_WAIT_SECONDS,
   STEP_LAMBDA_TIMEOUT_SECONDS,
   STEP_TASK_TIMEOUT_SECONDS,
 } from '../../functions/lib/step-timeouts.js';
 import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import type { BreakwaterControlPlane } from '../../infra/constructs/control-plane.js';
+import { MAX_HOOK_TIMEOUT_SECONDS } from '../../src/core/pipeline.js';
 import { ALL_HANDLERS, buildControlPlane, logicalIdOf, render } from './helpers.js';
 
 type State = { Type: string; Resource?: string; TimeoutSeconds?: number } & Record<string, unknown>;
@@ -33,9 +37,24 @@ describe('step timeouts in the synthesized control plane', () => {
     expect(STEP_LAMBDA_TIMEOUT_SECONDS).toBeLessThan(STEP_TASK_TIMEOUT_SECONDS);
   });
 
-  it.each(STEP_FUNCTIONS.map((s) => [s.id]))('gives the %s step Lambda the shared step timeout', (id) => {
-    const fn = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack, plane, `${id}Function`)];
-    expect(fn!.Properties.Timeout).toBe(STEP_LAMBDA_TIMEOUT_SECONDS);
+  it('keeps the longest hook timeout below the hook Lambda timeout, and that below its Task TimeoutSeconds', () => {
+    expect(MAX_HOOK_TIMEOUT_SECONDS).toBe(HOOK_WAIT_SECONDS);
+    expect(HOOK_WAIT_SECONDS).toBeLessThan(HOOK_LAMBDA_TIMEOUT_SECONDS);
+    expect(HOOK_LAMBDA_TIMEOUT_SECONDS).toBeLessThanOrEqual(900); // Lambda's maximum
+    expect(HOOK_LAMBDA_TIMEOUT_SECONDS).toBeLessThan(HOOK_TASK_TIMEOUT_SECONDS);
+  });
+
+  it.each(STEP_FUNCTIONS.filter((s) => s.id !== 'RunHooks').map((s) => [s.id]))(
+    'gives the %s step Lambda the shared step timeout',
+    (id) => {
+      const fn = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack, plane, `${id}Function`)];
+      expect(fn!.Properties.Timeout).toBe(STEP_LAMBDA_TIMEOUT_SECONDS);
+    },
+  );
+
+  it('gives the RunHooks step Lambda the hook timeout (it waits for the hooks to answer)', () => {
+    const fn = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack, plane, 'RunHooksFunction')];
+    expect(fn!.Properties.Timeout).toBe(HOOK_LAMBDA_TIMEOUT_SECONDS);
   });
 
   it.each(STATE_MACHINES.map((m) => [m.id]))(
@@ -48,7 +67,11 @@ describe('step timeouts in the synthesized control plane', () => {
       const tasks = lambdaTasks(definition);
       expect(tasks.length).toBeGreaterThan(0);
       for (const [name, task] of tasks) {
-        expect({ name, timeout: task.TimeoutSeconds }).toEqual({ name, timeout: STEP_TASK_TIMEOUT_SECONDS });
+        const hooks = JSON.stringify(task.Resource ?? '').includes('RunHooks');
+        expect({ name, timeout: task.TimeoutSeconds }).toEqual({
+          name,
+          timeout: hooks ? HOOK_TASK_TIMEOUT_SECONDS : STEP_TASK_TIMEOUT_SECONDS,
+        });
       }
     },
   );

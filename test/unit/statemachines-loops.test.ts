@@ -190,7 +190,8 @@ describe('the deployment machine', () => {
 
 describe('the wave machine', () => {
   const steps = [{ index: 0, kind: 'one-box' }];
-  const startWave = async () => ({ name: 'one', batches: [[0, 1], [2, 3], [4]], steps });
+  const hooks = { beforeTraffic: false, waveBeforeTraffic: false, waveAfterTraffic: false };
+  const startWave = async () => ({ name: 'one', batches: [[0, 1], [2, 3], [4]], steps, hooks });
 
   it('deploys its batches one after the other, each with its targets and the steps', async () => {
     let running = 0;

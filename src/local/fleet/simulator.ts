@@ -505,6 +505,9 @@ function validateTargets(scenario: Scenario, targets: readonly FleetTarget[]): v
   scenario.apiFaults.forEach((f, i) => {
     checkSelectors(f.targets, `apiFaults[${i}].targets`);
   });
+  scenario.hooks.forEach((h, i) => {
+    checkSelectors(h.targets, `hooks[${i}].targets`);
+  });
   for (const id of Object.keys(scenario.traffic.perTarget)) {
     if (!ids.has(id)) issues.push({ path: `traffic.perTarget.${id}`, message: `no target with id "${id}"` });
   }

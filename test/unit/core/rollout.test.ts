@@ -29,6 +29,7 @@ function wave(overrides: Partial<ResolvedWave> = {}): ResolvedWave {
     name: 'wave-1',
     stage: 'production',
     batching: 'in-order',
+    hooks: [],
     targets: [target(1)],
     concurrency: 1,
     oneBox: { weight: 10, bake: { duration: 1_800, minDataPoints: 100 } },
