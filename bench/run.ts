@@ -11,11 +11,14 @@
  *       each size in a child process (bench/max-pipeline.ts) so its peak RSS is its own
  *   (f) rollback timing: a fault in a one-box bake, a rolling health check or a wave bake, with
  *       alarm events delivered or lost: seconds from the alarm to traffic off the new version
+ *   (g) the statistical one-box analysis: detection and false-rollback rates over 100 seeded runs
+ *       each (bench/analysis.ts)
  *
  *   npm run bench                          # everything
  *   npm run bench -- --max-only            # (e) only
  *   npm run bench -- --sizes 1,10,40       # (e) at these sizes (also BENCH_SIZES=1,10,40)
  *   npm run bench -- --rollback-only       # (f) only
+ *   npm run bench -- --analysis-only       # (g) only (also --runs N, default 100)
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -28,6 +31,7 @@ import { type SimulationResult, simulate } from '../src/cli/simulate.js';
 import { type PipelineInput, resolvePipeline } from '../src/core/pipeline.js';
 import { FleetSimulator, type FleetTarget } from '../src/local/fleet/index.js';
 import { parseScenario, type ScenarioInput } from '../src/local/scenario.js';
+import { ANALYSIS_CASES, analysisTable, runAnalysisCase } from './analysis.js';
 import type { MaxPipelineFigures } from './max-pipeline.js';
 import { ROLLBACK_CASES, type RollbackTiming, runRollbackCase } from './rollback-timing.js';
 
@@ -407,21 +411,29 @@ interface BenchOptions {
   readonly basic: boolean;
   readonly max: boolean;
   readonly rollback: boolean;
+  readonly analysis: boolean;
+  readonly analysisRuns: number;
   readonly sizes: readonly number[];
 }
 
 function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
   let sizesText = env.BENCH_SIZES;
-  let only: 'max' | 'rollback' | undefined;
+  let only: 'max' | 'rollback' | 'analysis' | undefined;
+  let runs = 100;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--max-only') only = 'max';
     else if (arg === '--rollback-only') only = 'rollback';
-    else if (arg === '--sizes') sizesText = argv[++i];
+    else if (arg === '--analysis-only') only = 'analysis';
+    else if (arg === '--runs') {
+      runs = Number(argv[++i]);
+      if (!Number.isInteger(runs) || runs < 1)
+        throw new Error(`--runs: expected a whole number ≥ 1, got ${argv[i]}`);
+    } else if (arg === '--sizes') sizesText = argv[++i];
     else if (arg.startsWith('--sizes=')) sizesText = arg.slice('--sizes='.length);
     else
       throw new Error(
-        `unknown argument ${JSON.stringify(arg)}: expected --max-only, --rollback-only or --sizes 1,10,40`,
+        `unknown argument ${JSON.stringify(arg)}: expected --max-only, --rollback-only, --analysis-only, --runs N or --sizes 1,10,40`,
       );
   }
   const sizes =
@@ -435,7 +447,14 @@ function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOption
         });
   // Naming sizes asks for the max pipeline; the rest runs only when nothing narrows the run.
   const narrowed = only !== undefined || sizesText !== undefined;
-  return { basic: !narrowed, max: only !== 'rollback', rollback: only === 'rollback' || !narrowed, sizes };
+  return {
+    basic: !narrowed,
+    max: only === undefined || only === 'max',
+    rollback: only === 'rollback' || !narrowed,
+    analysis: only === 'analysis' || !narrowed,
+    analysisRuns: runs,
+    sizes,
+  };
 }
 
 async function main(): Promise<void> {
@@ -475,6 +494,18 @@ async function main(): Promise<void> {
       for (const mode of ['delivered', 'lost'] as const) results.push(await runRollbackCase(c, mode));
     }
     write(rollbackTable(results));
+    write();
+  }
+  if (options.analysis) {
+    const results = [];
+    for (const c of ANALYSIS_CASES) {
+      results.push(
+        await runAnalysisCase(c, options.analysisRuns, (done) => {
+          if (done % 20 === 0) process.stderr.write(`  ${c.name}: ${done}/${options.analysisRuns}\n`);
+        }),
+      );
+    }
+    write(analysisTable(results));
     write();
   }
 }

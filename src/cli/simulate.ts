@@ -12,6 +12,7 @@ import type {
   DeploymentOutcome,
   DeploymentView,
   RollbackInfo,
+  TargetRecord,
   TimelineEvent,
 } from '../ports/store.js';
 import { aliasRef } from '../workflow/routing.js';
@@ -74,6 +75,8 @@ export interface SimulationResult {
       readonly batch: number;
       readonly outcome: TargetOutcome;
       readonly finalWeight: number;
+      /** The last statistical one-box analysis of the target, where the wave asks for one. */
+      readonly analysis?: NonNullable<TargetRecord['analysis']>;
     }[];
   }[];
   readonly rollback: null | {
@@ -141,6 +144,7 @@ export function summarize(
         batch: batchOf.get(i) ?? 1,
         outcome: targetOutcome(progress?.status),
         finalWeight: finalWeight(t.id, progress?.newVersion),
+        ...(progress?.analysis ? { analysis: progress.analysis } : {}),
       };
     });
     let waveOutcome: TargetOutcome;

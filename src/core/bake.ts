@@ -27,6 +27,17 @@ export interface BakeInput {
   readonly cancelRequested?: { readonly by: string; readonly reason: string };
   /** A rollback of the deployment has begun elsewhere (the alarm watcher, another check): why. */
   readonly rollbackBegun?: string;
+  /**
+   * The statistical one-box analysis of the new version against the previous one, when the wave
+   * asks for it: `fail` fails the bake like an alarm; `inconclusive` (with `required`) holds it
+   * like missing data; `pass` and `marginal` do not hold it.
+   */
+  readonly analysis?: {
+    readonly verdict: 'pass' | 'marginal' | 'fail' | 'inconclusive';
+    readonly reason: string;
+    /** Whether an inconclusive analysis holds the bake (the one-box) or not (a health check). */
+    readonly required: boolean;
+  };
 }
 
 export interface BakeAssessment {
@@ -46,6 +57,8 @@ export interface BakeAssessment {
  *   that does not exist (nothing would be watching).
  * - It is baked only when the duration has passed AND the new version served at least
  *   `minDataPoints` invocations AND no alarm is INSUFFICIENT_DATA: no data is not good data.
+ * - A failed statistical one-box analysis fails it like an alarm; an inconclusive one (in a
+ *   one-box bake) holds it like missing data.
  * - Past the duration without that, it is inconclusive and keeps baking until
  *   `duration + inconclusiveTimeout`, then fails safe and says what was missing.
  *
@@ -82,9 +95,13 @@ export function assessBake(input: BakeInput): BakeAssessment {
       waitSeconds: 0,
     };
   }
+  if (input.analysis?.verdict === 'fail') {
+    return { verdict: 'failed', reason: `one-box analysis: ${input.analysis.reason}`, waitSeconds: 0 };
+  }
 
   const dataPoints = input.dataPoints ?? 0;
   const shortOfData = dataPoints < input.minDataPoints;
+  const analysisPending = input.analysis?.verdict === 'inconclusive' && input.analysis.required;
   const noData = input.alarms.filter((a) => a.state === 'INSUFFICIENT_DATA');
   const remaining = input.durationSeconds - input.elapsedSeconds;
   if (remaining > 0) {
@@ -100,7 +117,7 @@ export function assessBake(input: BakeInput): BakeAssessment {
       waitSeconds: Math.min(poll, remaining),
     };
   }
-  if (!shortOfData && noData.length === 0) {
+  if (!shortOfData && noData.length === 0 && !analysisPending) {
     return {
       verdict: 'baked',
       reason:
@@ -113,6 +130,7 @@ export function assessBake(input: BakeInput): BakeAssessment {
   const missingWhat = [
     ...(shortOfData ? [`only ${dataPoints} of ${input.minDataPoints} data points`] : []),
     ...noData.map((a) => `alarm ${a.name} (${a.where}) has INSUFFICIENT_DATA`),
+    ...(analysisPending ? [`one-box analysis inconclusive: ${input.analysis!.reason}`] : []),
   ].join('; ');
   const overtime = -remaining;
   if (overtime >= input.inconclusiveTimeoutSeconds) {

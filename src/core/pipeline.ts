@@ -116,6 +116,30 @@ export const StageSchema = z.enum(['pre-production', 'production']).meta({
     'production wave; they are shown apart in plan, API and dashboard.',
 });
 
+export const AnalysisSettingsSchema = z
+  .object({
+    metrics: z
+      .array(z.enum(['errorRate', 'latencyP99', 'latencyP50']))
+      .min(1)
+      .default(['errorRate', 'latencyP99'])
+      .meta({ description: "What to compare between the new and the previous version's minutes." }),
+    maxRelativeIncrease: z.number().min(0).max(100).default(0.5).meta({
+      description: 'How much worse the new version may be before it fails: 0.5 = 50 % worse.',
+    }),
+    confidence: z.number().gt(0.5).lt(1).default(0.95).meta({
+      description: 'A metric fails when it is worse than allowed with this confidence (p < 1 - confidence).',
+    }),
+    minSamples: z.number().int().min(3).max(1440).default(10).meta({
+      description: 'Minutes with traffic each version needs before a verdict; fewer is inconclusive.',
+    }),
+  })
+  .strict()
+  .meta({
+    description:
+      "Statistical one-box analysis: during each one-box bake and health check, the new version's per-minute errors " +
+      "and latency are compared with the previous version's in the same target (both serve at once); fail rolls back.",
+  });
+
 /** The longest a hook may take to answer: the hook step's Lambda runs at most 15 minutes. */
 export const MAX_HOOK_TIMEOUT_SECONDS = 840;
 
@@ -196,6 +220,7 @@ export const WaveSettingsSchema = z
           'the wave wait. Same placeholders as alarm names. Absent: the rollback alarms.',
       }),
     batching: BatchingSchema,
+    analysis: AnalysisSettingsSchema.optional(),
     hooks: z.array(HookSchema).max(10).meta({
       description:
         'Lambda functions that answer "succeeded" or "failed" at fixed moments of each target (or of the wave); a failure, or no answer by the timeout, rolls back like an alarm. Never run during a rollback.',
@@ -232,6 +257,7 @@ export const WaveSchema = z
     blockerAlarms: z.array(z.string().min(1).max(255)).optional(),
     batching: BatchingSchema.optional(),
     hooks: WaveSettingsSchema.shape.hooks.optional(),
+    analysis: AnalysisSettingsSchema.optional(),
   })
   .strict();
 

@@ -164,6 +164,14 @@ export interface TargetRecord {
   readonly previousOwner?: TargetRef;
   /** Answers of this target's hooks, by `<at>:<hook name>`. */
   readonly hooks?: Readonly<Record<string, HookResult>>;
+  /** The latest statistical one-box analysis of this target (when the wave asks for one). */
+  readonly analysis?: {
+    readonly verdict: 'pass' | 'marginal' | 'fail' | 'inconclusive';
+    readonly reason: string;
+    /** The rollout step it was judged in (0: the one-box). */
+    readonly step: number;
+    readonly at: string;
+  };
 }
 
 /** One target of one deployment. */

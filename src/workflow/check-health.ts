@@ -5,6 +5,7 @@ import { expandAlarmName } from '../core/targets.js';
 import { isoAt } from '../ports/clock.js';
 import type { InvocationQuery, Scope } from '../ports/fleet.js';
 import type { BakeProgress, TargetRecord } from '../ports/store.js';
+import { analyseBatch, analysisWindowStartMs } from './analysis.js';
 import { loadWave, record } from './context.js';
 import type { StepDeps } from './deps.js';
 import { beginRollback } from './roll-back.js';
@@ -140,14 +141,31 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
   const previousCount = input.previous.dataPoints;
   const reached = previousCount !== undefined && minDataPoints > 0 && previousCount >= minDataPoints;
   const countNow = minDataPoints > 0 && !reached && elapsedSeconds >= durationSeconds;
-  const [alarms, counted] = await Promise.all([
-    readAlarms(deps, wave, targets),
-    countNow
+  // The statistical one-box analysis, when the wave asks for it: in the one-box and the health
+  // checks below 100 % (at 100 % the previous version serves nothing to compare with).
+  const analyse = input.scope === 'batch' && wave.analysis !== undefined && input.step.weight < 100;
+  const records =
+    countNow || analyse
       ? deps.store
           .getTargets(deployment.id, wave.index)
-          .then((records) =>
-            countDataPoints(deps, targets, new Map(records.map((r) => [r.targetId, r])), startedAtMs, nowMs),
-          )
+          .then((list) => new Map(list.map((r) => [r.targetId, r])))
+      : undefined;
+  const [alarms, counted, analysis] = await Promise.all([
+    readAlarms(deps, wave, targets),
+    countNow
+      ? records!.then((r) => countDataPoints(deps, targets, r, startedAtMs, nowMs))
+      : Promise.resolve(undefined),
+    analyse && input.scope === 'batch'
+      ? records!.then((r) =>
+          analyseBatch(
+            deps,
+            wave,
+            targets,
+            r,
+            analysisWindowStartMs(wave, input.step.index, startedAtMs),
+            nowMs,
+          ),
+        )
       : Promise.resolve(undefined),
   ]);
   const dataPoints = counted ?? (minDataPoints > 0 ? previousCount : 0);
@@ -161,9 +179,20 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
     pollIntervalSeconds: wave.safetyPoll,
     ...(deployment.cancelRequest ? { cancelRequested: deployment.cancelRequest } : {}),
     ...(deployment.rollback ? { rollbackBegun: deployment.rollback.reason } : {}),
+    ...(analysis
+      ? {
+          analysis: {
+            verdict: analysis.verdict,
+            reason: analysis.reason,
+            required: input.scope === 'batch' && input.step.kind === 'one-box',
+          },
+        }
+      : {}),
   });
   const shownDataPoints = dataPoints ?? 0;
-  const signature = signatureOf(assessment, alarms, shownDataPoints, minDataPoints);
+  const signature = `${signatureOf(assessment, alarms, shownDataPoints, minDataPoints)}${
+    analysis ? `|analysis:${[...analysis.perTarget.values()].map((a) => a.verdict).join(',')}` : ''
+  }`;
   const result: CheckResult = {
     verdict: assessment.verdict,
     reason: assessment.reason,
@@ -194,6 +223,23 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
       alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
     },
   });
+  if (analysis && input.scope === 'batch') {
+    const at = isoAt(nowMs);
+    await Promise.all(
+      [...analysis.perTarget.entries()].map(([id, a]) =>
+        deps.store.updateTarget(deployment.id, wave.index, id, {
+          analysis: { verdict: a.verdict, reason: a.reason.slice(0, 2000), step: input.step.index, at },
+        }),
+      ),
+    );
+    await record(deps, deployment.id, {
+      key: `analysis:${wave.index}:${input.batchIndex}:${input.step.index}:${analysis.verdict}`,
+      type: 'analysis-verdict',
+      wave: wave.index,
+      message: `${label}: one-box analysis ${analysis.verdict}: ${analysis.reason}`,
+      data: { verdict: analysis.verdict },
+    });
+  }
   if (assessment.verdict !== input.previous.verdict && assessment.verdict !== 'baking') {
     const stepKey = input.scope === 'wave' ? 'wave' : `${input.batchIndex}:${input.step.index}`;
     await record(deps, deployment.id, {

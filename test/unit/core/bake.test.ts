@@ -289,3 +289,34 @@ describe('assessBake', () => {
     });
   });
 });
+
+describe('assessBake with a statistical one-box analysis', () => {
+  const done = { elapsedSeconds: HOUR, dataPoints: 500, alarms: [OK_ALARM] };
+
+  it('fails at once on a failed analysis, even mid-bake, with its reason', () => {
+    const a = assessBake(
+      bake({
+        elapsedSeconds: 600,
+        analysis: { verdict: 'fail', reason: 'a1: error rate 1.02% vs 0.10%', required: true },
+      }),
+    );
+    expect(a).toMatchObject({ verdict: 'failed', reason: 'one-box analysis: a1: error rate 1.02% vs 0.10%' });
+  });
+
+  it('holds a one-box past its duration while the analysis is inconclusive, then fails safe', () => {
+    const analysis = { verdict: 'inconclusive' as const, reason: 'a1: 6 of 10 minutes', required: true };
+    expect(assessBake(bake({ ...done, analysis })).verdict).toBe('inconclusive');
+    expect(assessBake(bake({ ...done, analysis })).reason).toMatch(
+      /one-box analysis inconclusive: a1: 6 of 10/,
+    );
+    expect(assessBake(bake({ ...done, elapsedSeconds: 2 * HOUR, analysis })).verdict).toBe('failed');
+  });
+
+  it('does not hold a health check on an inconclusive analysis, nor anything on pass or marginal', () => {
+    const verdictWith = (verdict: 'inconclusive' | 'pass' | 'marginal', required: boolean) =>
+      assessBake(bake({ ...done, analysis: { verdict, reason: 'r', required } })).verdict;
+    expect(verdictWith('inconclusive', false)).toBe('baked');
+    expect(verdictWith('pass', true)).toBe('baked');
+    expect(verdictWith('marginal', true)).toBe('baked');
+  });
+});
