@@ -207,6 +207,24 @@ const TargetViewSchema = z.object({
   stepIndex: z.number().int().optional(),
   updatedAt: Iso.optional(),
   bake: BakeProgressSchema.optional(),
+  hooks: z
+    .record(
+      z.string(),
+      z.object({ status: z.enum(['succeeded', 'failed']), reason: z.string().optional(), at: Iso }),
+    )
+    .optional()
+    .meta({ description: "Each hook's answer for this target, by `<moment>:<hook name>`." }),
+  analysis: z
+    .object({
+      verdict: z.enum(['pass', 'marginal', 'fail', 'inconclusive']),
+      reason: z.string(),
+      step: z.number().int(),
+      at: Iso,
+    })
+    .optional()
+    .meta({
+      description: 'The latest statistical one-box analysis of the target, when the wave asks for one.',
+    }),
   batch: z.number().int().min(1).optional().meta({
     description: "Which batch of its wave the target is in, from 1 (see the wave's batching).",
   }),

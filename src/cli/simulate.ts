@@ -301,7 +301,7 @@ export function renderSummary(r: SimulationResult): string {
   if (r.rollback) {
     lines.push(`Rollback: ${r.rollback.reason}`);
     lines.push(
-      `  alarm ${r.rollback.alarmAt ?? 'time unknown'}, detected ${r.rollback.detectedAt}${r.rollback.triggeredBy ? ` (${r.rollback.triggeredBy})` : ''}, traffic off the new version ${r.rollback.trafficOffAt ?? 'NOT CONFIRMED'}`,
+      `  ${r.rollback.alarm ? `alarm ${r.rollback.alarmAt ?? 'time unknown'}, ` : ''}detected ${r.rollback.detectedAt}${r.rollback.triggeredBy ? ` (${r.rollback.triggeredBy})` : ''}, traffic off the new version ${r.rollback.trafficOffAt ?? 'NOT CONFIRMED'}`,
     );
   }
   for (const w of r.waves) {
