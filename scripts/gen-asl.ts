@@ -114,6 +114,8 @@ const pollLoop = (
   path: string,
   onBaked: string,
   onFailed: string,
+  /** Choice rules tried before `onBaked` when baked (where to go instead), in order. */
+  bakedBranches: Record<string, unknown>[] = [],
 ) => ({
   [`${prefix}Wait`]: { Type: 'Wait', SecondsPath: `${path}.check.waitSeconds`, Next: prefix },
   [prefix]: task(resource, {
@@ -124,6 +126,10 @@ const pollLoop = (
   [`${prefix}Verdict`]: {
     Type: 'Choice',
     Choices: [
+      ...bakedBranches.map(({ Next, ...rule }) => ({
+        And: [{ Variable: `${path}.check.verdict`, StringEquals: 'baked' }, ...(rule.And as unknown[])],
+        Next,
+      })),
       { Variable: `${path}.check.verdict`, StringEquals: 'baked', Next: onBaked },
       { Variable: `${path}.check.verdict`, StringEquals: 'failed', Next: onFailed },
     ],
@@ -225,30 +231,25 @@ const batch = {
           'ShiftWeightFunctionArn',
           'WatchStepWait',
         ),
-        ...pollLoop('WatchStep', 'WaitForBakeFunctionArn', batchCheck, '$.watch', 'StepBaked', 'StepFailed'),
-        // After the one-box bake (afterOneBox) or the last step at 100 % (afterTraffic), when the
-        // wave has target hooks there (the step says which).
-        StepBaked: {
-          Type: 'Choice',
-          // A Choice on a path that is not there fails the execution (States.Runtime): IsPresent first.
-          Choices: [
-            {
-              And: [
-                { Variable: '$.step.hook', IsPresent: true },
-                { Variable: '$.step.hook', StringEquals: 'afterOneBox' },
-              ],
-              Next: 'AfterOneBoxHooks',
-            },
-            {
-              And: [
-                { Variable: '$.step.hook', IsPresent: true },
-                { Variable: '$.step.hook', StringEquals: 'afterTraffic' },
-              ],
-              Next: 'AfterTrafficHooks',
-            },
-          ],
-          Default: 'StepDone',
-        },
+        // Baked: after the one-box bake (afterOneBox) or the last step at 100 % (afterTraffic), the
+        // wave's target hooks when it has some there (the step says which), else the next step. A
+        // Choice on a path that is not there fails the execution (States.Runtime): IsPresent first.
+        ...pollLoop('WatchStep', 'WaitForBakeFunctionArn', batchCheck, '$.watch', 'StepDone', 'StepFailed', [
+          {
+            And: [
+              { Variable: '$.step.hook', IsPresent: true },
+              { Variable: '$.step.hook', StringEquals: 'afterOneBox' },
+            ],
+            Next: 'AfterOneBoxHooks',
+          },
+          {
+            And: [
+              { Variable: '$.step.hook', IsPresent: true },
+              { Variable: '$.step.hook', StringEquals: 'afterTraffic' },
+            ],
+            Next: 'AfterTrafficHooks',
+          },
+        ]),
         AfterOneBoxHooks: hooksTask('afterOneBox', true, 'StepDone'),
         AfterTrafficHooks: hooksTask('afterTraffic', true, 'StepDone'),
         StepFailed: {
