@@ -90,6 +90,8 @@ class FuzzRun {
   /** The request each accepted start answered, for the notes. */
   private readonly startAnswers = new Map<string, string>();
   private readonly putsByPipeline = new Map<string, number>();
+  /** Pipeline versions serve registered at start, before any request. */
+  private readonly initialVersions = new Map<string, number>();
   private readonly pushes: SignedPush[] = [];
   private authorizedUnanswered = 0;
 
@@ -118,6 +120,12 @@ class FuzzRun {
 
   async start(): Promise<void> {
     this.serve = await bootServe({ dataDir: this.dataDir, speed: 600 });
+    // What serve registered itself at start (the example pipelines): nobody's request.
+    const listed = await api(this.serve.url, this.serve.token, 'GET', '/pipelines');
+    if (listed.status !== 200) throw new Error(`could not list pipelines: ${listed.status} ${listed.body}`);
+    for (const p of listed.json<{ items: { name: string; version: number }[] }>()?.items ?? []) {
+      this.initialVersions.set(p.name, p.version);
+    }
     for (const [name, artifact] of [
       [WEB_PIPELINE, { type: 's3-zip', bucket: 'artifacts-{region}', key: 'chaos/{change}.zip' }],
       [VERSIONS_PIPELINE, { type: 'versions' }],
@@ -270,7 +278,7 @@ class FuzzRun {
   private apiRequest(): FuzzRequest {
     const r = this.random;
     const known = {
-      pipelines: [WEB_PIPELINE, VERSIONS_PIPELINE, 'payments-api', 'checkout'],
+      pipelines: [WEB_PIPELINE, VERSIONS_PIPELINE, ...this.initialVersions.keys()],
       deployments: [...this.startedIds],
       blockers: [...this.blockerIds],
     };
@@ -392,10 +400,7 @@ class FuzzRun {
       return res.status === 200 ? res.json<T>() : undefined;
     };
     const pipelines = (await get<{ items: { name: string; version: number }[] }>('/pipelines'))?.items ?? [];
-    const initial = new Map([
-      ['payments-api', 1],
-      ['checkout', 1],
-    ]);
+    const initial = this.initialVersions;
     for (const p of pipelines) {
       const expected = (initial.get(p.name) ?? 0) + (this.putsByPipeline.get(p.name) ?? 0);
       if (p.version > expected)
