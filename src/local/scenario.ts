@@ -85,9 +85,10 @@ export const NoiseSchema = z
       .default(0.1)
       .meta({
         description:
-          "Coefficient of variation (standard deviation / mean) of each version's Duration per minute: its mean " +
-          '(and p50) and its p99 are drawn apart, lognormally around latencyMs and 1.8 × latencyMs; 0 keeps ' +
-          'latency exact.',
+          "Coefficient of variation (standard deviation / mean) of each version's Duration per minute of 600 " +
+          'invocations: its mean (and p50) and its p99 are drawn apart, lognormally around latencyMs and ' +
+          '1.8 × latencyMs; a minute of n invocations spreads √(600/n) times more (a percentile of fewer ' +
+          'requests is noisier); 0 keeps latency exact.',
       }),
   })
   .strict();

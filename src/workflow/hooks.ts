@@ -6,7 +6,6 @@ import type { HookAnswer, HookFunction, HookRequest } from '../ports/hooks.js';
 import type { HookResult, TargetRecord } from '../ports/store.js';
 import { loadWave, record, targetAt, type WaveContext } from './context.js';
 import type { StepDeps } from './deps.js';
-import { settleAll } from './parallel.js';
 import { beginRollback } from './roll-back.js';
 import type { RunHooksInputT } from './step-inputs.js';
 
@@ -59,7 +58,15 @@ export async function runHooks(
   const scope = input.targets ? 'target' : 'wave';
   const hooks = wave.hooks.filter((h) => h.at === input.at && h.scope === scope);
   const runs: Run[] = [];
+  // An answer recorded before a retry is final: a succeeded hook is not invoked again, and a
+  // failed one is not given a second chance (a flaky hook must not turn a failure into a pass).
+  const recorded = new Map<Run, HookAnswer>();
   let skipped = 0;
+  const remember = (run: Run, result: HookResult | undefined) => {
+    if (result?.status === 'failed')
+      recorded.set(run, { status: 'failed', reason: result.reason ?? 'failed' });
+    runs.push(run);
+  };
   if (input.targets) {
     const records = new Map(
       (await deps.store.getTargets(deployment.id, wave.index)).map((r) => [r.targetId, r]),
@@ -68,26 +75,53 @@ export async function runHooks(
       const target = targetAt(wave, index);
       const progress = records.get(target.id);
       for (const hook of hooks) {
-        if (progress?.hooks?.[hookKey(hook)]?.status === 'succeeded') skipped++;
-        else runs.push({ hook, target, ...(progress ? { progress } : {}) });
+        const result = progress?.hooks?.[hookKey(hook)];
+        if (result?.status !== 'succeeded')
+          remember({ hook, target, ...(progress ? { progress } : {}) }, result);
+        else skipped++;
       }
     }
   } else {
     const waveRecord = await deps.store.getWave(deployment.id, wave.index);
     for (const hook of hooks) {
-      if (waveRecord?.hooks?.[hookKey(hook)]?.status === 'succeeded') skipped++;
-      else runs.push({ hook });
+      const result = waveRecord?.hooks?.[hookKey(hook)];
+      if (result?.status !== 'succeeded') remember({ hook }, result);
+      else skipped++;
     }
   }
   if (runs.length === 0) return { ran: 0, skipped };
-  if (!deps.hooks) throw new Error('this control plane has no hook invoker, but the pipeline names hooks');
+  const toInvoke = runs.filter((run) => !recorded.has(run));
+  if (toInvoke.length > 0 && !deps.hooks) {
+    throw new Error(
+      `wave ${wave.name} names ${input.at} hooks (${toInvoke.map((r) => r.hook.name).join(', ')}) but this control plane has no hook invoker`,
+    );
+  }
 
-  const answers = await settleAll(runs, (run) => invokeOne(deps, ctx, run));
-  await saveAnswers(deps, ctx, runs, answers);
-  const failed = runs.flatMap((run, i) =>
-    answers[i]!.status === 'failed' ? [{ run, answer: answers[i]! }] : [],
+  // Every hook at once (the step lasts as long as the slowest, within its Lambda timeout), each
+  // answer saved as it arrives: a step that fails later (a throttled invocation) keeps them.
+  const saver = new AnswerSaver(deps, ctx);
+  const settled = await Promise.allSettled(
+    toInvoke.map(async (run) => {
+      const answer = await invokeOne(deps, ctx, run);
+      await saver.save(run, answer);
+      return answer;
+    }),
   );
-  if (failed.length === 0) return { ran: runs.length, skipped };
+  await saver.done();
+  const answers = new Map(recorded);
+  toInvoke.forEach((run, i) => {
+    const outcome = settled[i]!;
+    if (outcome.status === 'fulfilled') answers.set(run, outcome.value);
+  });
+  const failed = runs.flatMap((run) => {
+    const answer = answers.get(run);
+    return answer?.status === 'failed' ? [{ run, answer }] : [];
+  });
+  if (failed.length === 0) {
+    const thrown = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (thrown) throw thrown.reason; // retried: the answers so far are kept
+    return { ran: toInvoke.length, skipped };
+  }
 
   const reason = failed
     .map(
@@ -140,50 +174,62 @@ async function invokeOne(deps: StepDeps, ctx: WaveContext, run: Run): Promise<Ho
   return deps.hooks!.invoke(hookFunction(run.hook, where), request, timeoutMs);
 }
 
-/** Records every answer (on the target or wave record, and in the timeline) before deciding. */
-async function saveAnswers(
-  deps: StepDeps,
-  ctx: WaveContext,
-  runs: readonly Run[],
-  answers: readonly HookAnswer[],
-): Promise<void> {
-  const { deployment, wave } = ctx;
-  const now = isoNow(deps.clock);
-  const resultOf = (answer: HookAnswer): HookResult => ({
-    status: answer.status,
-    ...(answer.reason ? { reason: answer.reason.slice(0, 1000) } : {}),
-    at: now,
-  });
-  // One write per record, with all of its answers (parallel writes of one map would lose some).
-  const byRecord = new Map<string, { target?: Target; results: Record<string, HookResult> }>();
-  runs.forEach((run, i) => {
+/**
+ * Records each answer as it arrives, on its target (or wave) record and in the timeline. Writes to
+ * one record are chained, each with every answer of that record so far, so parallel answers for
+ * one target never overwrite each other.
+ */
+class AnswerSaver {
+  private readonly results = new Map<string, Record<string, HookResult>>();
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly deps: StepDeps,
+    private readonly ctx: WaveContext,
+  ) {}
+
+  async save(run: Run, answer: HookAnswer): Promise<void> {
+    const { deps } = this;
+    const { deployment, wave } = this.ctx;
+    const now = isoNow(deps.clock);
     const key = run.target?.id ?? '';
-    const entry = byRecord.get(key) ?? {
-      ...(run.target ? { target: run.target } : {}),
-      results: { ...(run.target ? run.progress?.hooks : undefined) },
+    const results = this.results.get(key) ?? { ...(run.target ? run.progress?.hooks : undefined) };
+    results[hookKey(run.hook)] = {
+      status: answer.status,
+      ...(answer.reason ? { reason: answer.reason.slice(0, 1000) } : {}),
+      at: now,
     };
-    entry.results[hookKey(run.hook)] = resultOf(answers[i]!);
-    byRecord.set(key, entry);
-  });
-  const waveRecord = byRecord.has('') ? await deps.store.getWave(deployment.id, wave.index) : undefined;
-  await Promise.all(
-    [...byRecord.values()].map(({ target, results }) =>
-      target
-        ? deps.store.updateTarget(deployment.id, wave.index, target.id, { hooks: results, updatedAt: now })
-        : deps.store.updateWave(deployment.id, wave.index, { hooks: { ...waveRecord?.hooks, ...results } }),
-    ),
-  );
-  await Promise.all(
-    runs.map((run, i) => {
-      const answer = answers[i]!;
-      return record(deps, deployment.id, {
-        key: `hook-${answer.status}:${wave.index}:${run.target?.id ?? '-'}:${hookKey(run.hook)}`,
-        type: answer.status === 'succeeded' ? 'hook-succeeded' : 'hook-failed',
-        wave: wave.index,
-        ...(run.target ? { target: run.target.id } : {}),
-        message: `hook ${run.hook.name} (${run.hook.at}) ${answer.status}${run.target ? ` for ${run.target.id}` : ` for wave ${wave.name}`}${answer.reason ? `: ${answer.reason}` : ''}`,
-        data: { hook: run.hook.name, at: run.hook.at, status: answer.status },
-      });
-    }),
-  );
+    this.results.set(key, results);
+    const write = async () => {
+      if (run.target) {
+        await deps.store.updateTarget(deployment.id, wave.index, run.target.id, {
+          hooks: { ...results },
+          updatedAt: now,
+        });
+      } else {
+        const waveRecord = await deps.store.getWave(deployment.id, wave.index);
+        await deps.store.updateWave(deployment.id, wave.index, {
+          hooks: { ...waveRecord?.hooks, ...results },
+        });
+      }
+    };
+    const chain = (this.chains.get(key) ?? Promise.resolve()).then(write);
+    this.chains.set(
+      key,
+      chain.catch(() => {}),
+    );
+    await chain;
+    await record(deps, deployment.id, {
+      key: `hook-${answer.status}:${wave.index}:${run.target?.id ?? '-'}:${hookKey(run.hook)}`,
+      type: answer.status === 'succeeded' ? 'hook-succeeded' : 'hook-failed',
+      wave: wave.index,
+      ...(run.target ? { target: run.target.id } : {}),
+      message: `hook ${run.hook.name} (${run.hook.at}) ${answer.status}${run.target ? ` for ${run.target.id}` : ` for wave ${wave.name}`}${answer.reason ? `: ${answer.reason}` : ''}`,
+      data: { hook: run.hook.name, at: run.hook.at, status: answer.status },
+    });
+  }
+
+  async done(): Promise<void> {
+    await Promise.all(this.chains.values());
+  }
 }

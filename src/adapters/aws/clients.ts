@@ -9,6 +9,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { type InputIssue, InvalidInputError } from '../../core/errors.js';
+import { MAX_HOOK_TIMEOUT_SECONDS } from '../../core/pipeline.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import type { Scope } from '../../ports/fleet.js';
 
@@ -16,6 +17,8 @@ import type { Scope } from '../../ports/fleet.js';
 export interface ClientProvider {
   lambda(scope: Scope): LambdaClient;
   cloudWatch(scope: Scope): CloudWatchClient;
+  /** A Lambda client for invoking deployment hooks: one attempt, a request timeout above any hook's. */
+  hookLambda?(scope: Scope): LambdaClient;
 }
 
 /** What a client factory receives. `credentials` is absent for the control plane's own account. */
@@ -96,6 +99,7 @@ export class AwsClientProvider implements ClientProvider {
   readonly #clock: Clock;
   readonly #lambdaClients = new Map<string, LambdaClient>();
   readonly #cloudWatchClients = new Map<string, CloudWatchClient>();
+  readonly #hookLambdaClients = new Map<string, LambdaClient>();
   readonly #credentials = new Map<string, AwsCredentialIdentityProvider>();
 
   constructor(options: AwsClientProviderOptions) {
@@ -139,6 +143,27 @@ export class AwsClientProvider implements ClientProvider {
 
   cloudWatch(scope: Scope): CloudWatchClient {
     return this.#cached(this.#cloudWatchClients, scope, this.#createCloudWatchClient);
+  }
+
+  /**
+   * For deployment hooks: one attempt (retrying after a reset could run a hook twice; the step's
+   * own retry decides) and a request timeout above the longest hook timeout (the invoker aborts
+   * at the hook's own).
+   */
+  hookLambda(scope: Scope): LambdaClient {
+    return this.#cached(
+      this.#hookLambdaClients,
+      scope,
+      (config) =>
+        new LambdaClient({
+          ...config,
+          maxAttempts: 1,
+          requestHandler: {
+            connectionTimeout: 3_000,
+            requestTimeout: (MAX_HOOK_TIMEOUT_SECONDS + 30) * 1000,
+          },
+        }),
+    );
   }
 
   /** The role ARN used for `account`; exposed so operators can see what must exist. */

@@ -1,6 +1,7 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import * as z from 'zod/mini';
 import { formatDuration } from '../../core/duration.js';
+import { ThrottledError, TransientError } from '../../core/errors.js';
 import type { HookAnswer, HookFunction, HookInvoker, HookRequest } from '../../ports/hooks.js';
 import type { ClientProvider } from './clients.js';
 import { withAwsErrors } from './errors.js';
@@ -31,7 +32,10 @@ export class LambdaHookInvoker implements HookInvoker {
   }
 
   async invoke(fn: HookFunction, request: HookRequest, timeoutMs: number): Promise<HookAnswer> {
-    const client = this.#clients.lambda({ account: fn.account, region: fn.region });
+    // A client of its own where the provider has one: one attempt (the SDK must not invoke a hook
+    // twice on a reset) and a request timeout longer than any hook's.
+    const scope = { account: fn.account, region: fn.region };
+    const client = this.#clients.hookLambda?.(scope) ?? this.#clients.lambda(scope);
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     try {
@@ -63,7 +67,17 @@ export class LambdaHookInvoker implements HookInvoker {
       if (abort.signal.aborted) {
         return { status: 'failed', reason: `no answer within ${formatDuration(timeoutMs / 1000)}` };
       }
-      throw error;
+      // Throttling and transient faults: the step is retried. Anything else (no such function,
+      // access denied, a payload too large) no retry cures: the hook failed, and says why.
+      if (error instanceof ThrottledError || error instanceof TransientError) throw error;
+      return {
+        status: 'failed',
+        reason:
+          `could not invoke ${fn.functionName} in ${fn.region}/${fn.account}: ${(error as Error).message}`.slice(
+            0,
+            MAX_REASON,
+          ),
+      };
     } finally {
       clearTimeout(timer);
     }

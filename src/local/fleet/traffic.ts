@@ -114,7 +114,8 @@ function diffuse(expected: number, carry: number): [value: number, carry: number
  * The samples of one target for one minute. `carry` is updated in place; call minutes in order.
  * With `noise`, counts are drawn (the carry is left alone) and/or latencies are: the minute's mean
  * (and p50) and its p99 independently, each lognormal around its noiseless value with the
- * coefficient of variation `latencyCv`, the p99 never below the p50.
+ * coefficient of variation `latencyCv` (for a minute of 600 invocations; × √(600/n) for n), the
+ * p99 never below the p50.
  *
  * @example
  * sampleMinute({ requests: 600, shares: new Map([['1', 0.9], ['2', 0.1]]), behaviourOf, carry })
@@ -138,10 +139,14 @@ export function sampleMinute(input: {
     const { invocations, errors, throttles } = counts;
     if (noise !== undefined && noise.latencyCv > 0) {
       const random = noise.random(version, 'latency');
-      const durationMs = drawLognormal(behaviour.latencyMs, noise.latencyCv, random);
+      // A percentile of fewer invocations spreads more: `latencyCv` is the spread of a minute of
+      // LATENCY_CV_REFERENCE_INVOCATIONS, and it grows as 1/√n below that (a 10 % one-box's p99 is
+      // noisier than the baseline's).
+      const cv = noise.latencyCv * Math.sqrt(LATENCY_CV_REFERENCE_INVOCATIONS / Math.max(1, invocations));
+      const durationMs = drawLognormal(behaviour.latencyMs, cv, random);
       const p99Ms = Math.max(
         durationMs,
-        drawLognormal(behaviour.latencyMs * DURATION_P99_FACTOR, noise.latencyCv, random),
+        drawLognormal(behaviour.latencyMs * DURATION_P99_FACTOR, cv, random),
       );
       samples.push({ version, invocations, errors, throttles, durationMs, p99Ms });
     } else {
@@ -150,6 +155,9 @@ export function sampleMinute(input: {
   }
   return samples;
 }
+
+/** The invocations in a minute whose latency percentiles spread by exactly `latencyCv`. */
+export const LATENCY_CV_REFERENCE_INVOCATIONS = 600;
 
 interface MinuteCounts {
   readonly requests: number;

@@ -1,5 +1,10 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
+import {
+  InvokeCommand,
+  LambdaClient,
+  ResourceNotFoundException,
+  TooManyRequestsException,
+} from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -99,6 +104,24 @@ describe('LambdaHookInvoker', () => {
 
     // Assess
     await expect(act).rejects.toBeInstanceOf(ThrottledError);
+  });
+});
+
+describe('LambdaHookInvoker, errors no retry cures', () => {
+  it('answers failed, naming the function, when the hook function does not exist', async () => {
+    // Arrange
+    lambdaMock
+      .on(InvokeCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Function not found: smoke-test', $metadata: {} }));
+
+    // Act
+    const answer = await invoker().hooks.invoke(FN, REQUEST, 60_000);
+
+    // Assess
+    expect(answer).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/^could not invoke smoke-test in eu-west-1\/222222222222: .*not found/i),
+    });
   });
 });
 
