@@ -178,6 +178,11 @@ export const DeploymentRecordSchema = z
       .object({
         reason: z.string(),
         alarm: z.string().optional(),
+        alarmAt: Iso.optional().meta({ description: 'When that alarm went into ALARM, when known.' }),
+        triggeredBy: z.enum(['alarm-event', 'check', 'step', 'hold-expired', 'hook']).optional().meta({
+          description:
+            'What began the rollback: the alarm watcher (an alarm event), a bake or health check, a failed step, maxHold, or a hook.',
+        }),
         detectedAt: Iso,
         trafficOffAt: Iso.optional(),
       })
@@ -215,15 +220,19 @@ const TargetViewSchema = z.object({
     .optional()
     .meta({ description: "Each hook's answer for this target, by `<moment>:<hook name>`." }),
   analysis: z
-    .object({
-      verdict: z.enum(['pass', 'marginal', 'fail', 'inconclusive']),
-      reason: z.string(),
-      step: z.number().int(),
-      at: Iso,
-    })
+    .record(
+      z.string(),
+      z.object({
+        verdict: z.enum(['pass', 'marginal', 'fail', 'inconclusive']),
+        reason: z.string(),
+        step: z.number().int(),
+        at: Iso,
+      }),
+    )
     .optional()
     .meta({
-      description: 'The latest statistical one-box analysis of the target, when the wave asks for one.',
+      description:
+        'The statistical one-box analysis of the target, when the wave asks for one: the latest verdict of each step, by step index ("0": the one-box).',
     }),
   batch: z.number().int().min(1).optional().meta({
     description: "Which batch of its wave the target is in, from 1 (see the wave's batching).",
@@ -244,6 +253,13 @@ const WaveViewSchema = z.object({
   stage: z.enum(['pre-production', 'production']).optional().meta({
     description: 'Pre-production (a test stage before every production wave) or production.',
   }),
+  hooks: z
+    .record(
+      z.string(),
+      z.object({ status: z.enum(['succeeded', 'failed']), reason: z.string().optional(), at: Iso }),
+    )
+    .optional()
+    .meta({ description: "Answers of the wave's own hooks (scope wave), by `<moment>:<hook name>`." }),
   status: z.string(),
   startedAt: Iso.optional(),
   endedAt: Iso.optional(),

@@ -8,11 +8,11 @@ import type { CallRatePeak } from '../local/fleet/faults.js';
 import { defaultScenarioFor, parseScenario, type Scenario, type ScenarioInput } from '../local/scenario.js';
 import { isoAt } from '../ports/clock.js';
 import type {
+  AnalysisRecord,
   BakeProgress,
   DeploymentOutcome,
   DeploymentView,
   RollbackInfo,
-  TargetRecord,
   TimelineEvent,
 } from '../ports/store.js';
 import { aliasRef } from '../workflow/routing.js';
@@ -75,8 +75,8 @@ export interface SimulationResult {
       readonly batch: number;
       readonly outcome: TargetOutcome;
       readonly finalWeight: number;
-      /** The last statistical one-box analysis of the target, where the wave asks for one. */
-      readonly analysis?: NonNullable<TargetRecord['analysis']>;
+      /** The statistical one-box analysis of the target, where the wave asks for one: each step's latest verdict. */
+      readonly analysis?: readonly AnalysisRecord[];
     }[];
   }[];
   readonly rollback: null | {
@@ -144,7 +144,9 @@ export function summarize(
         batch: batchOf.get(i) ?? 1,
         outcome: targetOutcome(progress?.status),
         finalWeight: finalWeight(t.id, progress?.newVersion),
-        ...(progress?.analysis ? { analysis: progress.analysis } : {}),
+        ...(progress?.analysis
+          ? { analysis: Object.values(progress.analysis).sort((a, b) => a.step - b.step) }
+          : {}),
       };
     });
     let waveOutcome: TargetOutcome;

@@ -37,7 +37,10 @@
  *
  * Zero traffic (`requests`, always computed, not part of `settings.metrics`)
  *   `fail` when the new version served 0 invocations in each of the last
- *   {@link ZERO_TRAFFIC_MINUTES} minutes while the previous version served some in each of them;
+ *   {@link ZERO_TRAFFIC_MINUTES} minutes while the previous version served some in each of them,
+ *   and it should have served at least {@link ZERO_TRAFFIC_MIN_EXPECTED} (its share of the traffic
+ *   in the earlier minutes — 1 % if it served none — times what the previous version served), so
+ *   that zero by chance is rare (a low-traffic one-box often sees a quiet minute or three);
  *   `pass` otherwise. "The last minutes" end at the latest minute of either series; a minute
  *   absent from a series counts as 0 invocations (CloudWatch returns no datapoint for a minute
  *   without data). It is a rule, not a test: its `pValue` is 0 when it fires and 1 otherwise.
@@ -109,6 +112,13 @@ export interface AnalysisResult {
 
 /** The zero-traffic rule looks at this many of the latest minutes. */
 export const ZERO_TRAFFIC_MINUTES = 3;
+/**
+ * The zero-traffic rule fires only when the new version should have served at least this many
+ * invocations in those minutes: zero then happens by chance less than once in 1,000 (e^-7).
+ */
+export const ZERO_TRAFFIC_MIN_EXPECTED = 7;
+/** The share assumed for a new version that has served nothing yet: the smallest one-box weight. */
+const MIN_ONE_BOX_SHARE = 0.01;
 
 /**
  * Up to this many values in both samples together, {@link mannWhitneyU} computes the exact
@@ -427,7 +437,23 @@ function assessRequests(
     samples,
   } as const;
   const minutes = `the last ${ZERO_TRAFFIC_MINUTES} minutes`;
-  if (old.length > 0 && youngTotal === 0 && old.every((n) => n > 0)) {
+  // Zero is only telling when the new version should have served enough to make it unlikely:
+  // its share of the traffic in the earlier minutes of the window (or, if it served none, the
+  // smallest share a one-box is given, 1 %) applied to what the previous version served now.
+  const earlier = (minutes: readonly VersionMinute[]) =>
+    minutes
+      .filter((m) => Math.floor((latest - m.startMs) / MINUTE_MS) >= ZERO_TRAFFIC_MINUTES)
+      .reduce((sum, m) => sum + m.invocations, 0);
+  const youngBefore = earlier(candidate);
+  const oldBefore = earlier(baseline);
+  const share = youngBefore > 0 ? youngBefore / (youngBefore + oldBefore) : MIN_ONE_BOX_SHARE;
+  const expected = share >= 1 ? Number.POSITIVE_INFINITY : (oldTotal * share) / (1 - share);
+  if (
+    old.length > 0 &&
+    youngTotal === 0 &&
+    old.every((n) => n > 0) &&
+    expected >= ZERO_TRAFFIC_MIN_EXPECTED
+  ) {
     return {
       ...common,
       verdict: 'fail',

@@ -2,7 +2,7 @@ import './polyfill.js';
 import { fileURLToPath } from 'node:url';
 import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import { DynamoDeploymentStore } from '../adapters/aws/dynamodb-store.js';
-import { ConflictError } from '../core/errors.js';
+import { ConflictError, InvalidInputError } from '../core/errors.js';
 import { aliasKey, type ResolvedPipeline } from '../core/pipeline.js';
 import { isoAt } from '../ports/clock.js';
 import type { DeploymentEventPublisher, DeploymentStateChange } from '../ports/events.js';
@@ -165,6 +165,7 @@ export class EmbeddedEngine {
   }
 
   static async start(options: EngineOptions): Promise<EmbeddedEngine> {
+    checkScenarioHooks(options.scenario, options.pipelines);
     // DynamoDB boots on real timers (dynalite activates tables with setTimeout) before time is faked.
     const dynamo = await startLocalDynamo(options.dataPath ? { path: options.dataPath } : {});
     const time = VirtualTime.install(options.scenario.startMs, { seed: options.scenario.seed });
@@ -264,4 +265,24 @@ export class EmbeddedEngine {
     this.time.uninstall();
     await this.dynamo.close();
   }
+}
+
+/**
+ * A scenario's hook entries must name hooks the pipelines have: a typo would otherwise make a
+ * "the hook fails" scenario quietly succeed (an unmatched hook answers succeeded).
+ */
+function checkScenarioHooks(scenario: Scenario, pipelines: readonly ResolvedPipeline[]): void {
+  const known = new Set(pipelines.flatMap((p) => p.waves.flatMap((w) => w.hooks.map((h) => h.name))));
+  const issues = scenario.hooks.flatMap((h, i) =>
+    known.has(h.name)
+      ? []
+      : [
+          {
+            path: `hooks[${i}].name`,
+            message: `no pipeline wave has a hook named "${h.name}"${known.size > 0 ? ` (hooks: ${[...known].join(', ')})` : ' (the pipeline has no hooks)'}`,
+            received: h.name,
+          },
+        ],
+  );
+  if (issues.length > 0) throw new InvalidInputError('scenario', issues);
 }

@@ -164,14 +164,20 @@ export interface TargetRecord {
   readonly previousOwner?: TargetRef;
   /** Answers of this target's hooks, by `<at>:<hook name>`. */
   readonly hooks?: Readonly<Record<string, HookResult>>;
-  /** The latest statistical one-box analysis of this target (when the wave asks for one). */
-  readonly analysis?: {
-    readonly verdict: 'pass' | 'marginal' | 'fail' | 'inconclusive';
-    readonly reason: string;
-    /** The rollout step it was judged in (0: the one-box). */
-    readonly step: number;
-    readonly at: string;
-  };
+  /**
+   * The statistical one-box analysis of this target (when the wave asks for one): the latest
+   * verdict of each rollout step it was judged in, by step index ("0": the one-box).
+   */
+  readonly analysis?: Readonly<Record<string, AnalysisRecord>>;
+}
+
+/** One step's latest analysis verdict on a target. */
+export interface AnalysisRecord {
+  readonly verdict: 'pass' | 'marginal' | 'fail' | 'inconclusive';
+  readonly reason: string;
+  /** The rollout step it was judged in (0: the one-box). */
+  readonly step: number;
+  readonly at: string;
 }
 
 /** One target of one deployment. */

@@ -1,4 +1,5 @@
 import { type AnalysisResult, analyseVersions, type Verdict } from '../core/analysis.js';
+import { type ExpeditePolicy, expediteSteps } from '../core/expedite.js';
 import type { ResolvedWave, Target } from '../core/pipeline.js';
 import { rolloutSteps } from '../core/rollout.js';
 import type { InvocationQuery, Scope } from '../ports/fleet.js';
@@ -25,11 +26,24 @@ export function analysisWindowStartMs(
   wave: ResolvedWave,
   stepIndex: number,
   stepStartedAtMs: number,
+  /** The expedite policy the steps ran under, if any (its bakes are shorter). */
+  expedite?: ExpeditePolicy,
 ): number {
-  const earlier = rolloutSteps(wave)
+  const earlier = expediteSteps(rolloutSteps(wave), expedite)
     .filter((s) => s.index < stepIndex)
     .reduce((sum, s) => sum + s.bakeSeconds, 0);
   return stepStartedAtMs - earlier * 1000;
+}
+
+/**
+ * How many checks of a step can reach a verdict: those from the first with `minSamples` minutes
+ * to the end of the step's bake and its inconclusive time, one per safety poll.
+ */
+export function analysisLooks(wave: ResolvedWave, stepSeconds: number): number {
+  const settings = wave.analysis;
+  if (!settings) return 1;
+  const judging = stepSeconds + wave.inconclusiveTimeout - settings.minSamples * 60;
+  return Math.max(1, Math.ceil(judging / wave.safetyPoll) + 1);
 }
 
 /**
@@ -44,9 +58,11 @@ export async function analyseBatch(
   records: ReadonlyMap<string, TargetRecord>,
   startMs: number,
   nowMs: number,
+  /** How many checks of this step may judge (the Bonferroni share of each, see below). */
+  looks = 1,
 ): Promise<BatchAnalysis | undefined> {
-  const settings = wave.analysis;
-  if (!settings) return undefined;
+  const configured = wave.analysis;
+  if (!configured) return undefined;
   const endMs = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
   const groups = new Map<string, { scope: Scope; queries: InvocationQuery[] }>();
   const judged: Target[] = [];
@@ -63,6 +79,11 @@ export async function analyseBatch(
     groups.set(key, group);
   }
   if (judged.length === 0) return undefined;
+  // A batch is judged at every check of the step, each target on its own: any false alarm among
+  // them rolls the batch back. So each test gets its Bonferroni share of 1 - confidence, and the
+  // chance that a batch as good as its baseline is rolled back stays within 1 - confidence.
+  const tests = Math.max(1, looks) * judged.length;
+  const settings = { ...configured, confidence: 1 - (1 - configured.confidence) / tests };
   const answers = await Promise.all(
     [...groups.values()].map(({ scope, queries }) => deps.metrics.versionMinutes(scope, queries)),
   );

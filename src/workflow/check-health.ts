@@ -5,7 +5,7 @@ import { expandAlarmName } from '../core/targets.js';
 import { isoAt } from '../ports/clock.js';
 import type { InvocationQuery, Scope } from '../ports/fleet.js';
 import type { BakeProgress, TargetRecord } from '../ports/store.js';
-import { analyseBatch, analysisWindowStartMs } from './analysis.js';
+import { analyseBatch, analysisLooks, analysisWindowStartMs } from './analysis.js';
 import { loadWave, record } from './context.js';
 import type { StepDeps } from './deps.js';
 import { beginRollback } from './roll-back.js';
@@ -162,8 +162,14 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
             wave,
             targets,
             r,
-            analysisWindowStartMs(wave, input.step.index, startedAtMs),
+            analysisWindowStartMs(
+              wave,
+              input.step.index,
+              startedAtMs,
+              activeExpedite(pipeline, deployment.expedite),
+            ),
             nowMs,
+            analysisLooks(wave, input.step.bakeSeconds),
           ),
         )
       : Promise.resolve(undefined),
@@ -223,12 +229,17 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
       alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
     },
   });
-  if (analysis && input.scope === 'batch') {
+  if (analysis && input.scope === 'batch' && records) {
     const at = isoAt(nowMs);
+    const byTarget = await records;
+    const step = input.step.index;
     await Promise.all(
       [...analysis.perTarget.entries()].map(([id, a]) =>
         deps.store.updateTarget(deployment.id, wave.index, id, {
-          analysis: { verdict: a.verdict, reason: a.reason.slice(0, 2000), step: input.step.index, at },
+          analysis: {
+            ...byTarget.get(id)?.analysis,
+            [String(step)]: { verdict: a.verdict, reason: a.reason.slice(0, 2000), step, at },
+          },
         }),
       ),
     );

@@ -46,7 +46,7 @@ describe('statistical one-box analysis', () => {
     expect(result.rollback?.alarm).toBeNull();
     expect(result.rollback?.reason).toMatch(/one-box analysis: a1: error rate [\d.]+% vs [\d.]+%/);
     const a1 = result.waves[0]!.targets[0]!;
-    expect(a1.analysis).toMatchObject({ verdict: 'fail', step: 0 });
+    expect(a1.analysis).toEqual([expect.objectContaining({ verdict: 'fail', step: 0 })]);
     expect(a1.finalWeight).toBe(0);
   });
 
@@ -65,7 +65,10 @@ describe('statistical one-box analysis', () => {
 
     // Assess
     expect(result.outcome).toBe('succeeded');
-    expect(['pass', 'marginal']).toContain(result.waves[0]!.targets[0]!.analysis?.verdict);
+    // judged in the one-box and again in the 50 % health check, each step's verdict kept
+    const steps = result.waves[0]!.targets[0]!.analysis ?? [];
+    expect(steps.map((a) => a.step)).toEqual([0, 1]);
+    for (const a of steps) expect(['pass', 'marginal']).toContain(a.verdict);
     expect(result.timeline.some((e) => e.type === 'analysis-verdict')).toBe(true);
   });
 

@@ -152,3 +152,22 @@ describe('pre-production stages', () => {
     expect(at(view.events, 'wave-succeeded')! < at(view.events, 'wave-started', 'prod')!).toBe(true);
   });
 });
+
+describe('scenario hooks', () => {
+  it('refuses an entry for a hook no pipeline wave has, naming the ones it has', async () => {
+    // Act
+    const act = run({ hooks: [{ name: 'contrcat', outcome: 'failed' }] });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      issues: [
+        expect.objectContaining({
+          path: 'hooks[0].name',
+          message: expect.stringMatching(
+            /no pipeline wave has a hook named "contrcat" \(hooks: warm-up, contract/,
+          ),
+        }),
+      ],
+    });
+  });
+});

@@ -573,6 +573,18 @@ describe('analyseVersions', () => {
         [],
       ],
       ['fewer than 3 minutes are known', errorSeries(540, 0, 2), []],
+      [
+        // 5 requests a minute, 10 % on the new version: about 1.5 expected in 3 minutes, so a quiet
+        // spell is chance (e^-1.5 ≈ 22 %), not a broken version
+        'the new version should have served too few for a quiet spell to mean anything',
+        minutes(30, () => ({ invocations: 5 })),
+        minutes(27, (i) => ({ invocations: i % 2 === 0 ? 1 : 0 })).filter((m) => m.invocations > 0),
+      ],
+      [
+        'the new version never served and the previous version served too little for 1 % to be expected',
+        minutes(30, () => ({ invocations: 20 })),
+        [],
+      ],
       ['neither version has a minute', [], []],
     ])('passes when %s', (_case, baseline, candidate) => {
       // Act
