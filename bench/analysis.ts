@@ -9,37 +9,50 @@
  *   - equal: the candidate is the baseline, with the same noise: rolled back in ≤ 5 %;
  *   - 2× p99: the candidate's latency (and so its p99) is twice the baseline's: caught in ≥ 90 %.
  *
+ *   - equal, 9 targets (3 regions × 3 cells, one cell per region per batch): the false-rollback
+ *     rate of a whole deployment, judged in 3 batches.
+ *
  * Prints the rates and the median time from the one-box's start to the rollback.
- *   node --import tsx bench/analysis.ts [--runs 100]
+ *   node --import tsx bench/analysis.ts [--runs 100] [--only "9 targets"]
  */
 import { simulate } from '../src/cli/simulate.js';
 import { resolvePipeline } from '../src/core/pipeline.js';
 import type { ScenarioInput } from '../src/local/scenario.js';
 
-const target = {
-  id: 'a1',
+const target = (id: string, region: string) => ({
+  id,
   account: '111111111111',
-  region: 'us-east-1',
-  functionName: 'fn-a1',
+  region,
+  functionName: `fn-${id}`,
   alias: 'live',
-};
-
-const PIPELINE = resolvePipeline({
-  name: 'analysis-bench',
-  defaults: {
-    oneBox: { weight: 10, bake: { duration: '30m', minDataPoints: 50 } },
-    rolling: { weights: [50, 100], healthCheck: '2m' },
-    bake: { duration: '5m', minDataPoints: 0 },
-    alarms: { rollback: ['bench-errors-{target.region}'], oneBox: [] },
-    safetyPoll: '1m',
-    inconclusiveTimeout: '30m',
-    analysis: {},
-  },
-  waves: [{ name: 'one', targets: [target] }],
 });
+
+/** One wave of `targets`: one target, or 3 regions × 3 cells taken one cell per region per batch. */
+function pipelineOf(targets: 1 | 9) {
+  const cells = ['us-east-1', 'eu-west-1', 'ap-northeast-1'].flatMap((region) =>
+    [1, 2, 3].map((n) => target(`${region}-c${n}`, region)),
+  );
+  return resolvePipeline({
+    name: 'analysis-bench',
+    defaults: {
+      concurrency: 3,
+      batching: 'per-region',
+      oneBox: { weight: 10, bake: { duration: '30m', minDataPoints: 50 } },
+      rolling: { weights: [50, 100], healthCheck: '2m' },
+      bake: { duration: '5m', minDataPoints: 0 },
+      alarms: { rollback: ['bench-errors-{target.region}'], oneBox: [] },
+      safetyPoll: '1m',
+      inconclusiveTimeout: '30m',
+      analysis: {},
+    },
+    waves: [{ name: 'one', targets: targets === 1 ? [target('a1', 'us-east-1')] : cells }],
+  });
+}
 
 export interface AnalysisCase {
   readonly name: string;
+  /** Targets in the wave: 1, or 9 (3 regions × 3 cells in 3 batches: a deployment judged 9 times). */
+  readonly targets: 1 | 9;
   readonly candidate: { errorRate: number; latencyMs: number; throttleRate: number };
   /** Whether the candidate is worse (a rollback is the right answer). */
   readonly bad: boolean;
@@ -49,21 +62,31 @@ export interface AnalysisCase {
 export const ANALYSIS_CASES: readonly AnalysisCase[] = [
   {
     name: '10× error rate, under every alarm',
+    targets: 1,
     candidate: { errorRate: 0.01, latencyMs: 100, throttleRate: 0 },
     bad: true,
     target: '≥ 95 % rolled back',
   },
   {
     name: 'equal to the baseline, with noise',
+    targets: 1,
     candidate: { errorRate: 0.001, latencyMs: 100, throttleRate: 0 },
     bad: false,
     target: '≤ 5 % rolled back',
   },
   {
     name: '2× p99 latency',
+    targets: 1,
     candidate: { errorRate: 0.001, latencyMs: 200, throttleRate: 0 },
     bad: true,
     target: '≥ 90 % rolled back',
+  },
+  {
+    name: 'equal, 9 targets in 3 batches',
+    targets: 9,
+    candidate: { errorRate: 0.001, latencyMs: 100, throttleRate: 0 },
+    bad: false,
+    target: 'per deployment',
   },
 ];
 
@@ -110,7 +133,7 @@ export async function runAnalysisCase(
   let byAnalysis = 0;
   const detection: number[] = [];
   for (let seed = 1; seed <= runs; seed++) {
-    const result = await simulate(PIPELINE, scenario(c, seed), { changeId: `bench-${seed}` });
+    const result = await simulate(pipelineOf(c.targets), scenario(c, seed), { changeId: `bench-${seed}` });
     if (result.outcome === 'rolled_back') {
       rolledBack++;
       if (result.rollback?.reason.includes('one-box analysis')) byAnalysis++;
@@ -136,8 +159,10 @@ async function main(): Promise<void> {
   const runs = i >= 0 ? Number(process.argv[i + 1]) : 100;
   if (!Number.isInteger(runs) || runs < 1)
     throw new Error(`--runs: expected a whole number ≥ 1, got ${process.argv[i + 1]}`);
+  const o = process.argv.indexOf('--only');
+  const only = o >= 0 ? process.argv[o + 1] : undefined;
   const rows: AnalysisFigures[] = [];
-  for (const c of ANALYSIS_CASES) {
+  for (const c of ANALYSIS_CASES.filter((x) => only === undefined || x.name.includes(only))) {
     rows.push(
       await runAnalysisCase(c, runs, (done) => {
         if (done % 10 === 0) process.stderr.write(`  ${c.name}: ${done}/${runs}\n`);
@@ -149,7 +174,7 @@ async function main(): Promise<void> {
 
 export function analysisTable(rows: readonly AnalysisFigures[]): string {
   const lines = [
-    'one-box analysis: 1 target, 10 % one-box of 600 req/min, 30m bake, noise on, seeds 1..N',
+    'one-box analysis: 10 % one-box of 600 req/min per target, 30m bake, 1m safety poll, noise on, seeds 1..N',
     `${'case'.padEnd(36)} ${'runs'.padStart(5)} ${'rolled back'.padStart(12)} ${'by analysis'.padStart(12)} ${'median detection'.padStart(17)}  target`,
   ];
   for (const r of rows) {
