@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { simulate } from '../../src/cli/simulate.js';
 import type { PipelineInput } from '../../src/core/pipeline.js';
 import type { EmbeddedEngine } from '../../src/local/engine.js';
 import type { ScenarioInput } from '../../src/local/scenario.js';
-import { deploy, smallPipeline, startEngine, target } from '../support/fixtures.js';
+import { deploy, errorRateAlarms, smallPipeline, startEngine, target } from '../support/fixtures.js';
 
 /*
  * Deployment hooks on the embedded engine: the real ASL runs the RunHooks step at each moment,
@@ -132,7 +133,7 @@ describe('deployment hooks', () => {
 });
 
 describe('pre-production stages', () => {
-  it('run before the first production wave, and say so in the timeline and simulate output', async () => {
+  it('run before the first production wave', async () => {
     // Prepare
     const pipeline = smallPipeline({
       waves: [
@@ -150,6 +151,25 @@ describe('pre-production stages', () => {
     const started = view.events.filter((e) => e.type === 'wave-started').map((e) => e.wave);
     expect(started).toEqual([0, 1]);
     expect(at(view.events, 'wave-succeeded')! < at(view.events, 'wave-started', 'prod')!).toBe(true);
+  });
+
+  it('are listed with their stage in simulate --json', async () => {
+    // Act
+    const result = await simulate(
+      smallPipeline({
+        waves: [
+          { name: 'beta', stage: 'pre-production', targets: [target('beta1')] },
+          { name: 'prod', targets: [target('p1')] },
+        ],
+      }),
+      { alarms: errorRateAlarms() },
+    );
+
+    // Assess
+    expect(result.waves.map((w) => [w.name, w.stage, w.outcome])).toEqual([
+      ['beta', 'pre-production', 'succeeded'],
+      ['prod', 'production', 'succeeded'],
+    ]);
   });
 });
 
