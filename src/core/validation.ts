@@ -70,3 +70,25 @@ export function parseOrThrow<S extends core.$ZodType>(
   if (result.success) return result.data;
   throw new InvalidInputError(what, issuesFromZod(result.error, input));
 }
+
+/**
+ * Refuses a list whose items repeat an id (query ids key the answer: a repeat would merge two
+ * queries' data), listing every repeat with its index.
+ *
+ * @example assertUniqueIds([{ id: 'a' }, { id: 'a' }], 'metric queries') // throws, path queries[1].id
+ */
+export function assertUniqueIds(items: readonly { readonly id: string }[], what: string): void {
+  const seen = new Set<string>();
+  const issues: InputIssue[] = [];
+  items.forEach((item, index) => {
+    if (seen.has(item.id)) {
+      issues.push({
+        path: `queries[${index}].id`,
+        message: `expected ids unique within one call, got ${JSON.stringify(item.id)} again`,
+        received: item.id,
+      });
+    }
+    seen.add(item.id);
+  });
+  if (issues.length > 0) throw new InvalidInputError(what, issues);
+}

@@ -13,6 +13,7 @@ import {
   type ScanBy,
 } from '@aws-sdk/client-cloudwatch';
 import { type InputIssue, InvalidInputError, TransientError } from '../../core/errors.js';
+import { assertUniqueIds } from '../../core/validation.js';
 import type { VersionMinute } from '../../core/version-minute.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import type { InvocationQuery, MetricSource, Scope } from '../../ports/fleet.js';
@@ -133,7 +134,7 @@ export class CloudWatchMetricSource implements MetricSource {
     scope: Scope,
     queries: readonly InvocationQuery[],
   ): Promise<Record<string, VersionMinute[]>> {
-    assertUniqueIds(queries);
+    assertUniqueIds(queries, 'invocation queries');
     const gathered = new Map(queries.map((query) => [query.id, new Map<number, PartialMinute>()]));
     const endedMs = Math.floor(this.#clock.nowMs() / MINUTE_MS) * MINUTE_MS;
     // Whole minutes starting in [startMs, endMs) that have ended: round the start up, the end up
@@ -251,29 +252,10 @@ function toVersionMinutes(minutes: ReadonlyMap<number, PartialMinute>): VersionM
 
 /** Every caller id starts at 0: an id CloudWatch says nothing about had no invocations. */
 function startCounts(queries: readonly InvocationQuery[]): Record<string, number> {
-  assertUniqueIds(queries);
+  assertUniqueIds(queries, 'invocation queries');
   const counts: Record<string, number> = {};
   for (const query of queries) counts[query.id] = 0;
   return counts;
-}
-
-/** The caller's ids key the answer, so a repeated one would merge two queries' data. */
-function assertUniqueIds(queries: readonly InvocationQuery[]): void {
-  const seen = new Set<string>();
-  const issues: InputIssue[] = [];
-  queries.forEach((query, index) => {
-    if (seen.has(query.id)) {
-      issues.push({
-        path: `queries[${index}].id`,
-        message: `expected ids unique within one call, got ${JSON.stringify(query.id)} again`,
-        received: query.id,
-      });
-    }
-    seen.add(query.id);
-  });
-  if (issues.length > 0) {
-    throw new InvalidInputError('invocation queries', issues);
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { type InputIssue, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { aliasKey } from '../../core/targets.js';
+import { assertUniqueIds } from '../../core/validation.js';
 import type { VersionMinute } from '../../core/version-minute.js';
 import type { Clock } from '../../ports/clock.js';
 import type {
@@ -263,7 +264,7 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
     scope: Scope,
     queries: readonly InvocationQuery[],
   ): Promise<Record<string, VersionMinute[]>> {
-    assertUniqueIds(queries);
+    assertUniqueIds(queries, 'metric queries');
     this.callGetMetricData(scope, queries.length * METRICS_PER_VERSION_MINUTE);
     this.settle();
     const minutes: Record<string, VersionMinute[]> = {};
@@ -454,23 +455,6 @@ export class FleetSimulator implements TrafficRouter, AlarmSource, MetricSource 
   private aliasOf(targetId: string): AliasRecord {
     return this.aliases[this.indexOf(targetId)] as AliasRecord;
   }
-}
-
-/** Query ids answer the queries, so each must be unique within one call. */
-function assertUniqueIds(queries: readonly InvocationQuery[]): void {
-  const seen = new Set<string>();
-  const issues: InputIssue[] = [];
-  queries.forEach((query, index) => {
-    if (seen.has(query.id)) {
-      issues.push({
-        path: `queries[${index}].id`,
-        message: `expected ids unique within one call, got ${JSON.stringify(query.id)} again`,
-        received: query.id,
-      });
-    }
-    seen.add(query.id);
-  });
-  if (issues.length > 0) throw new InvalidInputError('metric queries', issues);
 }
 
 /** Target ids, aliases and initial versions are sound, and every selector in the scenario names something. */
