@@ -39,6 +39,15 @@ export function renderPlan(plan: RolloutPlan): string {
   for (const w of plan.waves) {
     batches.push([w.name, w.batching, w.batchTargets.map((b) => `[${b.join(' ')}]`).join(' ')]);
   }
+  const checks: string[][] = [['wave', 'one-box analysis', 'hooks (moment, scope, timeout)']];
+  for (const w of plan.waves) {
+    checks.push([
+      w.name,
+      w.analysis ? 'yes' : '-',
+      w.hooks.map((h) => `${h.name} ${h.at} ${h.scope} ${formatDuration(h.timeoutSeconds)}`).join('; ') ||
+        '-',
+    ]);
+  }
   const testStages = plan.waves.filter((w) => w.stage === 'pre-production').length;
   return [
     `Pipeline ${plan.pipeline}: ${plan.waves.length} waves${testStages > 0 ? ` (${testStages} pre-production, then ${plan.waves.length - testStages} production)` : ''}, ${plan.targetCount} targets, lead time ${formatDuration(plan.totalLeadTimeSeconds)} when nothing waits.`,
@@ -48,6 +57,8 @@ export function renderPlan(plan: RolloutPlan): string {
     table(targets),
     '',
     table(batches),
+    '',
+    table(checks),
     '',
     'Lead time = batches × (one-box bake + rolling health checks) + wave bake; "max history" estimates the',
     'largest Step Functions execution (wave or batch) against the 25,000-event limit.',

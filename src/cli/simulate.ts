@@ -308,7 +308,7 @@ export function renderSummary(r: SimulationResult): string {
   }
   for (const w of r.waves) {
     lines.push(
-      `  ${w.name.padEnd(14)} ${w.outcome.padEnd(12)} ${w.targets.map((t) => `${t.id}=${t.finalWeight}%`).join(' ')}`,
+      `  ${(w.stage === 'pre-production' ? `${w.name} (pre-prod)` : w.name).padEnd(14)} ${w.outcome.padEnd(12)} ${w.targets.map((t) => `${t.id}=${t.finalWeight}%`).join(' ')}`,
     );
   }
   const s = r.stats;

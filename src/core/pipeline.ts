@@ -257,7 +257,12 @@ export const WaveSchema = z
     blockerAlarms: z.array(z.string().min(1).max(255)).optional(),
     batching: BatchingSchema.optional(),
     hooks: WaveSettingsSchema.shape.hooks.optional(),
-    analysis: AnalysisSettingsSchema.optional(),
+    analysis: z
+      .union([AnalysisSettingsSchema, z.literal(false)])
+      .optional()
+      .meta({
+        description: "The wave's analysis settings, or false to switch off an analysis the defaults ask for.",
+      }),
   })
   .strict();
 
@@ -486,11 +491,15 @@ export function resolvePipeline(input: unknown): ResolvedPipeline {
     maxHold: p.maxHold ?? DEFAULT_MAX_HOLD_SECONDS,
     waves: p.waves.map((wave, index) => {
       const { name: waveName, stage, targets, ...own } = wave;
+      const { analysis: ownAnalysis, ...rest } = own;
       const { pollInterval: _old, ...settings }: WaveSettings = {
         ...base,
-        ...renamePoll(stripUndefined(own)),
+        ...renamePoll(stripUndefined(rest)),
+        // `analysis: false` switches off what the defaults ask for.
+        ...(ownAnalysis === false ? { analysis: undefined } : ownAnalysis ? { analysis: ownAnalysis } : {}),
       };
-      return { index, name: waveName, stage, targets, ...settings };
+      const { analysis, ...others } = settings;
+      return { index, name: waveName, stage, targets, ...others, ...(analysis ? { analysis } : {}) };
     }),
   };
   // Every execution must fit Step Functions' history limit: refuse it now, not days into a rollout.

@@ -187,6 +187,10 @@ export interface PlannedWave {
   readonly batching: 'in-order' | 'per-region';
   /** Target ids of each batch, in the order they run. */
   readonly batchTargets: readonly (readonly string[])[];
+  /** The wave's hooks, in order: where each runs and how long it may take. */
+  readonly hooks: readonly { name: string; at: string; scope: string; timeoutSeconds: number }[];
+  /** Whether the one-box and health checks run the statistical analysis. */
+  readonly analysis: boolean;
   readonly targets: readonly { id: string; region: string; account: string; cell?: string; alias: string }[];
   readonly batches: number;
   readonly steps: readonly RolloutStep[];
@@ -211,6 +215,13 @@ export function planRollout(pipeline: ResolvedPipeline): RolloutPlan {
     stage: wave.stage,
     batching: wave.batching,
     batchTargets: targetBatches(wave).map((b) => b.map((i) => wave.targets[i]!.id)),
+    hooks: (wave.hooks ?? []).map((h) => ({
+      name: h.name,
+      at: h.at,
+      scope: h.scope,
+      timeoutSeconds: h.timeout,
+    })),
+    analysis: wave.analysis !== undefined,
     targets: wave.targets.map((t) => ({
       id: t.id,
       region: t.region,

@@ -501,3 +501,28 @@ describe('stages and batching', () => {
     expect(issues.map((i) => i.message).join(' ')).toMatch(/in-order.*per-region|pre-production.*production/);
   });
 });
+
+describe('analysis settings', () => {
+  const t = { id: 'a', account: '222222222222', region: 'us-east-1', functionName: 'orders', alias: 'live' };
+
+  it('fills the defaults, and lets a wave switch off the analysis its defaults ask for', () => {
+    // Act
+    const p = resolvePipeline({
+      name: 'orders',
+      defaults: { analysis: {} },
+      waves: [
+        { name: 'one', targets: [t] },
+        { name: 'two', targets: [{ ...t, id: 'b', functionName: 'orders-b' }], analysis: false },
+      ],
+    });
+
+    // Assess
+    expect(p.waves[0]?.analysis).toEqual({
+      metrics: ['errorRate', 'latencyP99'],
+      maxRelativeIncrease: 0.5,
+      confidence: 0.95,
+      minSamples: 10,
+    });
+    expect(p.waves[1]).not.toHaveProperty('analysis');
+  });
+});

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import orders from '../../../examples/orders.pipeline.js';
 import payments from '../../../examples/payments.pipeline.js';
 import { type ResolvedWave, resolvePipeline, type Target } from '../../../src/core/pipeline.js';
 import {
@@ -218,6 +219,23 @@ describe('targetBatches per region', () => {
     // Assess
     expect(plan.waves[0]).toMatchObject({ batching: 'per-region', batches: 3, stage: 'production' });
     expect(plan.waves[0]!.batchTargets[0]).toEqual(['r0c0', 'r1c0', 'r2c0']);
+  });
+
+  it('lists each wave’s hooks and whether it runs the one-box analysis', () => {
+    // Act
+    const plan = planRollout(resolvePipeline(orders));
+
+    // Assess
+    expect(plan.waves.map((w) => [w.name, w.stage, w.analysis])).toEqual([
+      ['beta', 'pre-production', false],
+      ['gamma', 'pre-production', false],
+      ['canary', 'production', true],
+      ['world', 'production', true],
+    ]);
+    expect(plan.waves[1]!.hooks).toEqual([
+      { name: 'contract', at: 'beforeTraffic', scope: 'target', timeoutSeconds: 120 },
+      { name: 'canary', at: 'afterOneBox', scope: 'target', timeoutSeconds: 300 },
+    ]);
   });
 });
 
