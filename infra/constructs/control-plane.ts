@@ -35,6 +35,7 @@ import { STATE_MACHINES, STEP_FUNCTIONS, type StepFunctionId } from '../../funct
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
 import { API_BINARY_MEDIA_TYPES } from '../../src/api/binary-media-types.js';
 import { ALARM_STATE_CHANGE_PATTERN } from '../../src/ports/alarm-events.js';
+import { DEPLOYMENT_EVENT_SOURCE } from '../../src/ports/events.js';
 import { aslPlaceholders, loadAslDefinition } from './asl.js';
 import { render as nagRender, nagResource } from './nag.js';
 import { ACCOUNT_ID, FUNCTION_NAME, ORGANISATION_ID, REGION, ROLE_NAME, Validator } from './validation.js';
@@ -43,7 +44,7 @@ import { ACCOUNT_ID, FUNCTION_NAME, ORGANISATION_ID, REGION, ROLE_NAME, Validato
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The source of Breakwater's own events on EventBridge (see docs/deploy.md). */
-export const EVENT_SOURCE = 'breakwater';
+export const EVENT_SOURCE = DEPLOYMENT_EVENT_SOURCE;
 /** The detail-type of a deployment's state change published by Breakwater. */
 export const DEPLOYMENT_STATE_CHANGE = 'Breakwater Deployment State Change';
 

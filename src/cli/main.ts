@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { InvalidInputError } from '../core/errors.js';
 import { resolvePipeline } from '../core/pipeline.js';
 import { planRollout } from '../core/rollout.js';
+import { defaultScenarioFor, type ScenarioInput } from '../local/scenario.js';
 import { ApiRequestError, ApiUnreachableError, registerClientCommands } from './client.js';
 import { runDemo } from './demo.js';
 import { loadDocument } from './load.js';
@@ -83,13 +84,37 @@ program
   )
   .option('--change <id>', 'change id to deploy', 'candidate')
   .option('--json', 'print one JSON document with the outcome instead of live progress')
+  .option(
+    '--organisation-alarms <names>',
+    "organisation-wide blocker alarms, comma-separated (added to the scenario's organisationAlarms)",
+  )
   .addOption(
     new Option('--max-days <n>', 'give up after this many virtual days').default('60').argParser(Number),
   )
   .action(
-    async (file: string, opts: { scenario?: string; change: string; json?: boolean; maxDays: number }) => {
+    async (
+      file: string,
+      opts: {
+        scenario?: string;
+        change: string;
+        json?: boolean;
+        maxDays: number;
+        organisationAlarms?: string;
+      },
+    ) => {
       const pipeline = await loadPipeline(file);
-      const scenario = opts.scenario ? await loadDocument(opts.scenario, 'scenario') : undefined;
+      const loaded = opts.scenario ? await loadDocument(opts.scenario, 'scenario') : undefined;
+      const extra = (opts.organisationAlarms ?? '')
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== '');
+      const base = (loaded ?? (extra.length > 0 ? defaultScenarioFor([pipeline]) : undefined)) as
+        | ScenarioInput
+        | undefined;
+      const scenario =
+        base && extra.length > 0
+          ? { ...base, organisationAlarms: [...(base.organisationAlarms ?? []), ...extra] }
+          : base;
       const out = (line: string) => process.stdout.write(`${line}\n`);
       if (!opts.json)
         out(`Simulating ${pipeline.name}: ${pipeline.waves.length} waves, change ${opts.change}`);

@@ -1,3 +1,4 @@
+import { DEPLOYMENT_STATE_CHANGE } from '../adapters/aws/eventbridge-publisher.js';
 import { type CostEstimate, estimateCost } from '../core/cost.js';
 import { formatDuration } from '../core/duration.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
@@ -7,6 +8,7 @@ import { EmbeddedEngine, type EngineStats } from '../local/engine.js';
 import type { CallRatePeak } from '../local/fleet/faults.js';
 import { defaultScenarioFor, parseScenario, type Scenario, type ScenarioInput } from '../local/scenario.js';
 import { isoAt } from '../ports/clock.js';
+import { DEPLOYMENT_EVENT_SOURCE, type DeploymentStateChange } from '../ports/events.js';
 import type {
   AnalysisRecord,
   BakeProgress,
@@ -91,6 +93,17 @@ export interface SimulationResult {
   };
   readonly stats: SimulationStats;
   readonly timeline: readonly { at: string; type: string; message: string }[];
+  /**
+   * The deployment state changes the workflow published, in the shape EventBridge delivers them
+   * to a rule's target (`source`, `detail-type`, `time`, `detail`): what a team's own consumers
+   * of Breakwater's events would receive, in order.
+   */
+  readonly events: readonly {
+    readonly source: string;
+    readonly 'detail-type': string;
+    readonly time: string;
+    readonly detail: DeploymentStateChange;
+  }[];
 }
 
 export interface SimulateOptions {
@@ -124,7 +137,7 @@ export function summarize(
   view: DeploymentView,
   finalWeight: (targetId: string, newVersion: string | undefined) => number,
   stats: SimulationStats,
-): SimulationResult {
+): Omit<SimulationResult, 'events'> {
   const d = view.deployment;
   // Expired (held past maxHold) and superseded are outcomes of their own, not failures.
   const outcome: DeploymentOutcome =
@@ -223,7 +236,15 @@ export async function simulate(
       if (r.primaryVersion === newVersion) return 100;
       return r.additionalVersion === newVersion ? r.additionalPercent : 0;
     };
-    return summarize(pipeline, view, finalWeight, stats);
+    const events = engine.published.changes
+      .filter((c) => c.deploymentId === deploymentId)
+      .map((detail) => ({
+        source: DEPLOYMENT_EVENT_SOURCE,
+        'detail-type': DEPLOYMENT_STATE_CHANGE,
+        time: detail.at,
+        detail,
+      }));
+    return { ...summarize(pipeline, view, finalWeight, stats), events };
   } finally {
     await engine.close();
   }

@@ -170,7 +170,16 @@ export class LocalControlPlane {
         (ms) => clock0.awayFor(ms),
         () => clock0.nowMs(),
       );
-      const deps: StepDeps = { store, router, alarms: fleet, metrics: fleet, clock, log, hooks };
+      const deps: StepDeps = {
+        store,
+        router,
+        alarms: fleet,
+        metrics: fleet,
+        clock,
+        log,
+        hooks,
+        organisationAlarms: scenario.organisationAlarms,
+      };
       const stepFunctions = loadStateMachines(time, deps);
       const watcher = connectAlarmWatcher({ time, fleet, deps, delivery: scenario.alarmEvents });
       const starter = new LocalWorkflowStarter({

@@ -193,7 +193,7 @@ export class EmbeddedEngine {
         metrics: fleet,
         clock: time.clock,
         log: options.log ?? silentLog,
-        organisationAlarms: options.organisationAlarms ?? [],
+        organisationAlarms: options.organisationAlarms ?? options.scenario.organisationAlarms,
         events: published,
         hooks,
       };

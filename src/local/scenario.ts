@@ -401,6 +401,14 @@ const ScenarioObjectSchema = z
     blockers: z.array(ScenarioBlockerSchema).default([]).meta({
       description: 'Blockers over time: an alarm held in ALARM, or a manual block put in place and removed.',
     }),
+    organisationAlarms: z
+      .array(z.string().min(1).max(255))
+      .default([])
+      .meta({
+        description:
+          "Organisation-wide blocker alarms, as the control plane's organisationAlarms setting on AWS: read before every " +
+          'wave and target starts, in each target region (same placeholders as alarm names); any in ALARM holds it.',
+      }),
     hooks: z
       .array(ScenarioHookSchema)
       .default([])

@@ -1,4 +1,7 @@
 /** A change of a deployment's state that people and tools may want to hear about. */
+/** The EventBridge `source` of Breakwater's deployment state changes. */
+export const DEPLOYMENT_EVENT_SOURCE = 'breakwater';
+
 export interface DeploymentStateChange {
   readonly deploymentId: string;
   readonly pipeline: string;

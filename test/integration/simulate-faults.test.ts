@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src/cli/simulate.js';
+import { errorRateAlarm } from '../../src/local/scenario.js';
 import { errorRateAlarms, smallPipeline, target } from '../support/fixtures.js';
 
 describe('simulate with API faults from the start', () => {
@@ -43,5 +44,37 @@ describe('simulate outcomes', () => {
       ['one', 'rolled_back'],
       ['two', 'not_started'],
     ]);
+  });
+});
+
+describe('simulate --json events and organisation-wide alarms', () => {
+  it('lists the deployment state changes as EventBridge delivers them, and holds waves on an organisation alarm', async () => {
+    // Prepare: an organisation-wide freeze alarm in ALARM for the first 30 minutes
+    const pipeline = smallPipeline({ waves: [{ name: 'one', targets: [target('a1')] }] });
+    const alarms = errorRateAlarms();
+
+    // Act
+    const result = await simulate(pipeline, {
+      alarms: { ...alarms, metric: [...alarms.metric, errorRateAlarm('org-freeze', 'alias')] },
+      organisationAlarms: ['org-freeze'],
+      blockers: [{ kind: 'alarm', name: 'org-freeze', region: 'us-east-1', at: '0s', until: '30m' }],
+    });
+
+    // Assess
+    expect(result.outcome).toBe('succeeded');
+    const statuses = result.events.map((e) => e.detail.status);
+    expect(statuses[0]).toBe('deployment-started');
+    expect(statuses.at(-1)).toBe('deployment-succeeded');
+    expect(statuses).toContain('wave-blocked');
+    expect(statuses).toContain('wave-unblocked');
+    for (const e of result.events) {
+      expect(e).toMatchObject({ source: 'breakwater', 'detail-type': 'Breakwater Deployment State Change' });
+      expect(e.time).toBe(e.detail.at);
+      expect(e.detail.deploymentId).toBe(result.deploymentId);
+    }
+    const blocked = result.events.find((e) => e.detail.status === 'wave-blocked')!;
+    expect(blocked.detail.message).toMatch(/org-freeze/);
+    const started = result.timeline.find((e) => e.type === 'wave-started')!;
+    expect(Date.parse(started.at) - Date.parse(result.timeline[0]!.at)).toBeGreaterThanOrEqual(30 * 60_000);
   });
 });
