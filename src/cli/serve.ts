@@ -7,7 +7,7 @@ import { type Command, Option } from 'commander';
 import { createApiHandler } from '../../functions/api/router.js';
 import { createGithubWebhookHandler } from '../../functions/triggers/github-webhook.js';
 import { InvalidInputError } from '../core/errors.js';
-import { LocalControlPlane } from '../local/control-plane.js';
+import { EVENT_LOG_FILE, LocalControlPlane } from '../local/control-plane.js';
 import type { ScenarioInput } from '../local/scenario.js';
 import { createLocalServer, type ProxyHandler } from '../local/server.js';
 import type { TimelineEvent } from '../ports/store.js';
@@ -160,6 +160,7 @@ export async function startServe(
       `  API:            ${url}   (Authorization: Bearer ${token})`,
       `  GitHub webhook: POST ${url}/webhooks/github   secret: ${webhookSecret}`,
       `  Data:           ${dataDir}`,
+      `  Events:         ${join(dataDir, EVENT_LOG_FILE)}   (deployment state changes, one JSON line each)`,
       `  Virtual time:   ${now} UTC, ${options.speed}x wall time`,
       ...(plane.registered.length > 0 ? [`  Registered:     ${plane.registered.join(', ')}`] : []),
       ...(plane.resumed.length > 0 ? [`  Resumed:        ${plane.resumed.join(', ')}`] : []),

@@ -1,14 +1,14 @@
-import { DEPLOYMENT_STATE_CHANGE } from '../adapters/aws/eventbridge-publisher.js';
 import { type CostEstimate, estimateCost } from '../core/cost.js';
 import { formatDuration } from '../core/duration.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
 import { targetBatches } from '../core/rollout.js';
 import type { ConsumedCapacityUnits } from '../local/dynamo-capacity.js';
 import { EmbeddedEngine, type EngineStats } from '../local/engine.js';
+import { asDeliveredEvent } from '../local/event-log.js';
 import type { CallRatePeak } from '../local/fleet/faults.js';
 import { defaultScenarioFor, parseScenario, type Scenario, type ScenarioInput } from '../local/scenario.js';
 import { isoAt } from '../ports/clock.js';
-import { DEPLOYMENT_EVENT_SOURCE, type DeploymentStateChange } from '../ports/events.js';
+import type { DeploymentStateChange } from '../ports/events.js';
 import type {
   AnalysisRecord,
   BakeProgress,
@@ -238,12 +238,7 @@ export async function simulate(
     };
     const events = engine.published.changes
       .filter((c) => c.deploymentId === deploymentId)
-      .map((detail) => ({
-        source: DEPLOYMENT_EVENT_SOURCE,
-        'detail-type': DEPLOYMENT_STATE_CHANGE,
-        time: detail.at,
-        detail,
-      }));
+      .map(asDeliveredEvent);
     return { ...summarize(pipeline, view, finalWeight, stats), events };
   } finally {
     await engine.close();

@@ -17,6 +17,7 @@ import { aliasRef } from '../workflow/routing.js';
 import { connectAlarmWatcher, type LocalAlarmWatcher } from './alarm-watcher.js';
 import { type LocalDynamo, startLocalDynamo } from './dynamo.js';
 import { loadStateMachines, ObservedStore, scheduleScenarioBlocks, stateMachineArn } from './engine.js';
+import { JsonLinesPublisher } from './event-log.js';
 import { FleetSimulator } from './fleet/simulator.js';
 import type { FleetTarget } from './fleet/types.js';
 import { SimulatedHooks } from './hooks.js';
@@ -88,6 +89,9 @@ interface FleetFile {
  * // ...
  * await plane.close();
  */
+/** Where `serve` appends every deployment state change, one JSON line each (see JsonLinesPublisher). */
+export const EVENT_LOG_FILE = 'events.jsonl';
+
 export class LocalControlPlane {
   private persistTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
@@ -179,6 +183,7 @@ export class LocalControlPlane {
         log,
         hooks,
         organisationAlarms: scenario.organisationAlarms,
+        events: new JsonLinesPublisher(join(options.dataDir, EVENT_LOG_FILE)),
       };
       const stepFunctions = loadStateMachines(time, deps);
       const watcher = connectAlarmWatcher({ time, fleet, deps, delivery: scenario.alarmEvents });

@@ -159,6 +159,24 @@ describe('breakwater serve', () => {
     expect(serve.output).toContain('stopped.');
     const savedClock = JSON.parse(readFileSync(join(dataDir, 'clock.json'), 'utf8')) as { nowMs: number };
     expect(savedClock.nowMs).toBeGreaterThanOrEqual(before);
+    // Every deployment state change went to events.jsonl, as EventBridge would deliver it
+    expect(serve.output).toContain(`Events:         ${join(dataDir, 'events.jsonl')}`);
+    const logged = readFileSync(join(dataDir, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as { source: string; 'detail-type': string; detail: Record<string, unknown> },
+      );
+    expect(
+      logged.every(
+        (e) => e.source === 'breakwater' && e['detail-type'] === 'Breakwater Deployment State Change',
+      ),
+    ).toBe(true);
+    const of = (id: string) => logged.filter((e) => e.detail.deploymentId === id).map((e) => e.detail.status);
+    expect(of(started.deploymentId)[0]).toBe('deployment-started');
+    expect(of(started.deploymentId)).toContain('deployment-rolled-back');
+    expect(of(second.deploymentId)[0]).toBe('deployment-started');
     serve = await bootAt(dataDir);
     client = new BreakwaterClient({ endpoint: serve.url, token: serve.token });
 
