@@ -88,6 +88,14 @@ const flagIsTrue = (path: string, next: string) => ({
   ],
   Next: next,
 });
+/** A step's target hooks are `at` (`$.step.hook` may be absent: IsPresent first). */
+const stepHookIs = (at: string, next: string) => ({
+  And: [
+    { Variable: '$.step.hook', IsPresent: true },
+    { Variable: '$.step.hook', StringEquals: at },
+  ],
+  Next: next,
+});
 const syncChild = (arnVar: string, input: Record<string, unknown>, rest: Record<string, unknown>) => ({
   Type: 'Task',
   Resource: 'arn:aws:states:::states:startExecution.sync:2',
@@ -235,20 +243,8 @@ const batch = {
         // wave's target hooks when it has some there (the step says which), else the next step. A
         // Choice on a path that is not there fails the execution (States.Runtime): IsPresent first.
         ...pollLoop('WatchStep', 'WaitForBakeFunctionArn', batchCheck, '$.watch', 'StepDone', 'StepFailed', [
-          {
-            And: [
-              { Variable: '$.step.hook', IsPresent: true },
-              { Variable: '$.step.hook', StringEquals: 'afterOneBox' },
-            ],
-            Next: 'AfterOneBoxHooks',
-          },
-          {
-            And: [
-              { Variable: '$.step.hook', IsPresent: true },
-              { Variable: '$.step.hook', StringEquals: 'afterTraffic' },
-            ],
-            Next: 'AfterTrafficHooks',
-          },
+          stepHookIs('afterOneBox', 'AfterOneBoxHooks'),
+          stepHookIs('afterTraffic', 'AfterTrafficHooks'),
         ]),
         AfterOneBoxHooks: hooksTask('afterOneBox', true, 'StepDone'),
         AfterTrafficHooks: hooksTask('afterTraffic', true, 'StepDone'),
@@ -270,6 +266,12 @@ const catchToRollback = (next: string) => [
   { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: next },
 ];
 
+/** A wave hook moment: a Choice on the flag StartWave returns, then the hook step, or on to `next`. */
+const waveHooks = (name: string, at: string, flag: string, next: string) => ({
+  [name]: { Type: 'Choice', Choices: [flagIsTrue(flag, `${name}Hooks`)], Default: next },
+  [`${name}Hooks`]: hooksTask(at, false, next, { Catch: catchToRollback('RollBackWave') }),
+});
+
 const wave = {
   Comment:
     'Breakwater wave: one wave of a deployment. Batches of targets run one after the other as child executions, then the wave bakes. Any failure rolls the wave back and fails.',
@@ -282,14 +284,7 @@ const wave = {
       Catch: catchToRollback('RollBackWave'),
     }),
     // The wave's own hooks (scope "wave"): before its first batch, and after its last.
-    WaveBeforeTraffic: {
-      Type: 'Choice',
-      Choices: [flagIsTrue('$.wave.hooks.waveBeforeTraffic', 'WaveBeforeTrafficHooks')],
-      Default: 'DeployBatches',
-    },
-    WaveBeforeTrafficHooks: hooksTask('beforeTraffic', false, 'DeployBatches', {
-      Catch: catchToRollback('RollBackWave'),
-    }),
+    ...waveHooks('WaveBeforeTraffic', 'beforeTraffic', '$.wave.hooks.waveBeforeTraffic', 'DeployBatches'),
     DeployBatches: sequentialMap(
       '$.wave.batches',
       {
@@ -315,14 +310,7 @@ const wave = {
       },
       { Next: 'WaveAfterTraffic', Catch: catchToRollback('RollBackWave') },
     ),
-    WaveAfterTraffic: {
-      Type: 'Choice',
-      Choices: [flagIsTrue('$.wave.hooks.waveAfterTraffic', 'WaveAfterTrafficHooks')],
-      Default: 'BeginWaveBake',
-    },
-    WaveAfterTrafficHooks: hooksTask('afterTraffic', false, 'BeginWaveBake', {
-      Catch: catchToRollback('RollBackWave'),
-    }),
+    ...waveHooks('WaveAfterTraffic', 'afterTraffic', '$.wave.hooks.waveAfterTraffic', 'BeginWaveBake'),
     BeginWaveBake: task('RecordProgressFunctionArn', {
       Parameters: { ...ids, event: 'wave-bake-started' },
       ResultPath: '$.bake',
