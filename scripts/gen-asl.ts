@@ -453,7 +453,36 @@ const deployment = {
   },
 };
 
-for (const [name, def] of Object.entries({ deployment, wave, batch })) {
+/*
+ * Taking back a release that had succeeded: one step takes back the waves that are due and says
+ * whether to wait (the bake between waves in reverse-waves mode, at most a safety poll so a request
+ * to hurry is seen) or that it is done. What is done lives in the records, so a retried or
+ * restarted execution picks up where it stopped. Never held by blockers, windows or approvals.
+ */
+const releaseRollback = {
+  Comment:
+    'Breakwater release rollback: takes every target a succeeded deployment moved back to the version it served before, all at once or wave by wave in reverse order with the pipeline bake between. Input: {"deploymentId": "<id>"}; started by POST /deployments/{id}/rollback, which records who asked and why.',
+  StartAt: 'RollBackRelease',
+  States: {
+    RollBackRelease: {
+      ...task('RollBackReleaseFunctionArn', {
+        Parameters: { 'deploymentId.$': '$.deploymentId' },
+        ResultPath: '$.progress',
+        Next: 'ReleaseRollbackDone',
+      }),
+      Retry: ROLLBACK_RETRY,
+    },
+    ReleaseRollbackDone: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.progress.done', BooleanEquals: true, Next: 'ReleaseRolledBack' }],
+      Default: 'WaitForReleaseBake',
+    },
+    WaitForReleaseBake: { Type: 'Wait', SecondsPath: '$.progress.waitSeconds', Next: 'RollBackRelease' },
+    ReleaseRolledBack: { Type: 'Succeed' },
+  },
+};
+
+for (const [name, def] of Object.entries({ deployment, wave, batch, 'release-rollback': releaseRollback })) {
   writeFileSync(
     new URL(`../statemachines/${name}.asl.json`, import.meta.url),
     `${JSON.stringify(def, null, 2)}\n`,

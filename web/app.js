@@ -223,6 +223,16 @@ function renderDeployment(detail) {
             ),
           )
         : null,
+      d.releaseRollback
+        ? h(
+            'p',
+            { id: 'release-rollback', className: 'cancel' },
+            `Release rollback (${d.releaseRollback.mode === 'fast' ? 'all at once' : 'wave by wave, last first'}) asked by ${d.releaseRollback.by} ${formatTime(d.releaseRollback.requestedAt)}: ${d.releaseRollback.reason}`,
+            d.releaseRollback.leave.length > 0
+              ? ` · left as they are: ${d.releaseRollback.leave.map((l) => l.targetId).join(', ')}`
+              : '',
+          )
+        : null,
       d.cancelRequest
         ? h(
             'p',
@@ -262,9 +272,89 @@ function field(text, control) {
   return [h('label', { for: control.id }, text), control];
 }
 
+/** Roll back a succeeded release; a 409 naming targets a newer deployment changed fills "leave". */
+function releaseRollbackForm(d) {
+  return h(
+    'form',
+    {
+      id: 'release-rollback-form',
+      className: 'inline-form',
+      'aria-label': 'Roll back this release',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const leave = $('release-rollback-leave')
+          .value.split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
+        const body = {
+          by: person(),
+          reason: $('release-rollback-reason').value.trim(),
+          mode: $('release-rollback-mode').value,
+          ...(leave.length > 0 ? { force: true, leave } : {}),
+        };
+        command(
+          async () => {
+            try {
+              return await api('POST', `/deployments/${encodeURIComponent(d.id)}/rollback`, body);
+            } catch (error) {
+              const conflicts = error.body?.conflicts;
+              if (error.status === 409 && conflicts?.length) {
+                $('release-rollback-leave').value = conflicts.map((c) => c.targetId).join(', ');
+                throw new Error(
+                  `${conflicts.map((c) => `${c.targetId} was changed since by deployment ${c.deploymentId}`).join('; ')}. ` +
+                    'To roll back the other targets and leave these, submit again with them in "Leave".',
+                );
+              }
+              throw error;
+            }
+          },
+          () => 'Release rollback started: every target goes back to the version it served before.',
+        );
+      },
+    },
+    field('Rollback reason', h('input', { id: 'release-rollback-reason', required: true, maxlength: 1000 })),
+    field(
+      'How',
+      h(
+        'select',
+        { id: 'release-rollback-mode' },
+        h('option', { value: 'fast' }, 'all at once'),
+        h('option', { value: 'reverse-waves' }, 'wave by wave, last first'),
+      ),
+    ),
+    field('Leave', h('input', { id: 'release-rollback-leave', placeholder: 'targets to leave (optional)' })),
+    h('button', { type: 'submit', className: 'danger' }, 'Roll back this release'),
+  );
+}
+
+/** While a reverse-waves release rollback runs: take the remaining waves back at once. */
+function hurryButton(d) {
+  return h(
+    'button',
+    {
+      id: 'release-rollback-hurry',
+      type: 'button',
+      className: 'danger',
+      onclick: () =>
+        command(
+          () =>
+            api('POST', `/deployments/${encodeURIComponent(d.id)}/rollback`, {
+              by: person(),
+              reason: 'take the remaining waves back at once',
+              mode: 'fast',
+            }),
+          () => 'The remaining waves go back at once.',
+        ),
+    },
+    'Roll back the remaining waves now',
+  );
+}
+
 function actions(d, active, blockers) {
   const parts = [];
-  if (active && !d.cancelRequest) {
+  if (d.status === 'succeeded') parts.push(releaseRollbackForm(d));
+  if (d.status === 'rolling_back' && d.releaseRollback?.mode === 'reverse-waves') parts.push(hurryButton(d));
+  if (d.status === 'running' && !d.cancelRequest) {
     parts.push(
       h(
         'form',

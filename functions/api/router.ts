@@ -22,6 +22,7 @@ import {
   listPipelines,
   registerPipeline,
 } from '../../src/api/pipelines.js';
+import { rollBackReleaseByHand } from '../../src/api/release-rollback.js';
 import {
   ApproveExpediteBodySchema,
   BlockerIdSchema,
@@ -34,6 +35,7 @@ import {
   PipelineNameSchema,
   parseQuery,
   parseRequest,
+  ReleaseRollbackBodySchema,
   StartBodySchema,
   StopBodySchema,
 } from '../../src/api/schemas.js';
@@ -183,6 +185,16 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
         const { id } = pathParams(event, { id: DeploymentIdSchema });
         const body = parseRequest(StopBodySchema, event.body, 'body');
         return json(202, await stopDeployment(deps, id, body));
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/deployments/{id}/rollback',
+      handler: withJsonBody(async (event) => {
+        noQuery(event);
+        const { id } = pathParams(event, { id: DeploymentIdSchema });
+        const body = parseRequest(ReleaseRollbackBodySchema, event.body, 'body');
+        return json(202, await rollBackReleaseByHand(deps, id, body), { Location: `/deployments/${id}` });
       }),
     },
     {

@@ -21,6 +21,11 @@ export const ApiEnvSchema = z.object({
   DEPLOYMENT_STATE_MACHINE_ARN: z.string().regex(/^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:.+$/, {
     message: 'expected the ARN of the Deployment state machine',
   }),
+  RELEASE_ROLLBACK_STATE_MACHINE_ARN: z
+    .string()
+    .regex(/^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:.+$/, {
+      message: 'expected the ARN of the ReleaseRollback state machine',
+    }),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
 });
 export type ApiEnv = z.output<typeof ApiEnvSchema>;
@@ -86,6 +91,7 @@ export function apiLambdaDeps(): { deps: ApiDeps; env: ApiEnv } {
     starter: new StepFunctionsWorkflowStarter({
       client: new SFNClient({}),
       stateMachineArn: env.DEPLOYMENT_STATE_MACHINE_ARN,
+      releaseRollbackStateMachineArn: env.RELEASE_ROLLBACK_STATE_MACHINE_ARN,
     }),
     clock: systemClock,
     log: powertoolsLog(new Logger({ serviceName: 'breakwater' })),

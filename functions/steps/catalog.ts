@@ -23,6 +23,11 @@ export const STEP_FUNCTIONS = [
   { id: 'ShiftWeight', entry: 'functions/steps/shift-weight.ts', arnVariable: 'ShiftWeightFunctionArn' },
   { id: 'WaitForBake', entry: 'functions/steps/wait-for-bake.ts', arnVariable: 'WaitForBakeFunctionArn' },
   { id: 'RollBack', entry: 'functions/steps/roll-back.ts', arnVariable: 'RollBackFunctionArn' },
+  {
+    id: 'RollBackRelease',
+    entry: 'functions/steps/roll-back-release.ts',
+    arnVariable: 'RollBackReleaseFunctionArn',
+  },
   { id: 'RunHooks', entry: 'functions/steps/run-hooks.ts', arnVariable: 'RunHooksFunctionArn' },
   {
     id: 'RecordProgress',
@@ -39,4 +44,9 @@ export const STATE_MACHINES = [
   { id: 'Deployment', file: 'statemachines/deployment.asl.json', arnVariable: 'DeploymentStateMachineArn' },
   { id: 'Wave', file: 'statemachines/wave.asl.json', arnVariable: 'WaveStateMachineArn' },
   { id: 'Batch', file: 'statemachines/batch.asl.json', arnVariable: 'BatchStateMachineArn' },
+  {
+    id: 'ReleaseRollback',
+    file: 'statemachines/release-rollback.asl.json',
+    arnVariable: 'ReleaseRollbackStateMachineArn',
+  },
 ] as const;

@@ -246,6 +246,8 @@ const TARGET_ACCESS: Readonly<Record<TargetCallerId, TargetAccess>> = {
   // Every bake and health check: alarms on each safety poll, data points when they can matter.
   WaitForBake: { alarms: true, metrics: true },
   RollBack: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
+  // Takes a succeeded release back: the same alias reads and writes as RollBack.
+  RollBackRelease: { lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
   RecordProgress: {},
   // Invokes the pipeline's hook functions: in target accounts through the target role (its
   // hookFunctions), in this account only those of the hookFunctionArns prop.
@@ -555,6 +557,7 @@ export class BreakwaterControlPlane extends Construct {
     const handlerFunctions: Partial<Record<keyof ControlPlaneHandlerEntries, nodejs.NodejsFunction>> = {};
     const triggerEnvironment = {
       DEPLOYMENT_STATE_MACHINE_ARN: machines.Deployment.stateMachineArn,
+      RELEASE_ROLLBACK_STATE_MACHINE_ARN: machines.ReleaseRollback.stateMachineArn,
       MAX_BODY_BYTES: String(maxBody),
     };
     if (handlers.alarmState !== undefined) {
@@ -624,6 +627,8 @@ export class BreakwaterControlPlane extends Construct {
     if (handlerFunctions.api) {
       this.table.grantReadWriteData(handlerFunctions.api);
       machines.Deployment.grantStartExecution(handlerFunctions.api);
+      // POST /deployments/{id}/rollback of a succeeded release.
+      machines.ReleaseRollback.grantStartExecution(handlerFunctions.api);
       handlerFunctions.api.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['states:DescribeExecution', 'states:StopExecution'],

@@ -20,6 +20,12 @@ export interface ErrorBody {
   readonly issues?: readonly { readonly path: string; readonly message: string }[];
   /** For a 409 about a deployment: its status now. */
   readonly status?: string;
+  /** For a 409 release rollback: each target a newer deployment has changed since, and which. */
+  readonly conflicts?: readonly {
+    readonly targetId: string;
+    readonly waveIndex: number;
+    readonly deploymentId: string;
+  }[];
   /** For 5xx: quote it when reporting the problem; the details are in the logs under it. */
   readonly requestId?: string;
 }
@@ -68,9 +74,14 @@ export function errorResponse(error: unknown, requestId: string): ErrorResponse 
   if (error instanceof NotFoundError) return expected(404, error.message);
   if (error instanceof ConflictError) {
     const status = statusOf(error.existing);
+    const conflicts = conflictsOf(error.existing);
     return {
       statusCode: 409,
-      body: { error: error.message, ...(status !== undefined ? { status } : {}) },
+      body: {
+        error: error.message,
+        ...(status !== undefined ? { status } : {}),
+        ...(conflicts !== undefined ? { conflicts } : {}),
+      },
       unexpected: false,
     };
   }
@@ -97,4 +108,10 @@ function statusOf(existing: unknown): string | undefined {
   if (existing === null || typeof existing !== 'object') return undefined;
   const status = (existing as { status?: unknown }).status;
   return typeof status === 'string' ? status : undefined;
+}
+
+function conflictsOf(existing: unknown): ErrorBody['conflicts'] {
+  if (existing === null || typeof existing !== 'object') return undefined;
+  const conflicts = (existing as { conflicts?: unknown }).conflicts;
+  return Array.isArray(conflicts) ? (conflicts as ErrorBody['conflicts']) : undefined;
 }

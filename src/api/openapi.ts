@@ -192,6 +192,30 @@ export const API_OPERATIONS: readonly Operation[] = [
   },
   {
     method: 'POST',
+    path: '/deployments/{id}/rollback',
+    operationId: 'rollBackRelease',
+    summary:
+      'Rolls back a release that had succeeded: every target it moved back to the version it served before, at once or wave by wave in reverse order.',
+    tag: 'deployments',
+    parameters: [deploymentIdParam],
+    body: 'ReleaseRollbackRequest',
+    responses: {
+      202: {
+        description:
+          'Recorded and started; poll GET /deployments/{id} (status rolling_back, then rolled_back).',
+        schema: 'ReleaseRollbackStarted',
+      },
+      400: invalid,
+      404: notFound,
+      409: {
+        description:
+          'Not a succeeded release (`status`), or a newer deployment has changed some targets since (`conflicts`; send `force` and `leave`).',
+        schema: 'Error',
+      },
+    },
+  },
+  {
+    method: 'POST',
     path: '/deployments/{id}/expedite/approve',
     operationId: 'approveExpedite',
     summary: 'Approves the expedite request of a running deployment (not by its requester).',

@@ -55,6 +55,36 @@ export const StopBodySchema = z
   .strict()
   .meta({ id: 'StopDeploymentRequest' });
 
+export const ReleaseRollbackBodySchema = z
+  .object({
+    by: Person.meta({ description: 'Who asks; recorded on the deployment and in its timeline.' }),
+    reason: Reason,
+    mode: z
+      .enum(['fast', 'reverse-waves'])
+      .optional()
+      .meta({
+        description:
+          '"fast" (default): every target back at once. "reverse-waves": the last wave first, then each earlier wave ' +
+          "after the bake of the wave taken back before it (the pipeline's wave bake duration). Sent again with " +
+          '"fast" while a reverse-waves rollback runs: the remaining waves at once.',
+      }),
+    force: z.boolean().optional().meta({
+      description:
+        'Roll back the other targets even though a newer deployment has changed some since (name them in `leave`).',
+    }),
+    leave: z.array(z.string().min(1).max(200)).max(1000).optional().meta({
+      description:
+        'With `force`: the targets to leave as they are (every target a newer deployment has changed).',
+    }),
+  })
+  .strict()
+  .refine((b) => b.leave === undefined || b.force === true, {
+    message:
+      '"leave" only counts with "force": true (it names the targets a forced rollback leaves as they are)',
+    path: ['leave'],
+  })
+  .meta({ id: 'ReleaseRollbackRequest' });
+
 export const ApproveExpediteBodySchema = z
   .object({ by: Person.meta({ description: 'The approver: anyone but the requester.' }) })
   .strict()
@@ -125,6 +155,13 @@ export const ErrorBodySchema = z
     error: z.string(),
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     status: z.string().optional(),
+    conflicts: z
+      .array(z.object({ targetId: z.string(), waveIndex: z.number().int(), deploymentId: z.string() }))
+      .optional()
+      .meta({
+        description:
+          'For a refused release rollback: each target a newer deployment has changed since, and which.',
+      }),
     requestId: z.string().optional(),
   })
   .meta({ id: 'Error' });
@@ -179,18 +216,40 @@ export const DeploymentRecordSchema = z
         reason: z.string(),
         alarm: z.string().optional(),
         alarmAt: Iso.optional().meta({ description: 'When that alarm went into ALARM, when known.' }),
-        triggeredBy: z.enum(['alarm-event', 'check', 'step', 'hold-expired', 'hook']).optional().meta({
-          description:
-            'What began the rollback: the alarm watcher (an alarm event), a bake or health check, a failed step, maxHold, or a hook.',
-        }),
+        triggeredBy: z
+          .enum(['alarm-event', 'check', 'step', 'hold-expired', 'hook', 'release-rollback'])
+          .optional()
+          .meta({
+            description:
+              'What began the rollback: the alarm watcher (an alarm event), a bake or health check, a failed step, maxHold, a hook, or a request to roll back the finished release.',
+          }),
         detectedAt: Iso,
         trafficOffAt: Iso.optional(),
       })
       .optional(),
     expedite: ExpediteSchema.optional(),
     endReason: z.string().optional(),
+    releaseRollback: z
+      .object({
+        by: z.string(),
+        reason: z.string(),
+        mode: z.enum(['fast', 'reverse-waves']),
+        requestedAt: Iso,
+        releasedAt: Iso.optional().meta({ description: 'When the release had succeeded.' }),
+        leave: z.array(z.object({ targetId: z.string(), deploymentId: z.string() })),
+        hurriedBy: z.string().optional(),
+      })
+      .optional()
+      .meta({
+        description:
+          'A request to roll back this release after it had succeeded (POST /deployments/{id}/rollback).',
+      }),
   })
   .meta({ id: 'Deployment' });
+
+export const ReleaseRollbackStartedSchema = z
+  .object({ deployment: DeploymentRecordSchema, executionArn: z.string() })
+  .meta({ id: 'ReleaseRollbackStarted' });
 
 const BakeProgressSchema = z.object({
   phase: z.enum(['one-box', 'rolling', 'wave']),
@@ -263,6 +322,9 @@ const WaveViewSchema = z.object({
   status: z.string(),
   startedAt: Iso.optional(),
   endedAt: Iso.optional(),
+  rolledBackAt: Iso.optional().meta({
+    description: 'When a release rollback had taken the whole wave back.',
+  }),
   bake: BakeProgressSchema.optional(),
   blocked: z
     .object({

@@ -259,6 +259,19 @@ export class BreakwaterClient {
     return this.request('POST', `/deployments/${encodeURIComponent(deploymentId)}/stop`, options);
   }
 
+  rollback(
+    deploymentId: string,
+    options: {
+      by: string;
+      reason: string;
+      mode?: 'fast' | 'reverse-waves';
+      force?: boolean;
+      leave?: string[];
+    },
+  ): Promise<{ deployment: DeploymentRecord; executionArn: string }> {
+    return this.request('POST', `/deployments/${encodeURIComponent(deploymentId)}/rollback`, options);
+  }
+
   block(options: {
     scope: ManualBlockScope;
     reason: string;
@@ -429,6 +442,29 @@ function safeUserName(): string | undefined {
   }
 }
 
+function parseRollbackMode(mode: string): 'fast' | 'reverse-waves' {
+  if (mode === 'fast' || mode === 'reverse-waves') return mode;
+  throw new InvalidInputError('rollback', [
+    { path: '--mode', message: 'expected fast or reverse-waves', received: mode },
+  ]);
+}
+
+/**
+ * A refused release rollback names the targets a newer deployment changed in the API's terms
+ * (`"force"`, `"leave"`): say it in this command's flags.
+ */
+function withLeaveHint(error: unknown): unknown {
+  if (!(error instanceof ApiRequestError) || error.status !== 409) return error;
+  const conflicts = (error.body as { conflicts?: { targetId: string }[] } | undefined)?.conflicts;
+  if (!conflicts || conflicts.length === 0) return error;
+  const message = (error.body as { error?: string }).error ?? error.message;
+  const sentence = message.replace(/\s(Send|Name every such target)[\s\S]*$/, '');
+  return new ApiRequestError(error.method, error.url, error.status, {
+    ...(error.body as object),
+    error: `${sentence} To roll back the other targets and leave these, add --force --leave ${conflicts.map((c) => c.targetId).join(',')}`,
+  });
+}
+
 function requireReason(reason: string | undefined, command: string): string {
   if (!reason || reason.trim() === '') {
     throw new InvalidInputError(command, [
@@ -448,6 +484,12 @@ export function renderStatus(detail: DeploymentDetailBody): string {
   ];
   if (d.cancelRequest) lines.push(`  stop requested by ${d.cancelRequest.by}: ${d.cancelRequest.reason}`);
   if (d.rollback) lines.push(`  rollback: ${d.rollback.reason}`);
+  if (d.releaseRollback) {
+    const r = d.releaseRollback;
+    lines.push(
+      `  release rollback (${r.mode}) requested by ${r.by} at ${r.requestedAt}${r.releasedAt ? `, released ${r.releasedAt}` : ''}${r.leave.length > 0 ? `; left: ${r.leave.map((l) => `${l.targetId} (to ${l.deploymentId})`).join(', ')}` : ''}`,
+    );
+  }
   for (const w of detail.waves) {
     const bake = w.bake
       ? `  bake ${w.bake.phase} ${w.bake.dataPoints}/${w.bake.minDataPoints} data points (${w.bake.verdict})`
@@ -465,7 +507,7 @@ export function renderStatus(detail: DeploymentDetailBody): string {
   return lines.join('\n');
 }
 
-/** `status`, `start`, `stop`, `block`, `unblock`, `override`: the HTTP API from the command line. */
+/** `status`, `start`, `stop`, `rollback`, `block`, `unblock`, `override`: the HTTP API from the command line. */
 export function registerClientCommands(program: Command): void {
   const connection = (command: Command) =>
     command
@@ -533,6 +575,64 @@ export function registerClientCommands(program: Command): void {
       `Stop requested for ${id} by ${by}: it rolls back at its next step (status now ${record.status}).`,
     );
   });
+
+  connection(
+    program
+      .command('rollback <deploymentId>')
+      .description(
+        'Roll back a release that had succeeded: every target it moved back to the version it served before (never held by blockers).',
+      )
+      .option('--reason <text>', 'why (recorded on the timeline)')
+      .option(
+        '--mode <mode>',
+        'fast (every target at once) | reverse-waves (last wave first, bake between)',
+        'fast',
+      )
+      .option(
+        '--force',
+        'roll back the other targets even though a newer deployment changed some (name them with --leave)',
+      )
+      .option('--leave <targets>', 'with --force: comma-separated targets to leave as they are'),
+  ).action(
+    async (
+      id: string,
+      flags: ConnectionFlags & { reason?: string; mode: string; force?: boolean; leave?: string },
+    ) => {
+      const reason = requireReason(flags.reason, 'rollback');
+      const mode = parseRollbackMode(flags.mode);
+      const leave = flags.leave
+        ?.split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
+      if (leave && !flags.force) {
+        throw new InvalidInputError('rollback', [
+          {
+            path: '--leave',
+            message: 'only counts with --force (it names the targets a forced rollback leaves)',
+          },
+        ]);
+      }
+      const by = personFromFlags(flags);
+      let started: { deployment: DeploymentRecord; executionArn: string };
+      try {
+        started = await clientFromFlags(flags).rollback(id, {
+          by,
+          reason,
+          mode,
+          ...(flags.force ? { force: true } : {}),
+          ...(leave ? { leave } : {}),
+        });
+      } catch (error) {
+        throw withLeaveHint(error);
+      }
+      const left = started.deployment.releaseRollback?.leave ?? [];
+      print(
+        flags,
+        started,
+        `Rolling back release ${id} (${mode === 'fast' ? 'every wave at once' : 'last wave first, bake between'}${left.length > 0 ? `, leaving ${left.map((l) => l.targetId).join(', ')}` : ''}), requested by ${by}.\nFollow it: breakwater status ${id}`,
+      );
+    },
+  );
 
   connection(
     program

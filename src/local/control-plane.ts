@@ -190,6 +190,7 @@ export class LocalControlPlane {
       const starter = new LocalWorkflowStarter({
         stepFunctions,
         stateMachineArn: stateMachineArn('Deployment'),
+        releaseRollbackArn: stateMachineArn('ReleaseRollback'),
         beforeStart: async (request) => {
           await publishBuild(store, fleet, targets, request, log);
           saveFleet();
@@ -200,7 +201,10 @@ export class LocalControlPlane {
       await scheduleScenarioBlocks(time, store, scenario);
       const resumed: string[] = [];
       for (const deployment of await unfinishedDeployments(store, pipelines)) {
-        if (deployment.status === 'rolling_back') {
+        if (deployment.status === 'rolling_back' && deployment.releaseRollback) {
+          // A release rollback under way: its workflow reads what is done from the records.
+          await starter.startReleaseRollback({ deploymentId: deployment.id });
+        } else if (deployment.status === 'rolling_back') {
           // Interrupted mid-rollback: finish it (the rollback is idempotent and never waits).
           await time.drive(
             time.track(() => rollBack(deps, { deploymentId: deployment.id, scope: 'deployment' })),

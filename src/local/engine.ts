@@ -7,6 +7,7 @@ import { aliasKey, type ResolvedPipeline } from '../core/pipeline.js';
 import { isoAt } from '../ports/clock.js';
 import type { DeploymentEventPublisher, DeploymentStateChange } from '../ports/events.js';
 import type { BakeProgress, DeploymentStore, TimelineEvent } from '../ports/store.js';
+import type { WorkflowStarter } from '../ports/workflow.js';
 import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
 import type { StartRequest } from '../workflow/inputs.js';
 import { connectAlarmWatcher, type LocalAlarmWatcher } from './alarm-watcher.js';
@@ -232,6 +233,44 @@ export class EmbeddedEngine {
       executionName,
     );
     return { deploymentId: (request as StartRequest).deploymentId ?? executionName, done: execution.done };
+  }
+
+  /**
+   * Starts the ReleaseRollback execution of a deployment, as StartExecution would (named by the
+   * deployment id; started again while it runs, the same execution). The API's starter on this
+   * engine ({@link apiStarter}) calls it.
+   */
+  startReleaseRollback(deploymentId: string): { executionArn: string; done: Promise<ExecutionOutcome> } {
+    const known = this.releaseRollbacks.get(deploymentId);
+    if (known) return known;
+    const execution = this.stepFunctions.startExecution(
+      stateMachineArn('ReleaseRollback'),
+      { deploymentId },
+      deploymentId,
+    );
+    const started = { executionArn: execution.arn, done: execution.done };
+    this.releaseRollbacks.set(deploymentId, started);
+    return started;
+  }
+
+  private readonly releaseRollbacks = new Map<
+    string,
+    { executionArn: string; done: Promise<ExecutionOutcome> }
+  >();
+
+  /** A WorkflowStarter over this engine, for the API's services (tests, `simulate`). */
+  apiStarter(): WorkflowStarter {
+    return {
+      startDeployment: async (request) => {
+        const { deploymentId } = this.startDeployment(request, request.deploymentId);
+        return {
+          executionArn: `${stateMachineArn('Deployment').replace(':stateMachine:', ':execution:')}:${deploymentId}`,
+        };
+      },
+      startReleaseRollback: async ({ deploymentId }) => ({
+        executionArn: this.startReleaseRollback(deploymentId).executionArn,
+      }),
+    };
   }
 
   /**

@@ -4,6 +4,7 @@ import { createHandler as checkWaveGate } from '../../functions/steps/check-wave
 import { createHandler as prepareTarget } from '../../functions/steps/prepare-target.js';
 import { createHandler as recordProgress } from '../../functions/steps/record-progress.js';
 import { createHandler as rollBack } from '../../functions/steps/roll-back.js';
+import { createHandler as rollBackRelease } from '../../functions/steps/roll-back-release.js';
 import { createHandler as runHooks } from '../../functions/steps/run-hooks.js';
 import { createHandler as shiftWeight } from '../../functions/steps/shift-weight.js';
 import { createHandler as startDeployment } from '../../functions/steps/start-deployment.js';
@@ -23,6 +24,7 @@ const factories: Record<
   ShiftWeightFunctionArn: shiftWeight,
   WaitForBakeFunctionArn: waitForBake,
   RollBackFunctionArn: rollBack,
+  RollBackReleaseFunctionArn: rollBackRelease,
   RunHooksFunctionArn: runHooks,
   RecordProgressFunctionArn: recordProgress,
 };

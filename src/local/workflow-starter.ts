@@ -10,6 +10,8 @@ export interface LocalWorkflowStarterOptions {
   readonly stepFunctions: LocalStepFunctions;
   /** ARN under which the Deployment state machine was loaded. */
   readonly stateMachineArn: string;
+  /** ARN under which the ReleaseRollback state machine was loaded. */
+  readonly releaseRollbackArn?: string;
   /**
    * Runs once before a new execution starts. The local control plane publishes the change's
    * versions on the simulated fleet here, as a build would before asking for a deployment.
@@ -66,6 +68,32 @@ export class LocalWorkflowStarter implements WorkflowStarter {
     } finally {
       this.starting.delete(id);
     }
+  }
+
+  /** Release rollbacks started, by deployment id (one per deployment, as on AWS). */
+  private readonly releaseRollbacks = new Map<string, KnownExecution>();
+
+  async startReleaseRollback(request: {
+    readonly deploymentId: string;
+  }): Promise<{ readonly executionArn: string }> {
+    const id = request.deploymentId;
+    const known = this.releaseRollbacks.get(id);
+    if (known) return { executionArn: known.arn };
+    const machine = this.options.releaseRollbackArn;
+    if (!machine)
+      throw new Error('the embedded engine was started without the ReleaseRollback state machine');
+    const execution = this.options.stepFunctions.startExecution(machine, { deploymentId: id }, id);
+    const record: KnownExecution = {
+      arn: execution.arn,
+      input: stableJson({ deploymentId: id }),
+      status: 'RUNNING',
+    };
+    this.releaseRollbacks.set(id, record);
+    void execution.done.then((outcome) => {
+      record.status = outcome.status;
+      this.options.onEnd?.(id, outcome);
+    });
+    return { executionArn: execution.arn };
   }
 
   /** Deployment ids whose execution runs now. */

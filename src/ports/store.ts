@@ -1,5 +1,6 @@
 import type { ManualBlockScope } from '../core/blockers.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
+import type { ReleaseRollbackMode } from '../core/release-rollback.js';
 
 /*
  * The deployment store: pipelines (versioned), deployments, per-wave and per-target progress,
@@ -46,7 +47,7 @@ export interface RollbackInfo {
   /** When the alarm that triggered the rollback entered ALARM (CloudWatch's time), if an alarm did. */
   readonly alarmAt?: string;
   /** What noticed it: the alarm watcher (an EventBridge alarm event), a workflow check, or a failed step. */
-  readonly triggeredBy?: 'alarm-event' | 'check' | 'step' | 'hold-expired' | 'hook';
+  readonly triggeredBy?: 'alarm-event' | 'check' | 'step' | 'hold-expired' | 'hook' | 'release-rollback';
   readonly detectedAt: string;
   readonly trafficOffAt?: string;
 }
@@ -70,6 +71,25 @@ export interface DeploymentRecord {
   readonly hold?: { readonly since?: string; readonly what?: string };
   /** Why the deployment ended without running (superseded by a newer change...). */
   readonly endReason?: string;
+  /** A finished (succeeded) release someone asked to take back: see {@link ReleaseRollbackRequest}. */
+  readonly releaseRollback?: ReleaseRollbackRequest;
+}
+
+/**
+ * A request to roll back a release that had succeeded: every target it moved goes back to the
+ * version it served before, never held by blockers or windows (the ReleaseRollback workflow).
+ */
+export interface ReleaseRollbackRequest {
+  readonly by: string;
+  readonly reason: string;
+  readonly mode: ReleaseRollbackMode;
+  readonly requestedAt: string;
+  /** When the release had succeeded (its `endedAt` then; `endedAt` becomes the rollback's end). */
+  readonly releasedAt?: string;
+  /** Targets the caller chose to leave as they are (`force`), with the deployment that has them. */
+  readonly leave: readonly { readonly targetId: string; readonly deploymentId: string }[];
+  /** Set when someone asked, during a reverse-waves rollback, to take the rest back at once. */
+  readonly hurriedBy?: string;
 }
 
 export interface ExpediteRequest {
@@ -113,6 +133,8 @@ export interface WaveRecord {
   readonly blocked?: WaveBlockedState;
   /** Answers of the wave's own hooks, by `<at>:<hook name>`. */
   readonly hooks?: Readonly<Record<string, HookResult>>;
+  /** When a release rollback had taken every target of this wave back (after the wave had succeeded). */
+  readonly rolledBackAt?: string;
 }
 
 /** One hook's answer, as recorded. */

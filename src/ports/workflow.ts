@@ -1,7 +1,7 @@
 import type { StartRequest } from '../workflow/inputs.js';
 
 /**
- * Starts deployment workflows: on AWS a StartExecution of the Deployment state machine (the
+ * Starts workflows: on AWS a StartExecution of the Deployment state machine (the
  * execution name is the deployment id), on the embedded engine the same ASL run locally.
  */
 export interface WorkflowStarter {
@@ -12,4 +12,12 @@ export interface WorkflowStarter {
   startDeployment(
     request: StartRequest & { readonly deploymentId: string },
   ): Promise<{ readonly executionArn: string }>;
+  /**
+   * Starts the ReleaseRollback workflow of a deployment whose release rollback is recorded (its
+   * execution is named by the deployment id). Idempotent: starting it again while it runs, or
+   * after it ended, returns that execution.
+   */
+  startReleaseRollback(request: {
+    readonly deploymentId: string;
+  }): Promise<{ readonly executionArn: string }>;
 }

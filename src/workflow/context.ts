@@ -106,6 +106,8 @@ export const PUBLISHED_EVENT_TYPES: ReadonlySet<string> = new Set([
   'deployment-expired',
   'hold-expired',
   'deployment-superseded',
+  'release-rollback-started',
+  'release-rolled-back',
 ]);
 
 /**

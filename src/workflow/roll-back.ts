@@ -174,12 +174,17 @@ export async function revertTargets(
   deps: StepDeps,
   deployment: DeploymentRecord,
   pipeline: ResolvedPipeline,
-  scope: { readonly waveIndex?: number },
+  scope: {
+    readonly waveIndex?: number;
+    /** Targets to leave as they are (a release rollback's `leave`). */
+    readonly except?: ReadonlySet<string>;
+  },
 ): Promise<{ id: string; outcome: RevertOutcome }[]> {
   const all = await deps.store.getTargets(deployment.id);
   const inScope = all.filter(
     (r) =>
       (scope.waveIndex === undefined || r.waveIndex === scope.waveIndex) &&
+      !scope.except?.has(r.targetId) &&
       r.previousVersion &&
       r.newVersion &&
       r.status !== 'rolled_back',

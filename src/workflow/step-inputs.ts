@@ -16,6 +16,9 @@ export const StartDeploymentInput = z.object({
 
 export const WaveInput = z.object({ deploymentId: Id, waveIndex: Index });
 
+/** The ReleaseRollback workflow's step: which deployment's finished release to take back. */
+export const RollBackReleaseInput = z.object({ deploymentId: Id });
+
 export const RolloutStepSchema = z.object({
   index: Index,
   kind: z.enum(['one-box', 'rolling']),

@@ -296,14 +296,15 @@ describe('BreakwaterControlPlane with every handler present', () => {
     });
 
     it('denies the function-name wildcard any write to the control plane functions', () => {
-      // THEN each role with lambda:UpdateAlias on function:* (ShiftWeight, RollBack and the alarm
-      // watcher) also carries a Deny on Breakwater's own functions, steps and handlers
+      // THEN each role with lambda:UpdateAlias on function:* (ShiftWeight, RollBack,
+      // RollBackRelease and the alarm watcher) also carries a Deny on Breakwater's own functions,
+      // steps and handlers
       const denies = statements.filter(
         (s) => s.effect === 'Deny' && s.actions.includes('lambda:UpdateAlias'),
       );
-      expect(denies).toHaveLength(3);
+      expect(denies).toHaveLength(4);
       for (const d of denies) {
-        for (const id of ['RollBack', 'AlarmState', 'Api', 'GithubWebhook']) {
+        for (const id of ['RollBack', 'RollBackRelease', 'AlarmState', 'Api', 'GithubWebhook']) {
           expect(d.resources).toContain(`<${fnId(id)}.Arn>`);
           expect(d.resources).toContain(`<${fnId(id)}.Arn>:*`);
         }
@@ -409,11 +410,15 @@ describe('BreakwaterControlPlane with every handler present', () => {
       },
     );
 
-    it('lets the API start, describe and stop Deployment executions only', () => {
+    it('lets the API start, describe and stop Deployment executions, and start ReleaseRollback ones, only', () => {
       expect(statesGrants('ApiRole')).toEqual([
         {
           actions: ['states:StartExecution'],
           resources: [`<${logicalIdOf(stack, plane, 'DeploymentStateMachine')}>`],
+        },
+        {
+          actions: ['states:StartExecution'],
+          resources: [`<${logicalIdOf(stack, plane, 'ReleaseRollbackStateMachine')}>`],
         },
         { actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [deploymentExecutions] },
       ]);
@@ -796,7 +801,7 @@ describe('BreakwaterControlPlane with every handler present', () => {
     it('watches failed executions, Lambda errors and throttles, table throttles and the rollback DLQ', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
       const metricNames = alarms.map((a) => a.Properties.MetricName ?? 'math');
-      expect(metricNames.filter((m) => m === 'ExecutionsFailed')).toHaveLength(3);
+      expect(metricNames.filter((m) => m === 'ExecutionsFailed')).toHaveLength(STATE_MACHINES.length);
       expect(metricNames.filter((m) => m === 'Errors')).toHaveLength(STEP_FUNCTIONS.length + 4);
       expect(metricNames.filter((m) => m === 'Throttles')).toHaveLength(STEP_FUNCTIONS.length + 4);
       // the rollback DLQ and the alarm watcher's DLQ

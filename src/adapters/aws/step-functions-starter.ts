@@ -10,6 +10,8 @@ export interface StepFunctionsWorkflowStarterOptions {
   readonly client: SFNClient;
   /** ARN of the Deployment state machine. */
   readonly stateMachineArn: string;
+  /** ARN of the ReleaseRollback state machine (only the API starts it). */
+  readonly releaseRollbackStateMachineArn?: string;
 }
 
 /**
@@ -27,10 +29,44 @@ export interface StepFunctionsWorkflowStarterOptions {
 export class StepFunctionsWorkflowStarter implements WorkflowStarter {
   readonly #client: SFNClient;
   readonly #stateMachineArn: string;
+  readonly #releaseRollbackArn: string | undefined;
 
   constructor(options: StepFunctionsWorkflowStarterOptions) {
     this.#client = options.client;
     this.#stateMachineArn = options.stateMachineArn;
+    this.#releaseRollbackArn = options.releaseRollbackStateMachineArn;
+  }
+
+  async startReleaseRollback(request: {
+    readonly deploymentId: string;
+  }): Promise<{ readonly executionArn: string }> {
+    const machine = this.#releaseRollbackArn;
+    if (!machine) {
+      throw new Error('this starter was built without the ReleaseRollback state machine ARN');
+    }
+    const executionArn = `${machine.replace(':stateMachine:', ':execution:')}:${request.deploymentId}`;
+    try {
+      const out = await withAwsErrors(
+        {
+          operation: 'StartExecution',
+          resource: `release rollback "${request.deploymentId}"`,
+          region: regionOf(machine),
+        },
+        () =>
+          this.#client.send(
+            new StartExecutionCommand({
+              stateMachineArn: machine,
+              name: request.deploymentId,
+              input: JSON.stringify({ deploymentId: request.deploymentId }),
+            }),
+          ),
+      );
+      return { executionArn: out.executionArn ?? executionArn };
+    } catch (error) {
+      // One release rollback per deployment, always with the same input: the existing one is it.
+      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return { executionArn };
+      throw error;
+    }
   }
 
   async startDeployment(

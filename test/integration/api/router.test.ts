@@ -8,6 +8,7 @@ import { resolvePipeline } from '../../../src/core/pipeline.js';
 import { type LocalDynamo, startLocalDynamo } from '../../../src/local/dynamo.js';
 import type { DeploymentRecord, DeploymentStore } from '../../../src/ports/store.js';
 import {
+  ACCOUNT,
   apiEvent,
   bodyOf,
   countingStore,
@@ -617,6 +618,134 @@ describe('POST /deployments/{id}/stop', () => {
     expect(unknown.statusCode).toBe(404);
     expect(noReason.statusCode).toBe(400);
     expect(noReason.body.issues).toEqual([{ path: 'reason', message: 'expected string, got nothing' }]);
+  });
+});
+
+describe('POST /deployments/{id}/rollback', () => {
+  /** A succeeded release of `name` on its three targets; `owners` says who took each alias since. */
+  async function release(owners: Record<string, string> = {}) {
+    const name = fresh('rel');
+    await registered(name);
+    const id = fresh('dep');
+    await store.createDeployment(
+      deploymentRecord(id, name, { status: 'succeeded', endedAt: '2026-03-02T12:00:00.000Z' }),
+    );
+    const targets = [
+      ['use1', 0, 'us-east-1'],
+      ['euw1', 1, 'eu-west-1'],
+      ['apne1', 1, 'ap-northeast-1'],
+    ] as const;
+    for (const [targetId, waveIndex, region] of targets) {
+      await store.putTarget({
+        deploymentId: id,
+        waveIndex,
+        targetId,
+        status: 'deployed',
+        previousVersion: '6',
+        newVersion: '7',
+        weight: 100,
+        updatedAt: '2026-03-02T11:00:00.000Z',
+      });
+      await store.putAliasOwner({
+        aliasKey: `${ACCOUNT}:${region}:${name}-fn:live`,
+        deploymentId: owners[targetId] ?? id,
+        waveIndex,
+        targetId,
+        version: '7',
+        at: '2026-03-02T11:00:00.000Z',
+      });
+    }
+    return id;
+  }
+
+  it('records who asked and why, starts the ReleaseRollback workflow and answers 202', async () => {
+    const id = await release();
+
+    const response = await api.call({
+      method: 'POST',
+      path: `/deployments/${id}/rollback`,
+      body: { by: 'bob', reason: 'error budget burn', mode: 'reverse-waves' },
+    });
+
+    expect(response.statusCode).toBe(202);
+    expect(response.headers.Location).toBe(`/deployments/${id}`);
+    expect(response.body.deployment).toMatchObject({
+      status: 'rolling_back',
+      releaseRollback: {
+        by: 'bob',
+        reason: 'error budget burn',
+        mode: 'reverse-waves',
+        leave: [],
+        releasedAt: '2026-03-02T12:00:00.000Z',
+      },
+      rollback: { triggeredBy: 'release-rollback' },
+    });
+    expect(api.starter.releaseRollbacks).toEqual([id]);
+    const view = await store.getDeploymentView(id);
+    expect(view?.events.find((e) => e.type === 'release-rollback-requested')?.data).toMatchObject({
+      by: 'bob',
+    });
+  });
+
+  it('answers 409 naming each target a newer deployment changed, with `conflicts`, and changes nothing', async () => {
+    const id = await release({ euw1: 'newer-1' });
+
+    const response = await api.call({
+      method: 'POST',
+      path: `/deployments/${id}/rollback`,
+      body: { by: 'bob', reason: 'x' },
+    });
+
+    expect(response.statusCode).toBe(409);
+    expect(response.body.status).toBe('succeeded');
+    expect(response.body.conflicts).toEqual([{ targetId: 'euw1', waveIndex: 1, deploymentId: 'newer-1' }]);
+    expect(response.body.error).toContain('euw1 was changed since by deployment newer-1');
+    expect(response.body.error).toContain('Send "force": true and "leave": ["euw1"]');
+    expect((await store.getDeployment(id))?.status).toBe('succeeded');
+    expect(api.starter.releaseRollbacks).toEqual([]);
+  });
+
+  it('with force and the changed targets in leave, rolls back the others and records what it leaves', async () => {
+    const id = await release({ euw1: 'newer-1' });
+
+    const response = await api.call({
+      method: 'POST',
+      path: `/deployments/${id}/rollback`,
+      body: { by: 'bob', reason: 'x', force: true, leave: ['euw1'] },
+    });
+
+    expect(response.statusCode).toBe(202);
+    expect(response.body.deployment.releaseRollback.leave).toEqual([
+      { targetId: 'euw1', deploymentId: 'newer-1' },
+    ]);
+  });
+
+  it('answers 400 for leave without force, and 409 for a deployment that is not a succeeded release', async () => {
+    const id = await release();
+    const running = fresh('dep');
+    await store.createDeployment(deploymentRecord(running, 'payments'));
+
+    const noForce = await api.call({
+      method: 'POST',
+      path: `/deployments/${id}/rollback`,
+      body: { by: 'bob', reason: 'x', leave: ['euw1'] },
+    });
+    const notFinished = await api.call({
+      method: 'POST',
+      path: `/deployments/${running}/rollback`,
+      body: { by: 'bob', reason: 'x' },
+    });
+
+    expect(noForce.statusCode).toBe(400);
+    expect(noForce.body.issues).toEqual([
+      {
+        path: 'leave',
+        message:
+          '"leave" only counts with "force": true (it names the targets a forced rollback leaves as they are)',
+      },
+    ]);
+    expect(notFinished.statusCode).toBe(409);
+    expect(notFinished.body.error).toContain('stop it instead');
   });
 });
 

@@ -83,6 +83,16 @@ export class RecordingStarter implements WorkflowStarter {
       executionArn: `arn:aws:states:eu-west-1:123456789012:execution:breakwater-Deployment:${request.deploymentId}`,
     };
   }
+
+  readonly releaseRollbacks: string[] = [];
+
+  async startReleaseRollback(request: { readonly deploymentId: string }) {
+    if (!this.releaseRollbacks.includes(request.deploymentId))
+      this.releaseRollbacks.push(request.deploymentId);
+    return {
+      executionArn: `arn:aws:states:eu-west-1:123456789012:execution:breakwater-ReleaseRollback:${request.deploymentId}`,
+    };
+  }
 }
 
 /** Counts every store call by method name; the store itself is untouched. */

@@ -100,3 +100,42 @@ describe('StepFunctionsWorkflowStarter.startDeployment', () => {
     await expect(starter().startDeployment(request)).rejects.toBeInstanceOf(ThrottledError);
   });
 });
+
+describe('StepFunctionsWorkflowStarter.startReleaseRollback', () => {
+  const releaseRollbackArn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:breakwater-ReleaseRollback';
+  const rollbackExecution = 'arn:aws:states:eu-west-1:123456789012:execution:breakwater-ReleaseRollback:d-1';
+  const withReleaseRollback = () =>
+    new StepFunctionsWorkflowStarter({
+      client: new SFNClient({ region: 'eu-west-1' }),
+      stateMachineArn,
+      releaseRollbackStateMachineArn: releaseRollbackArn,
+    });
+
+  it('starts the ReleaseRollback machine, named by the deployment id, with only the id as input', async () => {
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: rollbackExecution, startDate: new Date(0) });
+
+    const result = await withReleaseRollback().startReleaseRollback({ deploymentId: 'd-1' });
+
+    expect(result).toEqual({ executionArn: rollbackExecution });
+    expect(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input).toEqual({
+      stateMachineArn: releaseRollbackArn,
+      name: 'd-1',
+      input: JSON.stringify({ deploymentId: 'd-1' }),
+    });
+  });
+
+  it('returns the existing execution when the release rollback was started before', async () => {
+    sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
+
+    const result = await withReleaseRollback().startReleaseRollback({ deploymentId: 'd-1' });
+
+    expect(result).toEqual({ executionArn: rollbackExecution });
+  });
+
+  it('refuses to start without the ReleaseRollback machine ARN', async () => {
+    await expect(starter().startReleaseRollback({ deploymentId: 'd-1' })).rejects.toThrow(
+      /without the ReleaseRollback state machine ARN/,
+    );
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 0);
+  });
+});

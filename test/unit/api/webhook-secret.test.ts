@@ -6,6 +6,8 @@ import { readWebhookEnv, resolveWebhookSecret } from '../../../functions/lib/api
 const base = {
   TABLE_NAME: 'breakwater',
   DEPLOYMENT_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:breakwater-Deployment',
+  RELEASE_ROLLBACK_STATE_MACHINE_ARN:
+    'arn:aws:states:us-east-1:123456789012:stateMachine:breakwater-ReleaseRollback',
 };
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:breakwater-github-AbCdEf';
 
