@@ -143,4 +143,67 @@ describe('the dashboard', () => {
     expect(pageErrors).toEqual([]);
     expect((await callServe(serve!, 'DELETE', `/blockers/${blockerId}`)).status).toBe(204);
   }, 60_000);
+
+  it('rolls back a release that had succeeded from its page, and says who asked and why', async () => {
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // GIVEN a release that succeeded (payments-api's canary alias, short bakes)
+    const deploymentId = await releaseSucceeded(serve!);
+    await page.goto(`${serve!.url}/#/deployments/${deploymentId}`);
+    await page.locator('#deployment-status[data-status="succeeded"]').waitFor({ timeout: 15_000 });
+
+    // WHEN someone asks to roll it back from the page
+    await page.getByLabel('Rollback reason').fill('checkout errors since the release');
+    await page.getByRole('button', { name: 'Roll back this release' }).click();
+
+    // THEN it rolls back, and the page says who asked and why
+    await page.locator('#deployment-status[data-status="rolled_back"]').waitFor({ timeout: 20_000 });
+    await expect(page.locator('#release-rollback').innerText()).resolves.toMatch(
+      /Release rollback \(all at once\) asked by .*: checkout errors since the release/,
+    );
+    await expect(page.locator('#events').innerText()).resolves.toMatch(
+      /release rolled back: 1 target\(s\) back/,
+    );
+    await expect(page.getByRole('button', { name: 'Roll back this release' }).count()).resolves.toBe(0);
+    await shot('6-release-rolled-back');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });
+
+/** Registers a one-target pipeline on payments-api's canary alias and deploys v2 until it succeeds. */
+async function releaseSucceeded(s: ServeProcess): Promise<string> {
+  const target = {
+    id: 'use1-cell1',
+    account: '111111111111',
+    region: 'us-east-1',
+    cell: 'cell-1',
+    functionName: 'payments-api-cell-1',
+    alias: 'live',
+  };
+  const put = await callServe(s, 'PUT', '/pipelines/release-api', {
+    name: 'release-api',
+    defaults: {
+      oneBox: { weight: 10, bake: { duration: '5m', minDataPoints: 10 } },
+      rolling: { weights: [100], healthCheck: '1m' },
+      bake: { duration: '10m', minDataPoints: 10 },
+      alarms: { rollback: ['payments-errors-{target.region}'] },
+    },
+    waves: [{ name: 'canary', targets: [target] }],
+  });
+  expect([200, 201]).toContain(put.status);
+  const started = await callServe<{ deploymentId: string }>(s, 'POST', '/pipelines/release-api/deployments', {
+    change: { id: 'c-release', version: '2' },
+    requestedBy: 'ana',
+  });
+  expect(started.status).toBe(202);
+  const id = started.body.deploymentId;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const reply = await callServe<{ deployment: { status: string } }>(s, 'GET', `/deployments/${id}`);
+    const status = reply.status === 200 ? reply.body.deployment.status : 'not recorded yet';
+    if (status === 'succeeded') return id;
+    if (!['running', 'not recorded yet'].includes(status)) throw new Error(`the release ended ${status}`);
+    if (Date.now() > deadline) throw new Error(`the release is still ${status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
