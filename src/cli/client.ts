@@ -453,7 +453,7 @@ function parseRollbackMode(mode: string): 'fast' | 'reverse-waves' {
  * A refused release rollback names the targets a newer deployment changed in the API's terms
  * (`"force"`, `"leave"`): say it in this command's flags.
  */
-function withLeaveHint(error: unknown): unknown {
+export function withLeaveHint(error: unknown): unknown {
   if (!(error instanceof ApiRequestError) || error.status !== 409) return error;
   const conflicts = (error.body as { conflicts?: { targetId: string }[] } | undefined)?.conflicts;
   if (!conflicts || conflicts.length === 0) return error;

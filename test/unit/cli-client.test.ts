@@ -9,6 +9,7 @@ import {
   parseVersion,
   personFromFlags,
   signForExecuteApi,
+  withLeaveHint,
 } from '../../src/cli/client.js';
 import { InvalidInputError } from '../../src/core/errors.js';
 
@@ -241,5 +242,34 @@ describe('argument validation', () => {
     expect(issuesOf(() => personFromFlags({ as: ' ' }, {}))).toEqual([
       '--as: expected a name, got an empty string',
     ]);
+  });
+});
+
+describe('breakwater rollback', () => {
+  it('says a refused release rollback in the command flags, naming each target to leave', () => {
+    const refused = new ApiRequestError('POST', 'http://127.0.0.1:8787/deployments/d1/rollback', 409, {
+      error:
+        'deployment "d1" cannot be rolled back as asked: euw1 was changed since by deployment d2 (change x, succeeded); apne1 was changed since by deployment d2 (change x, succeeded). Send "force": true and "leave": ["euw1", "apne1"] to roll back the other targets and leave these as they are.',
+      status: 'succeeded',
+      conflicts: [
+        { targetId: 'euw1', waveIndex: 1, deploymentId: 'd2' },
+        { targetId: 'apne1', waveIndex: 1, deploymentId: 'd2' },
+      ],
+    });
+
+    const said = withLeaveHint(refused) as ApiRequestError;
+
+    expect(said).toBeInstanceOf(ApiRequestError);
+    expect(said.status).toBe(409);
+    expect(said.message).toContain('euw1 was changed since by deployment d2');
+    expect(said.message).not.toContain('"force"');
+    expect(said.message).toMatch(/add --force --leave euw1,apne1$/);
+  });
+
+  it('leaves other errors as they are', () => {
+    const other = new ApiRequestError('POST', 'u', 409, {
+      error: 'deployment "d1" is running: stop it instead',
+    });
+    expect(withLeaveHint(other)).toBe(other);
   });
 });
