@@ -45,12 +45,9 @@ const Instant = (what: string) =>
 export const MetricsQuerySchema = z.strictObject({
   from: Instant('Start of the period (inclusive); default: 30 days before `to`.').optional(),
   to: Instant('End of the period (exclusive); default: now.').optional(),
-  bucket: z
-    .enum(['day', 'week'])
-    .optional()
-    .meta({
-      description: 'Series per day or per ISO week (Monday, UTC); default: day up to 62 days, else week.',
-    }),
+  bucket: z.enum(['day', 'week']).optional().meta({
+    description: 'Series per day or per ISO week (Monday, UTC); default: day up to 62 days, else week.',
+  }),
 });
 export type MetricsQuery = z.output<typeof MetricsQuerySchema>;
 
@@ -376,13 +373,10 @@ export const DeliveryMetricsSchema = z
         .number()
         .int()
         .meta({ description: 'Lead times counted from change.createdAt.' }),
-      fromDeploymentCreatedAt: z
-        .number()
-        .int()
-        .meta({
-          description:
-            'Lead times counted from the deployment start: the change did not say when it was created.',
-        }),
+      fromDeploymentCreatedAt: z.number().int().meta({
+        description:
+          'Lead times counted from the deployment start: the change did not say when it was created.',
+      }),
       points: z.array(
         z.object({
           deploymentId: z.string(),
