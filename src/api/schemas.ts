@@ -188,6 +188,10 @@ export const DeploymentRecordSchema = z
     requestedBy: z.string().optional(),
     currentWave: z.number().int().optional(),
     cancelRequest: z.object({ by: z.string(), reason: z.string(), at: Iso }).optional(),
+    heldSeconds: z.record(z.string(), z.number()).optional().meta({
+      description:
+        'Seconds the deployment was held before a wave, batch or target started, by blocker kind (alarm, window, manual, pipelining, lock), for holds that ended.',
+    }),
     rollback: z
       .object({
         reason: z.string(),
