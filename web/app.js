@@ -1,4 +1,5 @@
 import { adoptUrlSettings, api, hasToken, loadConfig, serverNow, setToken } from './api.js';
+import { hideMetricsPage, showMetricsPage } from './metrics.js';
 import { badge, eventItem, formatTime, h, waveGrid } from './view.js';
 
 // The Breakwater console: pipelines and their deployments, one deployment as a live picture,
@@ -72,6 +73,16 @@ function renderPipelines(pipelines, pages) {
           { className: 'pipeline-name' },
           p.name,
           h('span', { className: 'muted' }, ` v${p.version} · ${p.definition.waves.length} waves`),
+          ' ',
+          h(
+            'a',
+            {
+              href: `#/pipelines/${encodeURIComponent(p.name)}/metrics`,
+              className: 'small metrics-link',
+              'aria-label': `Metrics of ${p.name}`,
+            },
+            'Metrics',
+          ),
         ),
         h(
           'ul',
@@ -504,6 +515,15 @@ function wireForms() {
 }
 
 function route() {
+  const metrics = /^#\/pipelines\/([^/?]+)\/metrics(?:\?(.*))?$/.exec(window.location.hash);
+  if (metrics) {
+    state.selected = undefined;
+    showMetricsPage($('main'), decodeURIComponent(metrics[1]), metrics[2]).catch((error) =>
+      notify(error.message),
+    );
+    return;
+  }
+  hideMetricsPage($('main'));
   const match = /^#\/deployments\/(.+)$/.exec(window.location.hash);
   state.selected = match ? decodeURIComponent(match[1]) : undefined;
   if (!state.selected) {

@@ -15,6 +15,7 @@ import {
   stopDeployment,
 } from '../../src/api/deployments.js';
 import type { ApiDeps } from '../../src/api/deps.js';
+import { getDeliveryMetrics } from '../../src/api/metrics.js';
 import { buildOpenApiDocument } from '../../src/api/openapi.js';
 import {
   getPipeline,
@@ -30,6 +31,7 @@ import {
   DeploymentIdSchema,
   GetPipelineQuerySchema,
   ListDeploymentsQuerySchema,
+  MetricsQuerySchema,
   NoQuerySchema,
   OverrideBodySchema,
   PipelineNameSchema,
@@ -216,6 +218,15 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
         const body = parseRequest(OverrideBodySchema, event.body, 'body');
         return json(201, await overrideBlocker(deps, id, body));
       }),
+    },
+    {
+      method: 'GET',
+      path: '/pipelines/{name}/metrics',
+      handler: async (event: ApiEvent) => {
+        const { name } = pathParams(event, { name: PipelineNameSchema });
+        const query = parseQuery(MetricsQuerySchema, event.queryStringParameters);
+        return json(200, await getDeliveryMetrics(deps, name, query));
+      },
     },
     {
       method: 'GET',

@@ -8,6 +8,7 @@ import {
   startAll,
   type TriggeredStart,
   triggeredDeploymentId,
+  utcInstant,
 } from './triggers.js';
 
 /*
@@ -24,6 +25,8 @@ export const CodeCommitEventSchema = z.object({
   'detail-type': z.literal('CodeCommit Repository State Change'),
   account: z.string(),
   region: z.string(),
+  /** When the reference changed (EventBridge's event time). */
+  time: z.string().optional(),
   detail: z.object({
     event: z.string(),
     referenceType: z.string().optional(),
@@ -53,6 +56,7 @@ export function planCodeCommitEvent(
   const { detail } = event;
   const commitId = detail.commitId;
   if (commitId === undefined) return { starts: [], skipped: [] };
+  const createdAt = utcInstant(event.time);
   const matching = pipelines.filter((p) => {
     const source = p.definition.source;
     return (
@@ -68,6 +72,7 @@ export function planCodeCommitEvent(
     change: {
       id: commitId,
       description: `${detail.event} ${detail.repositoryName}@${detail.referenceName}`.slice(0, 500),
+      ...(createdAt !== undefined ? { createdAt } : {}),
     },
     requestedBy: (detail.callerUserArn ?? 'codecommit').slice(0, 200),
     deploymentId: triggeredDeploymentId('cc', event.id, pipeline.name),

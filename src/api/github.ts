@@ -12,6 +12,7 @@ import {
   type StartedDeployment,
   startAll,
   type TriggeredStart,
+  utcInstant,
 } from './triggers.js';
 
 /*
@@ -89,7 +90,7 @@ export const GithubPushSchema = z.object({
   after: z.string(),
   deleted: z.boolean().optional(),
   repository: z.object({ full_name: z.string() }),
-  head_commit: z.object({ message: z.string() }).nullish(),
+  head_commit: z.object({ message: z.string(), timestamp: z.string().optional() }).nullish(),
   pusher: z.object({ name: z.string().optional() }).optional(),
   sender: z.object({ login: z.string().optional() }).optional(),
 });
@@ -124,9 +125,14 @@ export function planGithubPush(push: GithubPush, pipelines: readonly PipelineRec
   });
   const pusher = push.pusher?.name ?? push.sender?.login;
   const description = firstLine(push.head_commit?.message);
+  const createdAt = utcInstant(push.head_commit?.timestamp);
   return planStarts(matching, (pipeline) => ({
     pipeline: pipeline.name,
-    change: { id: push.after, ...(description !== undefined ? { description } : {}) },
+    change: {
+      id: push.after,
+      ...(description !== undefined ? { description } : {}),
+      ...(createdAt !== undefined ? { createdAt } : {}),
+    },
     requestedBy: pusher ? `github:${pusher}`.slice(0, 200) : 'github',
     deploymentId: pushDeploymentId(
       'gh',

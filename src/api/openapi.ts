@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PipelineSchema } from '../core/pipeline.js';
+import { MAX_METRICS_DAYS } from './metrics.js';
 import { MAX_PAGE_SIZE } from './schemas.js';
 
 /*
@@ -244,6 +245,44 @@ export const API_OPERATIONS: readonly Operation[] = [
       404: notFound,
       409: conflict,
       422: { description: 'An alarm blocker overridden without `fixesAlarm: true`.', schema: 'Error' },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/pipelines/{name}/metrics',
+    operationId: 'getPipelineMetrics',
+    summary:
+      'Delivery metrics of the pipeline over a period: deployment frequency, lead time, change failure rate, time to restore, time held by blockers.',
+    tag: 'pipelines',
+    parameters: [
+      nameParam,
+      {
+        name: 'from',
+        in: 'query',
+        required: false,
+        description: 'Start of the period, inclusive (ISO 8601); default: 30 days before `to`.',
+        schema: { type: 'string', format: 'date-time' },
+      },
+      {
+        name: 'to',
+        in: 'query',
+        required: false,
+        description: `End of the period, exclusive (ISO 8601); default: now. At most ${MAX_METRICS_DAYS} days after \`from\`.`,
+        schema: { type: 'string', format: 'date-time' },
+      },
+      {
+        name: 'bucket',
+        in: 'query',
+        required: false,
+        description:
+          'The series per `day` or per `week` (Monday, UTC); default: day up to 62 days, else week.',
+        schema: { type: 'string', enum: ['day', 'week'] },
+      },
+    ],
+    responses: {
+      200: { description: 'The figures (definitions in docs/metrics.md).', schema: 'DeliveryMetrics' },
+      400: invalid,
+      404: notFound,
     },
   },
   {

@@ -37,6 +37,20 @@ export const ListDeploymentsQuerySchema = z.strictObject({
   cursor: z.string().min(1).max(2000).optional(),
 });
 
+const Instant = (what: string) =>
+  z.iso.datetime({ offset: true, message: 'expected an ISO 8601 instant like 2026-11-01T00:00:00Z' }).meta({
+    description: what,
+  });
+
+export const MetricsQuerySchema = z.strictObject({
+  from: Instant('Start of the period (inclusive); default: 30 days before `to`.').optional(),
+  to: Instant('End of the period (exclusive); default: now.').optional(),
+  bucket: z.enum(['day', 'week']).optional().meta({
+    description: 'Series per day or per ISO week (Monday, UTC); default: day up to 62 days, else week.',
+  }),
+});
+export type MetricsQuery = z.output<typeof MetricsQuerySchema>;
+
 // ---- request bodies -----------------------------------------------------------------------------
 
 const Person = z.string().trim().min(1).max(200);
@@ -211,6 +225,10 @@ export const DeploymentRecordSchema = z
     requestedBy: z.string().optional(),
     currentWave: z.number().int().optional(),
     cancelRequest: z.object({ by: z.string(), reason: z.string(), at: Iso }).optional(),
+    heldSeconds: z.record(z.string(), z.number()).optional().meta({
+      description:
+        'Seconds the deployment was held before a wave, batch or target started, by blocker kind (alarm, window, manual, pipelining, lock), for holds that ended.',
+    }),
     rollback: z
       .object({
         reason: z.string(),
@@ -367,6 +385,107 @@ export const DeploymentDetailSchema = z
     overrides: z.array(OverrideRecordSchema),
   })
   .meta({ id: 'DeploymentDetail' });
+
+const Seconds = z.number().min(0);
+const DurationSummarySchema = {
+  count: z.number().int(),
+  medianSeconds: Seconds.nullable().meta({
+    description: 'Middle value (mean of the two middle ones for an even count); null when count is 0.',
+  }),
+  p90Seconds: Seconds.nullable().meta({
+    description: 'Nearest-rank 90th percentile (the ⌈0.9·n⌉-th smallest); null when count is 0.',
+  }),
+};
+const RestorePointSchema = {
+  deploymentId: z.string(),
+  startedAt: Iso,
+  restoredAt: Iso,
+  seconds: Seconds,
+};
+
+export const DeliveryMetricsSchema = z
+  .object({
+    pipeline: z.string(),
+    from: Iso,
+    to: Iso.meta({ description: 'Exclusive.' }),
+    days: z.number(),
+    deployments: z
+      .object({
+        total: z.number().int(),
+        succeeded: z.number().int(),
+        failed: z.number().int(),
+        inProgress: z.number().int(),
+        notJudged: z.number().int().meta({ description: 'Superseded or expired: never judged.' }),
+      })
+      .meta({ description: 'Deployments created in the period, by outcome.' }),
+    frequency: z.object({
+      succeeded: z.number().int(),
+      perDay: z.number(),
+      perWeek: z.number(),
+      bucket: z.enum(['day', 'week']),
+      series: z.array(
+        z.object({
+          start: Iso.meta({ description: 'Start of the day, or the Monday of the week (UTC).' }),
+          succeeded: z.number().int(),
+          failed: z.number().int(),
+          inProgress: z.number().int(),
+          notJudged: z.number().int(),
+        }),
+      ),
+    }),
+    leadTime: z.object({
+      ...DurationSummarySchema,
+      fromChangeCreatedAt: z
+        .number()
+        .int()
+        .meta({ description: 'Lead times counted from change.createdAt.' }),
+      fromDeploymentCreatedAt: z.number().int().meta({
+        description:
+          'Lead times counted from the deployment start: the change did not say when it was created.',
+      }),
+      points: z.array(
+        z.object({
+          deploymentId: z.string(),
+          changeId: z.string(),
+          endedAt: Iso,
+          seconds: Seconds,
+          from: z.enum(['change', 'deployment']),
+        }),
+      ),
+    }),
+    changeFailureRate: z.object({
+      failed: z.number().int(),
+      judged: z.number().int().meta({ description: 'Succeeded + failed.' }),
+      rate: z.number().nullable().meta({ description: 'failed / judged; null when nothing was judged.' }),
+      byCause: z.record(z.string(), z.number().int()).meta({
+        description:
+          'Failures by cause: vetoed, release-rollback, stopped, alarm-event, check, step, hook, unknown.',
+      }),
+    }),
+    timeToRestore: z.object({
+      trafficOff: z.object({
+        ...DurationSummarySchema,
+        points: z.array(z.object({ ...RestorePointSchema, start: z.enum(['alarm', 'detected']) })),
+      }),
+      nextGoodRelease: z.object({
+        ...DurationSummarySchema,
+        points: z.array(z.object({ ...RestorePointSchema, restoredBy: z.string() })),
+        unrestored: z
+          .array(z.string())
+          .meta({ description: 'Failed deployments no succeeded deployment has followed yet.' }),
+      }),
+    }),
+    held: z.object({
+      byKind: z
+        .record(z.string(), Seconds)
+        .meta({ description: 'Seconds held before a wave or target started, by blocker kind.' }),
+      deployments: z.number().int().meta({ description: 'Deployments that were held at all.' }),
+    }),
+  })
+  .meta({
+    id: 'DeliveryMetrics',
+    description: 'Delivery metrics of a pipeline over a period (docs/metrics.md).',
+  });
 
 export const BlockerRecordSchema = z
   .object({

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConflictError } from '../core/errors.js';
+import { isoAt } from '../ports/clock.js';
 import type { DeploymentStatus, PipelineRecord } from '../ports/store.js';
 import type { StartRequest } from '../workflow/inputs.js';
 import type { TriggerDeps } from './deps.js';
@@ -166,4 +167,16 @@ export function firstLine(message: string | null | undefined): string | undefine
   const line = message?.split(/\r?\n/, 1)[0]?.trim();
   if (!line) return undefined;
   return line.length > 500 ? `${line.slice(0, 497)}...` : line;
+}
+
+/**
+ * A timestamp from a trigger's payload as a UTC ISO instant (the form lead time is computed
+ * from), or undefined when it is absent or not a time.
+ *
+ * @example utcInstant('2026-11-20T15:04:05-05:00') // '2026-11-20T20:04:05.000Z'
+ */
+export function utcInstant(text: string | null | undefined): string | undefined {
+  if (!text) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : isoAt(ms);
 }

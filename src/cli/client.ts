@@ -507,16 +507,20 @@ export function renderStatus(detail: DeploymentDetailBody): string {
   return lines.join('\n');
 }
 
+/** The options every command that calls the API takes (endpoint, token, signing, who, --json). */
+export function withConnectionOptions(command: Command): Command {
+  return command
+    .option('--endpoint <url>', 'the API URL (env BREAKWATER_ENDPOINT)')
+    .option('--token <token>', 'the local control plane token (env BREAKWATER_TOKEN)')
+    .option('--region <region>', 'AWS region for SigV4 signing; default: from the execute-api host')
+    .option('--sigv4', 'sign with SigV4 even if the endpoint is not an execute-api host (custom domain)')
+    .option('--as <name>', 'who is acting (default: $USER)')
+    .option('--json', 'print the API response as JSON');
+}
+
 /** `status`, `start`, `stop`, `rollback`, `block`, `unblock`, `override`: the HTTP API from the command line. */
 export function registerClientCommands(program: Command): void {
-  const connection = (command: Command) =>
-    command
-      .option('--endpoint <url>', 'the API URL (env BREAKWATER_ENDPOINT)')
-      .option('--token <token>', 'the local control plane token (env BREAKWATER_TOKEN)')
-      .option('--region <region>', 'AWS region for SigV4 signing; default: from the execute-api host')
-      .option('--sigv4', 'sign with SigV4 even if the endpoint is not an execute-api host (custom domain)')
-      .option('--as <name>', 'who is acting (default: $USER)')
-      .option('--json', 'print the API response as JSON');
+  const connection = withConnectionOptions;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const print = (flags: ConnectionFlags, value: unknown, human: string) => {
     out(flags.json ? JSON.stringify(value ?? {}, null, 2) : human);

@@ -10,6 +10,7 @@ import { defaultScenarioFor, type ScenarioInput } from '../local/scenario.js';
 import { ApiRequestError, ApiUnreachableError, registerClientCommands } from './client.js';
 import { runDemo } from './demo.js';
 import { loadDocument } from './load.js';
+import { registerMetricsCommand } from './metrics.js';
 import { renderPlan } from './plan-table.js';
 import { bakePrinter, progressPrinter } from './progress.js';
 import { predictPipelineSchedule, renderSchedule } from './schedule.js';
@@ -158,5 +159,6 @@ program
 
 registerServeCommand(program);
 registerClientCommands(program);
+registerMetricsCommand(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -25,6 +25,11 @@ export interface ChangeRef {
   readonly version?: string;
   /** For `versions` artifacts: a version per target id (wins over `version`). */
   readonly versions?: Readonly<Record<string, string>>;
+  /**
+   * When the change was created or pushed (ISO 8601): the head commit's time for a GitHub push,
+   * the event's time for CodeCommit, or as the start request says. Lead time counts from it.
+   */
+  readonly createdAt?: string;
 }
 
 export type DeploymentStatus =
@@ -67,8 +72,19 @@ export interface DeploymentRecord {
   readonly rollback?: RollbackInfo;
   /** An expedited change: shorter bakes under the pipeline's expedite policy, once approved. */
   readonly expedite?: ExpediteRequest;
-  /** While a start is held (blockers, window, lock): since when, and by what. `{}` when not held. */
-  readonly hold?: { readonly since?: string; readonly what?: string };
+  /**
+   * While a start is held (blockers, window, lock): since when, and by what. `{}` when not held.
+   * `kinds` (sorted) have held it since `kindsSince`; when they change or the hold ends, that
+   * segment's seconds are added to {@link heldSeconds}.
+   */
+  readonly hold?: {
+    readonly since?: string;
+    readonly what?: string;
+    readonly kinds?: readonly string[];
+    readonly kindsSince?: string;
+  };
+  /** Seconds this deployment was held by each blocker kind, for the parts of holds that ended. */
+  readonly heldSeconds?: Readonly<Record<string, number>>;
   /** Why the deployment ended without running (superseded by a newer change...). */
   readonly endReason?: string;
   /** A finished (succeeded) release someone asked to take back: see {@link ReleaseRollbackRequest}. */
@@ -315,12 +331,24 @@ export interface DeploymentStore {
       readonly onlyIfStatusIn?: readonly DeploymentStatus[];
       /** Only while the expedite request has no approver yet (ConflictError otherwise). */
       readonly onlyIfExpediteUnapproved?: boolean;
+      /**
+       * Only while the open hold segment began at this instant (`hold.kindsSince`); `null`: only
+       * while none is open. ConflictError otherwise: another step accounted for it first.
+       */
+      readonly onlyIfHoldSegment?: string | null;
     },
   ): Promise<DeploymentRecord>;
   listDeployments(
     pipelineName: string,
     page?: { readonly limit?: number; readonly cursor?: string },
   ): Promise<Page<DeploymentRecord>>;
+  /**
+   * Every deployment of a pipeline created in [from, to) (ISO instants), oldest first: one Query
+   * of the pipeline's index, paginated internally.
+   */
+  listDeploymentsCreatedBetween(pipelineName: string, from: string, to: string): Promise<DeploymentRecord[]>;
+  /** The oldest deployment of a pipeline created at or after `from` that succeeded, if any: one Query. */
+  firstSucceededDeploymentFrom(pipelineName: string, from: string): Promise<DeploymentRecord | undefined>;
 
   putWave(record: WaveRecord): Promise<void>;
   getWave(deploymentId: string, index: number): Promise<WaveRecord | undefined>;

@@ -37,7 +37,7 @@ export async function checkBatchStart(
   const templates = batchStartTemplates(deps, wave);
   const readings = await readStartInputs(deps, wave, pending, deployment.id, templates);
   const now = isoNow(deps.clock);
-  const held: { id: string; waitSeconds: number }[] = [];
+  const held: { id: string; waitSeconds: number; kinds: string[] }[] = [];
   for (const t of pending) {
     const assessment = await assessStart(
       deps,
@@ -56,7 +56,7 @@ export async function checkBatchStart(
     );
     const holding = holdingBlockers(assessment);
     if (holding.length === 0) continue;
-    held.push({ id: t.id, waitSeconds: assessment.waitSeconds });
+    held.push({ id: t.id, waitSeconds: assessment.waitSeconds, kinds: holding.map((b) => b.kind) });
     if (records.get(t.id)?.status !== 'blocked') {
       await deps.store.putTarget({
         deploymentId: deployment.id,
@@ -81,6 +81,7 @@ export async function checkBatchStart(
     deployment,
     pipeline,
     `wave ${wave.name}: ${held.map((h) => h.id).join(', ')} held by blockers`,
+    held.flatMap((h) => h.kinds),
   );
   return {
     status: 'blocked',

@@ -19,6 +19,10 @@ export const StartRequestSchema = z
             z.string().regex(/^\d+$/, { message: 'expected a published Lambda version number' }),
           )
           .optional(),
+        createdAt: z.iso.datetime({ offset: true }).optional().meta({
+          description:
+            'When the change was created or pushed (ISO 8601). Lead time counts from it; without it, from when the deployment started.',
+        }),
       })
       .strict(),
     requestedBy: z.string().min(1).max(200).optional(),

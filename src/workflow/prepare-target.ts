@@ -109,6 +109,7 @@ export async function prepareBatch(
     deployment,
     pipeline,
     `${waiting.map((w) => `${w.target} waits for deployment ${w.holder} to release its alias`).join('; ')}`,
+    ['lock'],
   );
   return { status: 'locked', waiting, waitSeconds: wave.safetyPoll };
 }

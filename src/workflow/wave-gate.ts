@@ -107,6 +107,7 @@ export async function checkWaveGate(
       deployment,
       pipeline,
       `wave ${wave.name} waits: ${holding.map((b) => b.description).join('; ')}`,
+      holding.map((b) => b.kind),
     );
     const waitSeconds =
       queue.length > 0 ? Math.min(BLOCKER_POLL_SECONDS, wave.safetyPoll) : assessment.waitSeconds;

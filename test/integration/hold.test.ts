@@ -90,3 +90,28 @@ describe('a deployment held longer than maxHold', () => {
     expect(hours(since, expired.at)).toBeLessThan(7 * 24 + 0.5);
   }, 180_000);
 });
+
+describe('time held by blockers', () => {
+  it('adds the seconds a wave waited to the deployment, by blocker kind, once the wait is over', async () => {
+    // GIVEN wave two's region alarm in ALARM for the first 20 hours
+    const pipeline = smallPipeline();
+    engine = await startEngine(pipeline, {
+      blockers: [
+        { kind: 'alarm', name: 'orders-errors-eu-west-1', region: 'eu-west-1', at: '0s', until: '20h' },
+      ],
+    });
+
+    // WHEN the deployment runs to the end
+    const { view } = await deploy(engine, pipeline);
+
+    // THEN it succeeded, its hold is over, and the alarm's kind is charged the whole wait of wave two
+    expect(view.deployment.status).toBe('succeeded');
+    expect(view.deployment.hold).toEqual({});
+    const blocked = view.events.find((e) => e.type === 'wave-blocked' && e.wave === 1)!;
+    const unblocked = view.events.find((e) => e.type === 'wave-unblocked' && e.wave === 1)!;
+    const waited = (Date.parse(unblocked.at) - Date.parse(blocked.at)) / 1000;
+    expect(waited).toBeGreaterThan(3_600);
+    expect(Object.keys(view.deployment.heldSeconds ?? {})).toEqual(['alarm']);
+    expect(Math.abs(view.deployment.heldSeconds!.alarm! - waited)).toBeLessThanOrEqual(1);
+  }, 120_000);
+});

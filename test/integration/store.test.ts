@@ -258,6 +258,56 @@ describe('DynamoDeploymentStore deployments', () => {
   });
 });
 
+describe('DynamoDeploymentStore deployments of a period', () => {
+  it('lists the deployments created from `from` up to, not including, `to`, oldest first, across pages', async () => {
+    const pipelineName = fresh('period');
+    const at = (h: number) => `2026-11-02T${String(h).padStart(2, '0')}:00:00.000Z`;
+    for (let h = 0; h < 6; h++) {
+      await store.createDeployment(deployment(`${pipelineName}-${h}`, { pipelineName, createdAt: at(h) }));
+    }
+    const listed = await store.listDeploymentsCreatedBetween(pipelineName, at(1), at(4));
+
+    expect(listed.map((d) => d.createdAt)).toEqual([at(1), at(2), at(3)]);
+  });
+
+  it('finds the oldest succeeded deployment created at or after an instant, skipping the others', async () => {
+    const pipelineName = fresh('next-good');
+    const at = (h: number) => `2026-11-02T${String(h).padStart(2, '0')}:00:00.000Z`;
+    const statuses = ['succeeded', 'rolled_back', 'running', 'succeeded', 'succeeded'] as const;
+    for (const [h, status] of statuses.entries()) {
+      await store.createDeployment(
+        deployment(`${pipelineName}-${h}`, { pipelineName, createdAt: at(h), status }),
+      );
+    }
+
+    expect((await store.firstSucceededDeploymentFrom(pipelineName, at(1)))?.id).toBe(`${pipelineName}-3`);
+    expect(await store.firstSucceededDeploymentFrom(pipelineName, at(5))).toBeUndefined();
+  });
+
+  it('adds a hold segment once when two writers end it from the same read', async () => {
+    const id = fresh('held');
+    await store.createDeployment(
+      deployment(id, { hold: { since: 'x', kinds: ['window'], kindsSince: '2026-11-02T10:00:00.000Z' } }),
+    );
+    const end = { hold: {}, heldSeconds: { window: 60 } };
+
+    await store.updateDeployment(id, end, { onlyIfHoldSegment: '2026-11-02T10:00:00.000Z' });
+    const second = store.updateDeployment(
+      id,
+      { hold: {}, heldSeconds: { window: 120 } },
+      { onlyIfHoldSegment: '2026-11-02T10:00:00.000Z' },
+    );
+
+    await expect(second).rejects.toBeInstanceOf(ConflictError);
+    expect((await store.getDeployment(id))?.heldSeconds).toEqual({ window: 60 });
+    // A new segment may only open while none is.
+    await store.updateDeployment(id, { hold: { kindsSince: 'y' } }, { onlyIfHoldSegment: null });
+    await expect(
+      store.updateDeployment(id, { hold: { kindsSince: 'z' } }, { onlyIfHoldSegment: null }),
+    ).rejects.toBeInstanceOf(ConflictError);
+  });
+});
+
 describe('DynamoDeploymentStore waves, targets and events', () => {
   it('returns the deployment with its waves, targets and events in order in one view', async () => {
     const id = fresh('view');

@@ -226,6 +226,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
     options?: {
       readonly onlyIfStatusIn?: readonly DeploymentStatus[];
       readonly onlyIfExpediteUnapproved?: boolean;
+      readonly onlyIfHoldSegment?: string | null;
     },
   ): Promise<DeploymentRecord> {
     const fixed = IMMUTABLE_DEPLOYMENT_FIELDS.filter((f) => patch[f] !== undefined);
@@ -258,6 +259,17 @@ export class DynamoDeploymentStore implements DeploymentStore {
       update.names['#expedite'] = 'expedite';
       update.names['#approvedBy'] = 'approvedBy';
     }
+    const segment = options?.onlyIfHoldSegment;
+    if (segment !== undefined) {
+      // Two steps ending the same hold segment: only the first adds its seconds.
+      condition +=
+        segment === null
+          ? ' AND attribute_not_exists(#hold.#kindsSince)'
+          : ' AND #hold.#kindsSince = :kindsSince';
+      update.names['#hold'] = 'hold';
+      update.names['#kindsSince'] = 'kindsSince';
+      if (segment !== null) update.values[':kindsSince'] = segment;
+    }
     try {
       const out = await this.#call('UpdateItem', () =>
         this.#client.send(
@@ -278,6 +290,12 @@ export class DynamoDeploymentStore implements DeploymentStore {
     }
     const current = await this.getDeployment(id);
     if (current === undefined) throw new NotFoundError(`deployment "${id}" not found`);
+    if (allowed === undefined && segment !== undefined) {
+      throw new ConflictError(
+        `deployment "${id}": its hold changed meanwhile (segment since ${current.hold?.kindsSince ?? 'none'}, expected ${segment ?? 'none'})`,
+        current,
+      );
+    }
     throw new ConflictError(
       `deployment "${id}" is ${current.status}; expected one of [${(allowed ?? []).join(', ')}]`,
       current,
@@ -314,6 +332,60 @@ export class DynamoDeploymentStore implements DeploymentStore {
     return out.LastEvaluatedKey === undefined
       ? { items }
       : { items, nextCursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  async listDeploymentsCreatedBetween(
+    pipelineName: string,
+    from: string,
+    to: string,
+  ): Promise<DeploymentRecord[]> {
+    // createdAt is an ISO instant in the sort key: [from, to) is a BETWEEN on the key prefix
+    // (`DEPLOYMENT#<to>#<id>` sorts after `DEPLOYMENT#<to>`, so `to` itself is left out).
+    const items = await this.#queryAll({
+      IndexName: GSI1,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': GSI1_PK, '#sk': GSI1_SK },
+      ExpressionAttributeValues: {
+        ':pk': keys.deploymentGsiPk(pipelineName),
+        ':from': `${keys.deploymentGsiPrefix}${from}`,
+        ':to': `${keys.deploymentGsiPrefix}${to}`,
+      },
+    });
+    return items.map((item) => toRecord<DeploymentRecord>(item));
+  }
+
+  async firstSucceededDeploymentFrom(
+    pipelineName: string,
+    from: string,
+  ): Promise<DeploymentRecord | undefined> {
+    // One Query, oldest first; the filter applies after each page is read, so pages that hold
+    // no succeeded deployment are followed until one does or the partition ends.
+    let startKey: Item | undefined;
+    do {
+      const out = await this.#call('Query', () =>
+        this.#client.send(
+          new QueryCommand({
+            TableName: this.#tableName,
+            IndexName: GSI1,
+            KeyConditionExpression: '#pk = :pk AND #sk >= :from',
+            FilterExpression: '#status = :succeeded',
+            ExpressionAttributeNames: { '#pk': GSI1_PK, '#sk': GSI1_SK, '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':pk': keys.deploymentGsiPk(pipelineName),
+              ':from': `${keys.deploymentGsiPrefix}${from}`,
+              ':succeeded': 'succeeded',
+            },
+            ScanIndexForward: true,
+            Limit: MAX_PAGE_SIZE,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      const item = out.Items?.[0];
+      if (item) return toRecord<DeploymentRecord>(item);
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return undefined;
   }
 
   // ---- waves and targets -----------------------------------------------------------------------

@@ -116,6 +116,8 @@ describe('CodeCommit trigger', () => {
       change: {
         id: '3e8b3ab2c1a9d0f7e6b5c4d3e2f1a0b9c8d7e6f5',
         description: 'referenceUpdated payments-service@main',
+        // The event's time: when the branch moved, where lead time counts from.
+        createdAt: '2026-03-02T10:00:00.000Z',
       },
       requestedBy: `arn:aws:iam::${ACCOUNT}:user/alice`,
       deploymentId: 'cc-01234567-0123-0123-0123-012345678901-payments',

@@ -167,7 +167,8 @@ describe('GitHub webhook', () => {
     expect(deploymentId).toMatch(/^gh-6113728f27ae-hello-[0-9a-f]{16}$/);
     expect(starter.started.find((s) => s.pipeline === 'hello')).toEqual({
       pipeline: 'hello',
-      change: { id: push.after, description: 'Initial commit' },
+      // The head commit's time, in UTC: lead time counts from it.
+      change: { id: push.after, description: 'Initial commit', createdAt: '2019-05-15T15:19:25.000Z' },
       requestedBy: `github:${push.pusher.name}`,
       deploymentId,
     });
