@@ -7,6 +7,7 @@ import { type Command, Option } from 'commander';
 import { createApiHandler } from '../../functions/api/router.js';
 import { createGithubWebhookHandler } from '../../functions/triggers/github-webhook.js';
 import { InvalidInputError } from '../core/errors.js';
+import { CODECOMMIT_ROUTE, createCodeCommitRoute } from '../local/codecommit-route.js';
 import { EVENT_LOG_FILE, LocalControlPlane } from '../local/control-plane.js';
 import type { ScenarioInput } from '../local/scenario.js';
 import { createLocalServer, type ProxyHandler } from '../local/server.js';
@@ -129,6 +130,13 @@ export async function startServe(
       log,
       secret: webhookSecret,
     }) as ProxyHandler,
+    localRoutes: {
+      [CODECOMMIT_ROUTE]: createCodeCommitRoute({
+        store: deps.store,
+        starter: deps.starter,
+        log,
+      }) as ProxyHandler,
+    },
     token,
     webDir: WEB_DIR,
     around: (work) => plane.track(work),
@@ -159,6 +167,7 @@ export async function startServe(
       `  Dashboard:      ${dashboardUrl}`,
       `  API:            ${url}   (Authorization: Bearer ${token})`,
       `  GitHub webhook: POST ${url}/webhooks/github   secret: ${webhookSecret}`,
+      `  CodeCommit:     POST ${url}${CODECOMMIT_ROUTE}   (an EventBridge event; or breakwater trigger codecommit)`,
       `  Data:           ${dataDir}`,
       `  Events:         ${join(dataDir, EVENT_LOG_FILE)}   (deployment state changes, one JSON line each)`,
       `  Virtual time:   ${now} UTC, ${options.speed}x wall time`,

@@ -30,6 +30,11 @@ export interface LocalServerOptions {
   readonly log?: Log;
   /** Stamps `requestContext.requestTimeEpoch`. @default the system clock */
   readonly clock?: Clock;
+  /**
+   * Routes only the local control plane has (`POST /triggers/codecommit`), by exact path:
+   * token-authenticated like the API, each with its own handler.
+   */
+  readonly localRoutes?: Readonly<Record<string, ProxyHandler>>;
 }
 
 /** Routes of the API; everything else is a dashboard file. */
@@ -129,7 +134,9 @@ async function handle(options: LocalServerOptions, req: IncomingMessage, res: Se
     return;
   }
   const path = url.pathname;
-  const isApi = API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
+  const localRoute =
+    options.localRoutes && Object.hasOwn(options.localRoutes, path) ? options.localRoutes[path] : undefined;
+  const isApi = localRoute !== undefined || API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
   if (!isApi) {
     await serveStatic(options.webDir, req, res, path);
     return;
@@ -162,7 +169,7 @@ async function handle(options: LocalServerOptions, req: IncomingMessage, res: Se
     }
     throw error;
   }
-  const handler = isWebhook ? options.webhook : options.api;
+  const handler = isWebhook ? options.webhook : (localRoute ?? options.api);
   if (!handler) {
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
     return;
