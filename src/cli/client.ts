@@ -307,7 +307,14 @@ export interface DeploymentDetailBody {
     readonly index: number;
     readonly name: string;
     readonly status: string;
-    readonly bake?: { phase: string; dataPoints: number; minDataPoints: number; verdict: string };
+    readonly bake?: {
+      phase: string;
+      dataPoints: number;
+      minDataPoints: number;
+      verdict: string;
+      /** The bake in words as of the answer (elapsed and remaining time from the clock then). */
+      note?: string;
+    };
     readonly blocked?: { since: string; blockers: readonly { id: string; description: string }[] };
     readonly targets: readonly { targetId: string; status: string; weight: number; newVersion?: string }[];
   }[];
@@ -582,6 +589,7 @@ export function renderStatus(detail: DeploymentDetailBody): string {
       ? `  bake ${w.bake.phase} ${w.bake.dataPoints}/${w.bake.minDataPoints} data points (${w.bake.verdict})`
       : '';
     lines.push(`  ${w.name.padEnd(14)} ${w.status.padEnd(12)}${bake}`);
+    if (w.bake?.note) lines.push(`      ${w.bake.note}`);
     for (const t of w.targets)
       lines.push(`      ${t.targetId.padEnd(14)} ${t.status.padEnd(16)} ${t.weight}%`);
     for (const b of w.blocked?.blockers ?? []) lines.push(`      blocked by ${b.id}: ${b.description}`);

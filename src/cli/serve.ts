@@ -8,7 +8,7 @@ import { createApiHandler } from '../../functions/api/router.js';
 import { createGithubWebhookHandler } from '../../functions/triggers/github-webhook.js';
 import { InvalidInputError } from '../core/errors.js';
 import { CODECOMMIT_ROUTE, createCodeCommitRoute } from '../local/codecommit-route.js';
-import { EVENT_LOG_FILE, LocalControlPlane } from '../local/control-plane.js';
+import { type ClockStart, EVENT_LOG_FILE, LocalControlPlane } from '../local/control-plane.js';
 import type { ScenarioInput } from '../local/scenario.js';
 import { createLocalServer, type ProxyHandler } from '../local/server.js';
 import type { TimelineEvent } from '../ports/store.js';
@@ -28,7 +28,11 @@ export interface ServeOptions {
   readonly speed: number;
   /** A scenario file (.json or .ts); default: a healthy candidate. */
   readonly scenarioFile?: string;
+  /** When the virtual clock starts to run. @default 'first-deployment' */
+  readonly clockStart?: ClockStart;
 }
+
+const CLOCK_STARTS: readonly ClockStart[] = ['first-deployment', 'now'];
 
 export interface RunningServe {
   /** `http://host:port` */
@@ -106,6 +110,14 @@ export async function startServe(
       { path: '--port', message: `expected a port number 0-65535, got ${options.port}` },
     ]);
   }
+  if (options.clockStart !== undefined && !CLOCK_STARTS.includes(options.clockStart)) {
+    throw new InvalidInputError('serve options', [
+      {
+        path: '--clock',
+        message: `expected ${CLOCK_STARTS.join(' or ')}, got ${JSON.stringify(options.clockStart)}`,
+      },
+    ]);
+  }
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const token = secretFile(dataDir, 'token');
@@ -118,6 +130,7 @@ export async function startServe(
     dataDir,
     speed: options.speed,
     ...(scenario ? { scenario } : {}),
+    ...(options.clockStart ? { clockStart: options.clockStart } : {}),
     log,
     onEvent: eventPrinter(out),
   });
@@ -170,7 +183,11 @@ export async function startServe(
       `  CodeCommit:     POST ${url}${CODECOMMIT_ROUTE}   (an EventBridge event; or breakwater trigger codecommit)`,
       `  Data:           ${dataDir}`,
       `  Events:         ${join(dataDir, EVENT_LOG_FILE)}   (deployment state changes, one JSON line each)`,
-      `  Virtual time:   ${now} UTC, ${options.speed}x wall time`,
+      `  Virtual time:   ${now} UTC, ${
+        plane.clockRunning
+          ? `${options.speed}x wall time`
+          : `paused until a deployment starts, then ${options.speed}x wall time`
+      }`,
       ...(plane.registered.length > 0 ? [`  Registered:     ${plane.registered.join(', ')}`] : []),
       ...(plane.resumed.length > 0 ? [`  Resumed:        ${plane.resumed.join(', ')}`] : []),
     ].join('\n'),
@@ -211,36 +228,51 @@ export function registerServeCommand(program: Command): void {
       '--scenario <file>',
       'the simulated world (traffic, alarms, faults); default: a healthy candidate',
     )
-    .action(async (opts: { port: number; host: string; data: string; speed: number; scenario?: string }) => {
-      const out = (line: string) => process.stdout.write(`${line}\n`);
-      const err = (line: string) => process.stderr.write(`${line}\n`);
-      const serve = await startServe(
-        {
-          port: opts.port,
-          host: opts.host,
-          dataDir: opts.data,
-          speed: opts.speed,
-          ...(opts.scenario ? { scenarioFile: opts.scenario } : {}),
-        },
-        out,
-        err,
-      );
-      let signals = 0;
-      const stop = (signal: string) => {
-        if (++signals > 1) process.exit(130);
-        out(`${signal}: saving the clock and the fleet, closing DynamoDB...`);
-        serve.close().then(
-          () => {
-            out('stopped.');
-            process.exit(0);
+    .option(
+      '--clock <when>',
+      'when virtual time starts to run: first-deployment (it stays still until a deployment starts) or now',
+      'first-deployment',
+    )
+    .action(
+      async (opts: {
+        port: number;
+        host: string;
+        data: string;
+        speed: number;
+        scenario?: string;
+        clock: string;
+      }) => {
+        const out = (line: string) => process.stdout.write(`${line}\n`);
+        const err = (line: string) => process.stderr.write(`${line}\n`);
+        const serve = await startServe(
+          {
+            port: opts.port,
+            host: opts.host,
+            dataDir: opts.data,
+            speed: opts.speed,
+            ...(opts.scenario ? { scenarioFile: opts.scenario } : {}),
+            clockStart: opts.clock as ClockStart,
           },
-          (error: unknown) => {
-            err(`error while stopping: ${String(error)}`);
-            process.exit(1);
-          },
+          out,
+          err,
         );
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
-    });
+        let signals = 0;
+        const stop = (signal: string) => {
+          if (++signals > 1) process.exit(130);
+          out(`${signal}: saving the clock and the fleet, closing DynamoDB...`);
+          serve.close().then(
+            () => {
+              out('stopped.');
+              process.exit(0);
+            },
+            (error: unknown) => {
+              err(`error while stopping: ${String(error)}`);
+              process.exit(1);
+            },
+          );
+        };
+        process.on('SIGINT', () => stop('SIGINT'));
+        process.on('SIGTERM', () => stop('SIGTERM'));
+      },
+    );
 }
