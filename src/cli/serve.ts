@@ -153,6 +153,7 @@ export async function startServe(
     token,
     webDir: WEB_DIR,
     around: (work) => plane.track(work),
+    clockState: () => (plane.clockRunning ? 'running' : 'paused'),
     log,
     clock: plane.clock,
   });

@@ -35,6 +35,8 @@ export interface LocalServerOptions {
    * token-authenticated like the API, each with its own handler.
    */
   readonly localRoutes?: Readonly<Record<string, ProxyHandler>>;
+  /** Sent as `X-Breakwater-Clock` with every API answer: `paused` or `running`. */
+  readonly clockState?: () => 'paused' | 'running';
 }
 
 /** Routes of the API; everything else is a dashboard file. */
@@ -178,6 +180,7 @@ async function handle(options: LocalServerOptions, req: IncomingMessage, res: Se
   const event = toProxyEvent(req, url, body, requestId, (options.clock ?? systemClock).nowMs());
   const around = options.around ?? ((work) => work());
   const result = await around(() => handler(event, lambdaContext(requestId)));
+  if (options.clockState) res.setHeader('X-Breakwater-Clock', options.clockState());
   sendProxyResult(res, result, (options.clock ?? systemClock).nowMs());
 }
 
