@@ -208,6 +208,16 @@ export async function startServe(
   return { url, dashboardUrl, token, webhookSecret, plane, close };
 }
 
+/** The flags of `breakwater serve`, as commander parses them. */
+interface ServeFlags {
+  readonly port: number;
+  readonly host: string;
+  readonly data: string;
+  readonly speed: number;
+  readonly scenario?: string;
+  readonly clock: string;
+}
+
 /** `breakwater serve`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
 export function registerServeCommand(program: Command): void {
   program
@@ -234,46 +244,37 @@ export function registerServeCommand(program: Command): void {
       'when virtual time starts to run: first-deployment (it stays still until a deployment starts) or now',
       'first-deployment',
     )
-    .action(
-      async (opts: {
-        port: number;
-        host: string;
-        data: string;
-        speed: number;
-        scenario?: string;
-        clock: string;
-      }) => {
-        const out = (line: string) => process.stdout.write(`${line}\n`);
-        const err = (line: string) => process.stderr.write(`${line}\n`);
-        const serve = await startServe(
-          {
-            port: opts.port,
-            host: opts.host,
-            dataDir: opts.data,
-            speed: opts.speed,
-            ...(opts.scenario ? { scenarioFile: opts.scenario } : {}),
-            clockStart: opts.clock as ClockStart,
+    .action(async (opts: ServeFlags) => {
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      const err = (line: string) => process.stderr.write(`${line}\n`);
+      const serve = await startServe(
+        {
+          port: opts.port,
+          host: opts.host,
+          dataDir: opts.data,
+          speed: opts.speed,
+          ...(opts.scenario ? { scenarioFile: opts.scenario } : {}),
+          clockStart: opts.clock as ClockStart,
+        },
+        out,
+        err,
+      );
+      let signals = 0;
+      const stop = (signal: string) => {
+        if (++signals > 1) process.exit(130);
+        out(`${signal}: saving the clock and the fleet, closing DynamoDB...`);
+        serve.close().then(
+          () => {
+            out('stopped.');
+            process.exit(0);
           },
-          out,
-          err,
+          (error: unknown) => {
+            err(`error while stopping: ${String(error)}`);
+            process.exit(1);
+          },
         );
-        let signals = 0;
-        const stop = (signal: string) => {
-          if (++signals > 1) process.exit(130);
-          out(`${signal}: saving the clock and the fleet, closing DynamoDB...`);
-          serve.close().then(
-            () => {
-              out('stopped.');
-              process.exit(0);
-            },
-            (error: unknown) => {
-              err(`error while stopping: ${String(error)}`);
-              process.exit(1);
-            },
-          );
-        };
-        process.on('SIGINT', () => stop('SIGINT'));
-        process.on('SIGTERM', () => stop('SIGTERM'));
-      },
-    );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
 }
