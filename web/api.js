@@ -58,7 +58,10 @@ export const setToken = (token) => sessionStorage.setItem(TOKEN_KEY, token);
 
 /** The control plane's clock, as of the last response (virtual time on the local engine). */
 let serverOffsetMs = 0;
-export const serverNow = () => Date.now() + serverOffsetMs;
+/** The control plane's clock as last seen, when it stands still (serve waits for a first deployment). */
+let pausedAtMs;
+export const serverNow = () => pausedAtMs ?? Date.now() + serverOffsetMs;
+export const serverClockPaused = () => pausedAtMs !== undefined;
 
 export async function api(method, path, body) {
   const base = (sessionStorage.getItem(API_KEY) ?? configuredBase).replace(/\/+$/, '');
@@ -73,6 +76,7 @@ export async function api(method, path, body) {
   });
   const now = response.headers.get('x-breakwater-now');
   serverOffsetMs = now ? Date.parse(now) - Date.now() : 0;
+  pausedAtMs = now && response.headers.get('x-breakwater-clock') === 'paused' ? Date.parse(now) : undefined;
   const text = await response.text();
   let parsed = text;
   try {

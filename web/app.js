@@ -1,4 +1,12 @@
-import { adoptUrlSettings, api, hasToken, loadConfig, serverNow, setToken } from './api.js';
+import {
+  adoptUrlSettings,
+  api,
+  hasToken,
+  loadConfig,
+  serverClockPaused,
+  serverNow,
+  setToken,
+} from './api.js';
 import { hideMetricsPage, showMetricsPage } from './metrics.js';
 import { badge, eventItem, formatTime, h, waveGrid } from './view.js';
 
@@ -535,7 +543,9 @@ function route() {
 }
 
 function tickClock() {
-  $('clock').textContent = `Control plane time: ${formatTime(new Date(serverNow()).toISOString())} UTC`;
+  const paused = serverClockPaused() ? ' (paused until a deployment starts)' : '';
+  $('clock').textContent =
+    `Control plane time: ${formatTime(new Date(serverNow()).toISOString())} UTC${paused}`;
 }
 
 async function poll(work, every) {

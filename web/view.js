@@ -81,7 +81,19 @@ function meter(label, fraction, text) {
   );
 }
 
-/** Bake progress: time and data points, the verdict and the alarms watched. */
+/** Data points as last counted, and when; before the bake's time is up they are not counted yet. */
+function dataPointsText(bake) {
+  if (bake.minDataPoints === 0) return 'none needed';
+  if (!bake.dataPointsAt && bake.dataPoints === 0)
+    return `${bake.minDataPoints} needed · counted when the time is up`;
+  const at = bake.dataPointsAt ? ` · counted ${formatTime(bake.dataPointsAt).slice(-5)}` : '';
+  return `${bake.dataPoints} of ${bake.minDataPoints}${at}`;
+}
+
+/**
+ * Bake progress: time and data points, the verdict and the alarms watched. The time bar runs on
+ * the control plane's clock; the note is the API's, written as of its answer.
+ */
 export function bakeView(bake, nowMs) {
   const elapsed = (nowMs - Date.parse(bake.startedAt)) / 1000;
   const done = bake.verdict === 'baked';
@@ -96,7 +108,7 @@ export function bakeView(bake, nowMs) {
       timeFraction,
       `${formatSeconds(Math.min(elapsed, bake.durationSeconds))} of ${formatSeconds(bake.durationSeconds)}`,
     ),
-    meter('Data points', pointsFraction, `${bake.dataPoints} of ${bake.minDataPoints}`),
+    meter('Data points', pointsFraction, dataPointsText(bake)),
     bake.note ? h('p', { className: 'bake-note' }, bake.note) : null,
     alarmsView(bake.alarms),
   );

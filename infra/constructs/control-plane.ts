@@ -34,6 +34,7 @@ import { lambdaTimeoutOf } from '../../functions/lib/step-timeouts.js';
 import { STATE_MACHINES, STEP_FUNCTIONS, type StepFunctionId } from '../../functions/steps/catalog.js';
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
 import { API_BINARY_MEDIA_TYPES } from '../../src/api/binary-media-types.js';
+import { CODECOMMIT_REFERENCE_PATTERN } from '../../src/api/codecommit.js';
 import { ALARM_STATE_CHANGE_PATTERN } from '../../src/ports/alarm-events.js';
 import { DEPLOYMENT_EVENT_SOURCE } from '../../src/ports/events.js';
 import { aslPlaceholders, loadAslDefinition } from './asl.js';
@@ -326,6 +327,15 @@ export function controlPlaneEventBusArn(account: string, region: string, partiti
  */
 export function alarmStateChangeEventPattern(): events.EventPattern {
   const { source, 'detail-type': detailType, detail } = ALARM_STATE_CHANGE_PATTERN;
+  return { source: [...source], detailType: [...detailType], detail: structuredClone(detail) };
+}
+
+/**
+ * CODECOMMIT_REFERENCE_PATTERN (src/api/codecommit.ts, the pattern the local
+ * `POST /triggers/codecommit` also matches) in CDK's EventPattern shape.
+ */
+export function codeCommitReferenceEventPattern(): events.EventPattern {
+  const { source, 'detail-type': detailType, detail } = CODECOMMIT_REFERENCE_PATTERN;
   return { source: [...source], detailType: [...detailType], detail: structuredClone(detail) };
 }
 
@@ -668,11 +678,7 @@ export class BreakwaterControlPlane extends Construct {
     // The logical id predates referenceCreated; kept so that existing stacks update the rule in place.
     new events.Rule(this, 'CodeCommitReferenceUpdatedRule', {
       description: 'Starts Breakwater deployments from CodeCommit pushes (branch created or updated).',
-      eventPattern: {
-        source: ['aws.codecommit'],
-        detailType: ['CodeCommit Repository State Change'],
-        detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'] },
-      },
+      eventPattern: codeCommitReferenceEventPattern(),
       targets: handlerFunctions.codeCommit
         ? [new eventsTargets.LambdaFunction(handlerFunctions.codeCommit, { retryAttempts: 8 })]
         : [],

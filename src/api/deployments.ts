@@ -1,9 +1,11 @@
+import { describeBake } from '../core/bake.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
 import { targetBatches } from '../core/rollout.js';
 import { parseOrThrow } from '../core/validation.js';
 import { isoNow } from '../ports/clock.js';
 import type {
+  BakeProgress,
   DeploymentRecord,
   DeploymentStatus,
   DeploymentView,
@@ -98,7 +100,7 @@ export interface DeploymentDetail {
  * pipeline version it runs, so waves and targets not reached yet show as pending.
  */
 export async function getDeploymentDetail(
-  deps: Pick<ApiDeps, 'store'>,
+  deps: Pick<ApiDeps, 'store' | 'clock'>,
   id: string,
 ): Promise<DeploymentDetail> {
   const view = await deps.store.getDeploymentView(id);
@@ -107,9 +109,12 @@ export async function getDeploymentDetail(
     view.deployment.pipelineName,
     view.deployment.pipelineVersion,
   );
+  const nowMs = deps.clock.nowMs();
   return {
     deployment: view.deployment,
-    waves: buildWaves(view, pipeline?.definition),
+    waves: buildWaves(view, pipeline?.definition).map((w) =>
+      w.bake ? { ...w, bake: bakeAsOf(w.bake, nowMs) } : w,
+    ),
     events: view.events,
     overrides: view.overrides,
   };
@@ -152,6 +157,18 @@ export function buildWaves(view: DeploymentView, pipeline: ResolvedPipeline | un
       });
       return { ...wave, ...(planned ? { stage: planned.stage ?? 'production' } : {}), targets };
     });
+}
+
+/**
+ * A recorded bake as of now: its `note` and `elapsedSeconds` from the clock at read time (the
+ * record is written only when a check sees something change, so it carries no elapsed time).
+ */
+export function bakeAsOf(
+  bake: BakeProgress,
+  nowMs: number,
+): BakeProgress & { readonly elapsedSeconds?: number } {
+  const { text, elapsedSeconds } = describeBake(bake, nowMs);
+  return { ...bake, note: text, ...(elapsedSeconds !== undefined ? { elapsedSeconds } : {}) };
 }
 
 function toTargetView(t: TargetRecord): TargetView {

@@ -275,8 +275,21 @@ const BakeProgressSchema = z.object({
   durationSeconds: z.number(),
   minDataPoints: z.number(),
   dataPoints: z.number(),
+  dataPointsAt: Iso.optional().meta({
+    description: 'When `dataPoints` were counted (once the bake’s time is up); absent before.',
+  }),
   verdict: z.enum(['baking', 'inconclusive', 'baked', 'failed']),
-  note: z.string().optional(),
+  note: z.string().optional().meta({
+    description:
+      'The bake in words as of this answer: elapsed and remaining time from the control plane’s clock now, data points as last counted.',
+  }),
+  elapsedSeconds: z.number().optional().meta({
+    description: 'Seconds since `startedAt` as of this answer, while the bake runs (baking or inconclusive).',
+  }),
+  failsAt: Iso.optional().meta({
+    description:
+      'When an inconclusive bake fails safe and rolls back (start + duration + inconclusiveTimeout).',
+  }),
   alarms: z.array(z.object({ name: z.string(), state: z.string() })),
 });
 

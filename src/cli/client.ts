@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
@@ -7,7 +8,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { Command } from 'commander';
 import type { ManualBlockScope } from '../core/blockers.js';
 import { type InputIssue, InvalidInputError } from '../core/errors.js';
-import { type Clock, systemClock } from '../ports/clock.js';
+import { type Clock, isoAt, systemClock } from '../ports/clock.js';
 import type { BlockerRecord, DeploymentRecord, OverrideRecord } from '../ports/store.js';
 
 /*
@@ -294,6 +295,11 @@ export class BreakwaterClient {
     await this.request('DELETE', `/blockers/${encodeURIComponent(blockerId)}`);
   }
 
+  /** `POST /triggers/codecommit` (local control plane only): a CodeCommit event, as EventBridge delivers it. */
+  triggerCodeCommit(event: CodeCommitPushEvent): Promise<CodeCommitTriggerBody> {
+    return this.request('POST', '/triggers/codecommit', event);
+  }
+
   override(
     deploymentId: string,
     options: { blockerId: string; by: string; reason: string; fixesAlarm?: boolean },
@@ -314,12 +320,142 @@ export interface DeploymentDetailBody {
     readonly index: number;
     readonly name: string;
     readonly status: string;
-    readonly bake?: { phase: string; dataPoints: number; minDataPoints: number; verdict: string };
+    readonly bake?: {
+      phase: string;
+      dataPoints: number;
+      minDataPoints: number;
+      verdict: string;
+      /** The bake in words as of the answer (elapsed and remaining time from the clock then). */
+      note?: string;
+    };
     readonly blocked?: { since: string; blockers: readonly { id: string; description: string }[] };
     readonly targets: readonly { targetId: string; status: string; weight: number; newVersion?: string }[];
   }[];
   readonly events: readonly { at: string; type: string; message: string }[];
   readonly overrides: readonly OverrideRecord[];
+}
+
+/** A "CodeCommit Repository State Change" event for a branch moved to a commit, as EventBridge delivers it. */
+export interface CodeCommitPushEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': 'CodeCommit Repository State Change';
+  readonly source: 'aws.codecommit';
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly string[];
+  readonly detail: {
+    readonly callerUserArn: string;
+    readonly commitId: string;
+    readonly event: 'referenceUpdated';
+    readonly referenceFullName: string;
+    readonly referenceName: string;
+    readonly referenceType: 'branch';
+    readonly repositoryName: string;
+  };
+}
+
+/** What `POST /triggers/codecommit` answers. */
+export interface CodeCommitTriggerBody {
+  readonly ignored?: string;
+  readonly deployments?: readonly {
+    pipeline: string;
+    deploymentId: string;
+    duplicate?: true;
+    message?: string;
+  }[];
+  readonly skipped?: readonly { pipeline: string; reason: string }[];
+  /** When nothing started: what was received and which CodeCommit sources exist. */
+  readonly reason?: string;
+}
+
+const COMMIT_ID = /^[0-9a-f]{7,40}$/i;
+const REPOSITORY_NAME = /^[\w.-]{1,100}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/**
+ * Builds the event CodeCommit sends through EventBridge when `branch` of `repository` moves to
+ * `commit` (`referenceUpdated`), from `breakwater trigger codecommit`'s flags. Every missing or
+ * malformed flag is reported at once (InvalidInputError).
+ *
+ * @example codeCommitPushEvent({ repository: 'checkout', branch: 'main', commit: '3e8b3ab', by: 'ana' }, { id: 'e1', nowMs: 0 })
+ */
+export function codeCommitPushEvent(
+  flags: {
+    readonly repository?: string;
+    readonly branch?: string;
+    readonly commit?: string;
+    readonly account?: string;
+    readonly sourceRegion?: string;
+    readonly by: string;
+  },
+  envelope: { readonly id: string; readonly nowMs: number },
+): CodeCommitPushEvent {
+  const issues: InputIssue[] = [];
+  const check = (path: string, value: string | undefined, pattern: RegExp, expected: string) => {
+    if (value === undefined) issues.push({ path, message: `expected ${expected}, got nothing` });
+    else if (!pattern.test(value))
+      issues.push({ path, message: `expected ${expected}, got ${JSON.stringify(value)}`, received: value });
+  };
+  check(
+    '--repository',
+    flags.repository,
+    REPOSITORY_NAME,
+    'a CodeCommit repository name (letters, digits, . _ -)',
+  );
+  check('--branch', flags.branch, /^[^\s]{1,256}$/, 'a branch name like main');
+  check(
+    '--commit',
+    flags.commit,
+    COMMIT_ID,
+    'a commit id: 7 to 40 hex digits, as `git rev-parse HEAD` prints',
+  );
+  const account = flags.account ?? '123456789012';
+  const region = flags.sourceRegion ?? 'us-east-1';
+  check('--account', account, ACCOUNT_ID, 'a 12-digit AWS account id');
+  check('--source-region', region, AWS_REGION, 'an AWS region like eu-west-1');
+  if (issues.length > 0) throw new InvalidInputError('trigger codecommit', issues);
+  const repository = flags.repository!;
+  const branch = flags.branch!;
+  return {
+    version: '0',
+    id: envelope.id,
+    'detail-type': 'CodeCommit Repository State Change',
+    source: 'aws.codecommit',
+    account,
+    time: isoAt(envelope.nowMs).replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [`arn:aws:codecommit:${region}:${account}:${repository}`],
+    detail: {
+      callerUserArn: `arn:aws:iam::${account}:user/${flags.by}`,
+      commitId: flags.commit!.toLowerCase(),
+      event: 'referenceUpdated',
+      referenceFullName: `refs/heads/${branch}`,
+      referenceName: branch,
+      referenceType: 'branch',
+      repositoryName: repository,
+    },
+  };
+}
+
+/** Human-readable answer of `breakwater trigger codecommit`; `started` is whether anything started. */
+export function renderCodeCommitTrigger(body: CodeCommitTriggerBody): { text: string; started: boolean } {
+  if (body.ignored !== undefined) return { text: `Nothing started: ${body.ignored}`, started: false };
+  const lines: string[] = [];
+  for (const d of body.deployments ?? []) {
+    lines.push(
+      d.duplicate
+        ? `${d.pipeline}: ${d.message ?? `already started as ${d.deploymentId}`}`
+        : `Started deployment ${d.deploymentId} of ${d.pipeline}. Follow it: breakwater status ${d.deploymentId}`,
+    );
+  }
+  for (const s of body.skipped ?? []) lines.push(`${s.pipeline}: not started: ${s.reason}`);
+  const started = (body.deployments ?? []).some((d) => !d.duplicate);
+  if ((body.deployments ?? []).length === 0)
+    lines.unshift(`Nothing started: ${body.reason ?? 'no pipeline matched'}`);
+  return { text: lines.join('\n'), started };
 }
 
 /**
@@ -495,6 +631,7 @@ export function renderStatus(detail: DeploymentDetailBody): string {
       ? `  bake ${w.bake.phase} ${w.bake.dataPoints}/${w.bake.minDataPoints} data points (${w.bake.verdict})`
       : '';
     lines.push(`  ${w.name.padEnd(14)} ${w.status.padEnd(12)}${bake}`);
+    if (w.bake?.note) lines.push(`      ${w.bake.note}`);
     for (const t of w.targets)
       lines.push(`      ${t.targetId.padEnd(14)} ${t.status.padEnd(16)} ${t.weight}%`);
     for (const b of w.blocked?.blockers ?? []) lines.push(`      blocked by ${b.id}: ${b.description}`);
@@ -704,6 +841,44 @@ export function registerClientCommands(program: Command): void {
         ...(flags.fixesAlarm ? { fixesAlarm: true } : {}),
       });
       print(flags, record, `Override of ${blockerId} recorded for ${deploymentId} by ${by}.`);
+    },
+  );
+
+  const trigger = program
+    .command('trigger')
+    .description(
+      'Send the local control plane the event a source would: what EventBridge or a webhook does on AWS.',
+    );
+  connection(
+    trigger
+      .command('codecommit')
+      .description(
+        'A push to a CodeCommit branch (`breakwater serve` only): the "CodeCommit Repository State Change" event EventBridge delivers, to the same handler.',
+      )
+      .option('--repository <name>', 'the CodeCommit repository')
+      .option('--branch <name>', 'the branch that moved')
+      .option('--commit <id>', 'the commit it moved to')
+      .option('--account <id>', 'the account the event comes from', '123456789012')
+      .option('--source-region <region>', 'the region the event comes from', 'us-east-1'),
+  ).action(
+    async (
+      flags: ConnectionFlags & {
+        repository?: string;
+        branch?: string;
+        commit?: string;
+        account?: string;
+        sourceRegion?: string;
+      },
+    ) => {
+      const by = personFromFlags(flags);
+      const event = codeCommitPushEvent({ ...flags, by }, { id: randomUUID(), nowMs: systemClock.nowMs() });
+      const answer = await clientFromFlags(flags).triggerCodeCommit(event);
+      const { text, started } = renderCodeCommitTrigger(answer);
+      if (flags.json) out(JSON.stringify(answer, null, 2));
+      else if (started) out(text);
+      else process.stderr.write(`${text}\n`);
+      // Nothing started is a failure for a script that meant to deploy.
+      if (!started) process.exitCode = 1;
     },
   );
 }

@@ -7,7 +7,8 @@ import { type Command, Option } from 'commander';
 import { createApiHandler } from '../../functions/api/router.js';
 import { createGithubWebhookHandler } from '../../functions/triggers/github-webhook.js';
 import { InvalidInputError } from '../core/errors.js';
-import { EVENT_LOG_FILE, LocalControlPlane } from '../local/control-plane.js';
+import { CODECOMMIT_ROUTE, createCodeCommitRoute } from '../local/codecommit-route.js';
+import { type ClockStart, EVENT_LOG_FILE, LocalControlPlane } from '../local/control-plane.js';
 import type { ScenarioInput } from '../local/scenario.js';
 import { createLocalServer, type ProxyHandler } from '../local/server.js';
 import type { TimelineEvent } from '../ports/store.js';
@@ -27,7 +28,11 @@ export interface ServeOptions {
   readonly speed: number;
   /** A scenario file (.json or .ts); default: a healthy candidate. */
   readonly scenarioFile?: string;
+  /** When the virtual clock starts to run. @default 'first-deployment' */
+  readonly clockStart?: ClockStart;
 }
+
+const CLOCK_STARTS: readonly ClockStart[] = ['first-deployment', 'now'];
 
 export interface RunningServe {
   /** `http://host:port` */
@@ -105,6 +110,14 @@ export async function startServe(
       { path: '--port', message: `expected a port number 0-65535, got ${options.port}` },
     ]);
   }
+  if (options.clockStart !== undefined && !CLOCK_STARTS.includes(options.clockStart)) {
+    throw new InvalidInputError('serve options', [
+      {
+        path: '--clock',
+        message: `expected ${CLOCK_STARTS.join(' or ')}, got ${JSON.stringify(options.clockStart)}`,
+      },
+    ]);
+  }
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const token = secretFile(dataDir, 'token');
@@ -117,6 +130,7 @@ export async function startServe(
     dataDir,
     speed: options.speed,
     ...(scenario ? { scenario } : {}),
+    ...(options.clockStart ? { clockStart: options.clockStart } : {}),
     log,
     onEvent: eventPrinter(out),
   });
@@ -129,9 +143,17 @@ export async function startServe(
       log,
       secret: webhookSecret,
     }) as ProxyHandler,
+    localRoutes: {
+      [CODECOMMIT_ROUTE]: createCodeCommitRoute({
+        store: deps.store,
+        starter: deps.starter,
+        log,
+      }) as ProxyHandler,
+    },
     token,
     webDir: WEB_DIR,
     around: (work) => plane.track(work),
+    clockState: () => (plane.clockRunning ? 'running' : 'paused'),
     log,
     clock: plane.clock,
   });
@@ -159,9 +181,14 @@ export async function startServe(
       `  Dashboard:      ${dashboardUrl}`,
       `  API:            ${url}   (Authorization: Bearer ${token})`,
       `  GitHub webhook: POST ${url}/webhooks/github   secret: ${webhookSecret}`,
+      `  CodeCommit:     POST ${url}${CODECOMMIT_ROUTE}   (an EventBridge event; or breakwater trigger codecommit)`,
       `  Data:           ${dataDir}`,
       `  Events:         ${join(dataDir, EVENT_LOG_FILE)}   (deployment state changes, one JSON line each)`,
-      `  Virtual time:   ${now} UTC, ${options.speed}x wall time`,
+      `  Virtual time:   ${now} UTC, ${
+        plane.clockRunning
+          ? `${options.speed}x wall time`
+          : `paused until a deployment starts, then ${options.speed}x wall time`
+      }`,
       ...(plane.registered.length > 0 ? [`  Registered:     ${plane.registered.join(', ')}`] : []),
       ...(plane.resumed.length > 0 ? [`  Resumed:        ${plane.resumed.join(', ')}`] : []),
     ].join('\n'),
@@ -179,6 +206,16 @@ export async function startServe(
     return closing;
   };
   return { url, dashboardUrl, token, webhookSecret, plane, close };
+}
+
+/** The flags of `breakwater serve`, as commander parses them. */
+interface ServeFlags {
+  readonly port: number;
+  readonly host: string;
+  readonly data: string;
+  readonly speed: number;
+  readonly scenario?: string;
+  readonly clock: string;
 }
 
 /** `breakwater serve`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
@@ -202,7 +239,12 @@ export function registerServeCommand(program: Command): void {
       '--scenario <file>',
       'the simulated world (traffic, alarms, faults); default: a healthy candidate',
     )
-    .action(async (opts: { port: number; host: string; data: string; speed: number; scenario?: string }) => {
+    .option(
+      '--clock <when>',
+      'when virtual time starts to run: first-deployment (it stays still until a deployment starts) or now',
+      'first-deployment',
+    )
+    .action(async (opts: ServeFlags) => {
       const out = (line: string) => process.stdout.write(`${line}\n`);
       const err = (line: string) => process.stderr.write(`${line}\n`);
       const serve = await startServe(
@@ -212,6 +254,7 @@ export function registerServeCommand(program: Command): void {
           dataDir: opts.data,
           speed: opts.speed,
           ...(opts.scenario ? { scenarioFile: opts.scenario } : {}),
+          clockStart: opts.clock as ClockStart,
         },
         out,
         err,

@@ -48,6 +48,12 @@ export interface BakeAssessment {
   readonly alarm?: string;
   /** When to look again (only for baking / inconclusive). */
   readonly waitSeconds: number;
+  /**
+   * What stays true until the next check, without the time that passes meanwhile: the data
+   * points for a bake still baking, what is missing for an inconclusive one, the reason
+   * otherwise. This is what a bake record keeps ({@link describeBake} adds the time when read).
+   */
+  readonly standing: string;
 }
 
 /**
@@ -68,35 +74,29 @@ export interface BakeAssessment {
 export function assessBake(input: BakeInput): BakeAssessment {
   const poll = Math.max(1, input.pollIntervalSeconds);
   if (input.cancelRequested) {
-    return {
-      verdict: 'failed',
-      reason: `stopped by ${input.cancelRequested.by}: ${input.cancelRequested.reason}`,
-      waitSeconds: 0,
-    };
+    return settled('failed', `stopped by ${input.cancelRequested.by}: ${input.cancelRequested.reason}`);
   }
   if (input.rollbackBegun !== undefined) {
-    return { verdict: 'failed', reason: `rollback begun: ${input.rollbackBegun}`, waitSeconds: 0 };
+    return settled('failed', `rollback begun: ${input.rollbackBegun}`);
   }
   const firing = input.alarms.find((a) => a.state === 'ALARM');
   if (firing) {
-    return {
-      verdict: 'failed',
-      reason: `alarm ${firing.name} (${firing.where}) is in ALARM${firing.reason ? `: ${firing.reason}` : ''}`,
-      alarm: firing.name,
-      waitSeconds: 0,
-    };
+    return settled(
+      'failed',
+      `alarm ${firing.name} (${firing.where}) is in ALARM${firing.reason ? `: ${firing.reason}` : ''}`,
+      firing.name,
+    );
   }
   const missing = input.alarms.find((a) => a.state === 'missing');
   if (missing) {
-    return {
-      verdict: 'failed',
-      reason: `alarm ${missing.name} does not exist in ${missing.where}: nothing would watch this change`,
-      alarm: missing.name,
-      waitSeconds: 0,
-    };
+    return settled(
+      'failed',
+      `alarm ${missing.name} does not exist in ${missing.where}: nothing would watch this change`,
+      missing.name,
+    );
   }
   if (input.analysis?.verdict === 'fail') {
-    return { verdict: 'failed', reason: `one-box analysis: ${input.analysis.reason}`, waitSeconds: 0 };
+    return settled('failed', `one-box analysis: ${input.analysis.reason}`);
   }
 
   const dataPoints = input.dataPoints ?? 0;
@@ -105,27 +105,21 @@ export function assessBake(input: BakeInput): BakeAssessment {
   const noData = input.alarms.filter((a) => a.state === 'INSUFFICIENT_DATA');
   const remaining = input.durationSeconds - input.elapsedSeconds;
   if (remaining > 0) {
+    const points = dataPointsText(input.minDataPoints, input.dataPoints);
     return {
       verdict: 'baking',
-      reason: `baking: ${formatDuration(input.elapsedSeconds)} of ${formatDuration(input.durationSeconds)}, ${
-        input.minDataPoints === 0
-          ? 'no data points needed'
-          : input.dataPoints === undefined
-            ? `${input.minDataPoints} data points needed (counted when the time is up)`
-            : `${input.dataPoints}/${input.minDataPoints} data points`
-      }`,
+      reason: `baking: ${formatDuration(input.elapsedSeconds)} of ${formatDuration(input.durationSeconds)}, ${points}`,
       waitSeconds: Math.min(poll, remaining),
+      standing: points,
     };
   }
   if (!shortOfData && noData.length === 0 && !analysisPending) {
-    return {
-      verdict: 'baked',
-      reason:
-        input.minDataPoints > 0
-          ? `baked ${formatDuration(input.elapsedSeconds)} with ${dataPoints} data points (needed ${input.minDataPoints})`
-          : `healthy for ${formatDuration(input.elapsedSeconds)}, every alarm OK`,
-      waitSeconds: 0,
-    };
+    return settled(
+      'baked',
+      input.minDataPoints > 0
+        ? `baked ${formatDuration(input.elapsedSeconds)} with ${dataPoints} data points (needed ${input.minDataPoints})`
+        : `healthy for ${formatDuration(input.elapsedSeconds)}, every alarm OK`,
+    );
   }
   const missingWhat = [
     ...(shortOfData ? [`only ${dataPoints} of ${input.minDataPoints} data points`] : []),
@@ -134,16 +128,75 @@ export function assessBake(input: BakeInput): BakeAssessment {
   ].join('; ');
   const overtime = -remaining;
   if (overtime >= input.inconclusiveTimeoutSeconds) {
-    return {
-      verdict: 'failed',
-      reason: `bake inconclusive after ${formatDuration(input.elapsedSeconds)}: ${missingWhat}`,
-      ...(noData[0] ? { alarm: noData[0].name } : {}),
-      waitSeconds: 0,
-    };
+    return settled(
+      'failed',
+      `bake inconclusive after ${formatDuration(input.elapsedSeconds)}: ${missingWhat}`,
+      noData[0]?.name,
+    );
   }
   return {
     verdict: 'inconclusive',
     reason: `inconclusive, still baking (${formatDuration(input.inconclusiveTimeoutSeconds - overtime)} left before rollback): ${missingWhat}`,
     waitSeconds: Math.min(poll, input.inconclusiveTimeoutSeconds - overtime),
+    standing: missingWhat,
   };
+}
+
+/** A verdict that ends the bake: its reason stays true, nothing to wait for. */
+function settled(verdict: 'baked' | 'failed', reason: string, alarm?: string): BakeAssessment {
+  return { verdict, reason, ...(alarm !== undefined ? { alarm } : {}), waitSeconds: 0, standing: reason };
+}
+
+function dataPointsText(minDataPoints: number, dataPoints: number | undefined, countedAt?: string): string {
+  if (minDataPoints === 0) return 'no data points needed';
+  if (dataPoints === undefined) return `${minDataPoints} data points needed (counted when the time is up)`;
+  return `${dataPoints}/${minDataPoints} data points${countedAt ? ` as counted at ${countedAt.slice(11, 16)} UTC` : ''}`;
+}
+
+/** A bake as recorded (see BakeProgress in src/ports/store.ts): only what {@link describeBake} reads. */
+export interface RecordedBake {
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly minDataPoints: number;
+  readonly dataPoints: number;
+  /** When `dataPoints` were counted; absent until they are (once the bake's time is up). */
+  readonly dataPointsAt?: string;
+  readonly verdict: BakeVerdict;
+  /** What the last check found that time does not change (see BakeAssessment.standing). */
+  readonly note?: string;
+  /** When an inconclusive bake fails safe: start + duration + inconclusiveTimeout. */
+  readonly failsAt?: string;
+}
+
+/**
+ * The bake in words as of `nowMs` (and, while it runs, its elapsed seconds), from what was recorded at the last check that changed
+ * something: elapsed and remaining time come from the clock now, never from the record, so the
+ * text is true whenever it is read (a bake poll that changes nothing writes nothing). Pure.
+ *
+ * @example describeBake({ startedAt: '2026-11-23T09:00:00Z', durationSeconds: 7200, minDataPoints: 2000,
+ *   dataPoints: 0, verdict: 'baking' }, Date.parse('2026-11-23T09:46:00Z')).text
+ * // 'baking: 46m of 2h (1h14m left), 2000 data points needed (counted when the time is up)'
+ */
+export function describeBake(
+  bake: RecordedBake,
+  nowMs: number,
+): { text: string /** For a bake still running. */; elapsedSeconds?: number } {
+  // An ended bake's note says how long it baked; its time no longer runs.
+  if (bake.verdict === 'baked' || bake.verdict === 'failed') return { text: bake.note ?? bake.verdict };
+  const elapsedSeconds = Math.max(0, Math.floor((nowMs - Date.parse(bake.startedAt)) / 1000));
+  if (bake.verdict === 'inconclusive') {
+    const failsMs = bake.failsAt ? Date.parse(bake.failsAt) : Number.NaN;
+    const left = Number.isNaN(failsMs)
+      ? ''
+      : ` (${formatDuration(Math.max(0, Math.ceil((failsMs - nowMs) / 1000)))} left before rollback)`;
+    return { text: `inconclusive, still baking${left}: ${bake.note ?? 'data missing'}`, elapsedSeconds };
+  }
+  const counted = bake.dataPointsAt !== undefined || bake.dataPoints > 0;
+  const points = dataPointsText(bake.minDataPoints, counted ? bake.dataPoints : undefined, bake.dataPointsAt);
+  const remaining = bake.durationSeconds - elapsedSeconds;
+  const time =
+    remaining > 0
+      ? `${formatDuration(elapsedSeconds)} of ${formatDuration(bake.durationSeconds)} (${formatDuration(remaining)} left)`
+      : `${formatDuration(bake.durationSeconds)} of ${formatDuration(bake.durationSeconds)}, the next check decides`;
+  return { text: `baking: ${time}, ${points}`, elapsedSeconds };
 }

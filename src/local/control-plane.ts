@@ -50,7 +50,17 @@ export interface ControlPlaneOptions {
   readonly log?: Log;
   /** Every timeline event as it is written (live progress). */
   readonly onEvent?: (event: TimelineEvent) => void;
+  /**
+   * When the virtual clock starts to run: `first-deployment` holds it still until a deployment
+   * starts (through the API, a webhook, a CodeCommit event) or one is resumed at start, so nothing
+   * has happened before anyone asked; `now` runs it from the start.
+   * @default 'first-deployment'
+   */
+  readonly clockStart?: ClockStart;
 }
+
+/** When `serve`'s virtual clock starts to run (see ControlPlaneOptions.clockStart). */
+export type ClockStart = 'first-deployment' | 'now';
 
 /** What the data folder keeps besides DynamoDB. */
 interface ClockFile {
@@ -95,6 +105,7 @@ export const EVENT_LOG_FILE = 'events.jsonl';
 export class LocalControlPlane {
   private persistTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  private pacer: PacedRun | undefined;
 
   private constructor(
     private readonly options: ControlPlaneOptions,
@@ -109,7 +120,8 @@ export class LocalControlPlane {
     readonly registered: readonly string[],
     /** Deployments started again because they were running when the last run stopped. */
     readonly resumed: readonly string[],
-    private readonly pacer: PacedRun,
+    /** Starts the paced clock (see {@link runClock}). */
+    private readonly pace: () => PacedRun,
     /** Alarm events from the fleet to the alarm watcher (EventBridge's place on AWS). */
     readonly watcher: LocalAlarmWatcher,
   ) {}
@@ -186,12 +198,17 @@ export class LocalControlPlane {
         events: new JsonLinesPublisher(join(options.dataDir, EVENT_LOG_FILE)),
       };
       const stepFunctions = loadStateMachines(time, deps);
+      // Set once the plane exists: a deployment starting is what sets the clock going.
+      let onStart: () => void = () => {};
       const watcher = connectAlarmWatcher({ time, fleet, deps, delivery: scenario.alarmEvents });
       const starter = new LocalWorkflowStarter({
         stepFunctions,
         stateMachineArn: stateMachineArn('Deployment'),
         releaseRollbackArn: stateMachineArn('ReleaseRollback'),
+        // Taking a release back sets the clock going too: its bakes between waves run on it.
+        beforeReleaseRollback: () => onStart(),
         beforeStart: async (request) => {
+          onStart();
           await publishBuild(store, fleet, targets, request, log);
           saveFleet();
         },
@@ -216,12 +233,14 @@ export class LocalControlPlane {
       }
       await time.drive(time.track(() => finishEndedSteps(deps, pipelines)));
       const leaseFile = join(options.dataDir, CLOCK_LEASE_FILE);
-      const pacer = time.pace({
-        speed: options.speed,
-        // Written before time passes the previous lease: after a kill -9 the clock resumes at
-        // or after every instant it reached (at most one lease ahead).
-        reserve: (untilMs) => writeJsonAtomic(leaseFile, { untilMs } satisfies ClockLeaseFile),
-      });
+      const clock1 = time;
+      const pace = () =>
+        clock1.pace({
+          speed: options.speed,
+          // Written before time passes the previous lease: after a kill -9 the clock resumes at
+          // or after every instant it reached (at most one lease ahead).
+          reserve: (untilMs) => writeJsonAtomic(leaseFile, { untilMs } satisfies ClockLeaseFile),
+        });
       const plane = new LocalControlPlane(
         options,
         dynamo,
@@ -232,9 +251,11 @@ export class LocalControlPlane {
         targets,
         registered,
         resumed,
-        pacer,
+        pace,
         watcher,
       );
+      onStart = () => plane.runClock();
+      if ((options.clockStart ?? 'first-deployment') === 'now' || resumed.length > 0) plane.runClock();
       plane.persistTimer = realSetInterval(() => plane.persist(), PERSIST_EVERY_MS);
       plane.persistTimer.unref?.();
       plane.persist();
@@ -244,6 +265,20 @@ export class LocalControlPlane {
       await dynamo.close();
       throw error;
     }
+  }
+
+  /**
+   * Sets the virtual clock going at the configured speed, if it is not running yet. `serve` holds
+   * it still until the first deployment starts (see ControlPlaneOptions.clockStart).
+   */
+  runClock(): void {
+    if (this.closed) return;
+    this.pacer ??= this.pace();
+  }
+
+  /** Whether the virtual clock runs (false while it waits for the first deployment). */
+  get clockRunning(): boolean {
+    return this.pacer !== undefined;
   }
 
   /** The virtual clock (API timestamps, bakes, Wait states). */
@@ -291,7 +326,7 @@ export class LocalControlPlane {
   async close(graceMs = 3000): Promise<void> {
     if (this.closed) return;
     if (this.persistTimer) realClearInterval(this.persistTimer);
-    await this.pacer.stop();
+    await this.pacer?.stop();
     this.watcher.stop();
     const deadline = performance.now() + graceMs;
     while (this.time.busy && performance.now() < deadline) await new Promise((r) => realSetTimeout(r, 10));

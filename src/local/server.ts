@@ -30,6 +30,13 @@ export interface LocalServerOptions {
   readonly log?: Log;
   /** Stamps `requestContext.requestTimeEpoch`. @default the system clock */
   readonly clock?: Clock;
+  /**
+   * Routes only the local control plane has (`POST /triggers/codecommit`), by exact path:
+   * token-authenticated like the API, each with its own handler.
+   */
+  readonly localRoutes?: Readonly<Record<string, ProxyHandler>>;
+  /** Sent as `X-Breakwater-Clock` with every API answer: `paused` or `running`. */
+  readonly clockState?: () => 'paused' | 'running';
 }
 
 /** Routes of the API; everything else is a dashboard file. */
@@ -129,7 +136,9 @@ async function handle(options: LocalServerOptions, req: IncomingMessage, res: Se
     return;
   }
   const path = url.pathname;
-  const isApi = API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
+  const localRoute =
+    options.localRoutes && Object.hasOwn(options.localRoutes, path) ? options.localRoutes[path] : undefined;
+  const isApi = localRoute !== undefined || API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
   if (!isApi) {
     await serveStatic(options.webDir, req, res, path);
     return;
@@ -162,7 +171,7 @@ async function handle(options: LocalServerOptions, req: IncomingMessage, res: Se
     }
     throw error;
   }
-  const handler = isWebhook ? options.webhook : options.api;
+  const handler = isWebhook ? options.webhook : (localRoute ?? options.api);
   if (!handler) {
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
     return;
@@ -171,6 +180,7 @@ async function handle(options: LocalServerOptions, req: IncomingMessage, res: Se
   const event = toProxyEvent(req, url, body, requestId, (options.clock ?? systemClock).nowMs());
   const around = options.around ?? ((work) => work());
   const result = await around(() => handler(event, lambdaContext(requestId)));
+  if (options.clockState) res.setHeader('X-Breakwater-Clock', options.clockState());
   sendProxyResult(res, result, (options.clock ?? systemClock).nowMs());
 }
 

@@ -17,6 +17,8 @@ export interface LocalWorkflowStarterOptions {
    * versions on the simulated fleet here, as a build would before asking for a deployment.
    */
   readonly beforeStart?: (request: DeploymentStart) => Promise<void>;
+  /** Runs before a ReleaseRollback execution starts (serve sets its clock going). */
+  readonly beforeReleaseRollback?: () => void;
   /** Called when an execution ends (for logs and tests). */
   readonly onEnd?: (deploymentId: string, outcome: ExecutionOutcome) => void;
 }

@@ -132,8 +132,16 @@ export interface BakeProgress {
   readonly durationSeconds: number;
   readonly minDataPoints: number;
   readonly dataPoints: number;
+  /** When `dataPoints` were counted (they are counted once the bake's time is up); absent before. */
+  readonly dataPointsAt?: string;
   readonly verdict: 'baking' | 'inconclusive' | 'baked' | 'failed';
+  /**
+   * What the last check that changed something found, without elapsed time (a poll that changes
+   * nothing writes nothing, so a time written here would go stale): see describeBake.
+   */
   readonly note?: string;
+  /** When an inconclusive bake fails safe (start + duration + inconclusiveTimeout). */
+  readonly failsAt?: string;
   readonly alarms: readonly { readonly name: string; readonly state: string }[];
 }
 

@@ -19,6 +19,8 @@ export interface CheckResult {
   readonly signature: string;
   /** Data points of the new version, once counted (they are counted when the bake's time is up). */
   readonly dataPoints?: number;
+  /** When `dataPoints` were counted. */
+  readonly dataPointsAtMs?: number;
   readonly elapsedSeconds: number;
 }
 
@@ -175,6 +177,7 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
       : Promise.resolve(undefined),
   ]);
   const dataPoints = counted ?? (minDataPoints > 0 ? previousCount : 0);
+  const dataPointsAtMs = counted !== undefined ? nowMs : input.previous.dataPointsAtMs;
   const assessment = assessBake({
     elapsedSeconds,
     durationSeconds,
@@ -205,6 +208,7 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
     waitSeconds: Math.max(1, Math.ceil(assessment.waitSeconds)),
     signature,
     ...(dataPoints !== undefined ? { dataPoints } : {}),
+    ...(dataPoints !== undefined && dataPointsAtMs !== undefined ? { dataPointsAtMs } : {}),
     elapsedSeconds: Math.round(elapsedSeconds),
   };
   if (signature === input.previous.signature) return result;
@@ -224,8 +228,11 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
       durationSeconds,
       minDataPoints,
       dataPoints: shownDataPoints,
+      ...(result.dataPointsAtMs !== undefined ? { dataPointsAt: isoAt(result.dataPointsAtMs) } : {}),
       verdict: assessment.verdict === 'failed' ? 'failed' : assessment.verdict,
-      note: assessment.reason,
+      // Nothing that time changes: the API adds the elapsed and remaining time when it is read.
+      note: assessment.standing,
+      failsAt: isoAt(startedAtMs + (durationSeconds + wave.inconclusiveTimeout) * 1000),
       alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
     },
   });

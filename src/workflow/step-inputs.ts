@@ -43,6 +43,7 @@ const Previous = z.object({
   verdict: z.string(),
   signature: z.string(),
   dataPoints: z.optional(z.number().check(z.nonnegative())),
+  dataPointsAtMs: z.optional(z.number()),
 });
 
 export const CheckInput = z.discriminatedUnion('scope', [

@@ -255,3 +255,74 @@ describe('breakwater status', () => {
     }
   });
 });
+
+describe('breakwater trigger codecommit', () => {
+  it('starts the CodeCommit pipeline of the pushed branch on serve, whose clock waits for that first deployment', {
+    timeout: TIMEOUT,
+  }, async () => {
+    // Prepare: serve with its example pipelines (checkout's source is CodeCommit checkout@main)
+    const serve = await bootServe({ dataDir: join(workDir, 'serve-codecommit'), speed: 3600 });
+    try {
+      const connection = ['--endpoint', serve.url, '--token', serve.token, '--as', 'ana'];
+      const clockNow = async () =>
+        Date.parse(
+          (
+            await fetch(`${serve.url}/blockers`, { headers: { authorization: `Bearer ${serve.token}` } })
+          ).headers.get('x-breakwater-now')!,
+        );
+      const commit = '3e8b3ab2c1a9d0f7e6b5c4d3e2f1a0b9c8d7e6f5';
+      const before = await clockNow();
+
+      // Act
+      const otherBranch = await breakwater(
+        'trigger',
+        'codecommit',
+        '--repository',
+        'checkout',
+        '--branch',
+        'feature-x',
+        '--commit',
+        commit,
+        ...connection,
+      );
+      const missing = await breakwater('trigger', 'codecommit', '--branch', 'main', ...connection);
+      const stillBefore = await clockNow();
+      const push = await breakwater(
+        'trigger',
+        'codecommit',
+        '--repository',
+        'checkout',
+        '--branch',
+        'main',
+        '--commit',
+        commit,
+        ...connection,
+      );
+
+      // Assess: nothing moved time or started until the push to main
+      expect(serve.output).toContain('paused until a deployment starts, then 3600x wall time');
+      expect(stillBefore).toBe(before);
+      expect(otherBranch.code).toBe(1);
+      expect(otherBranch.stderr).toContain(
+        'Nothing started: no pipeline of repository checkout takes this push (received checkout@feature-x',
+      );
+      expect(otherBranch.stderr).toContain('checkout deploys checkout@main, not branch feature-x');
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('--repository: expected a CodeCommit repository name');
+      expect(missing.stderr).toContain('--commit: expected a commit id');
+      expect(push.code, push.stderr).toBe(0);
+      const deploymentId = /Started deployment (cc-\S+-checkout) of checkout/.exec(push.stdout)?.[1];
+      expect(deploymentId, push.stdout).toBeDefined();
+      const status = await breakwater('status', deploymentId!, ...connection, '--json');
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout).deployment).toMatchObject({
+        pipelineName: 'checkout',
+        change: { id: commit, description: 'referenceUpdated checkout@main' },
+        requestedBy: 'arn:aws:iam::123456789012:user/ana',
+      });
+      expect(await clockNow()).toBeGreaterThan(before);
+    } finally {
+      await stopServe(serve);
+    }
+  });
+});

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AlarmObservation, assessBake, type BakeInput } from '../../../src/core/bake.js';
+import {
+  type AlarmObservation,
+  assessBake,
+  type BakeInput,
+  describeBake,
+  type RecordedBake,
+} from '../../../src/core/bake.js';
 
 const HOUR = 3_600;
 
@@ -72,6 +78,7 @@ describe('assessBake', () => {
         verdict: 'baked',
         reason: 'baked 1h with 140 data points (needed 100)',
         waitSeconds: 0,
+        standing: 'baked 1h with 140 data points (needed 100)',
       });
     });
   });
@@ -135,6 +142,7 @@ describe('assessBake', () => {
       verdict: 'failed',
       reason: 'stopped by alice: INC-42 in progress',
       waitSeconds: 0,
+      standing: 'stopped by alice: INC-42 in progress',
     });
   });
 
@@ -318,5 +326,92 @@ describe('assessBake with a statistical one-box analysis', () => {
     expect(verdictWith('inconclusive', false)).toBe('baked');
     expect(verdictWith('pass', true)).toBe('baked');
     expect(verdictWith('marginal', true)).toBe('baked');
+  });
+});
+
+describe('a recorded bake, described when it is read', () => {
+  const START = Date.parse('2026-11-23T09:00:00Z');
+  const at = (minutes: number) => START + minutes * 60_000;
+  /** A 2 h wave bake as its first check (5 minutes in) recorded it. */
+  function recorded(overrides: Partial<RecordedBake> = {}): RecordedBake {
+    const standing = assessBake(
+      bake({ elapsedSeconds: 300, durationSeconds: 2 * HOUR, minDataPoints: 2000, dataPoints: undefined }),
+    ).standing;
+    return {
+      startedAt: '2026-11-23T09:00:00.000Z',
+      durationSeconds: 2 * HOUR,
+      minDataPoints: 2000,
+      dataPoints: 0,
+      verdict: 'baking',
+      note: standing,
+      failsAt: '2026-11-23T12:00:00.000Z',
+      ...overrides,
+    };
+  }
+
+  it('keeps no elapsed time in what a check records for a bake still baking', () => {
+    // Act
+    const early = assessBake(bake({ elapsedSeconds: 300, dataPoints: 40 }));
+    const later = assessBake(bake({ elapsedSeconds: 2_760, dataPoints: 40 }));
+
+    // Assess: the reason says the time, what is recorded does not
+    expect(early.reason).toBe('baking: 5m of 1h, 40/100 data points');
+    expect(early.standing).toBe('40/100 data points');
+    expect(later.standing).toBe(early.standing);
+  });
+
+  it('says 46m of 2h when read 46 minutes into the bake, whatever the last write said', () => {
+    // Act
+    const { text, elapsedSeconds } = describeBake(recorded(), at(46));
+
+    // Assess
+    expect(text).toBe(
+      'baking: 46m of 2h (1h14m left), 2000 data points needed (counted when the time is up)',
+    );
+    expect(elapsedSeconds).toBe(46 * 60);
+  });
+
+  it('says when the data points were counted', () => {
+    // Act
+    const { text } = describeBake(
+      recorded({ dataPoints: 2400, dataPointsAt: '2026-11-23T09:35:00.000Z' }),
+      at(50),
+    );
+
+    // Assess
+    expect(text).toBe('baking: 50m of 2h (1h10m left), 2400/2000 data points as counted at 09:35 UTC');
+  });
+
+  it('says the next check decides once the time is up and no check has come yet', () => {
+    expect(describeBake(recorded(), at(125)).text).toBe(
+      'baking: 2h of 2h, the next check decides, 2000 data points needed (counted when the time is up)',
+    );
+  });
+
+  it('counts down to the fail-safe rollback of an inconclusive bake', () => {
+    // Prepare
+    const inconclusive = recorded({
+      verdict: 'inconclusive',
+      dataPoints: 300,
+      dataPointsAt: '2026-11-23T11:00:00.000Z',
+      note: 'only 300 of 2000 data points',
+    });
+
+    // Act
+    const { text } = describeBake(inconclusive, at(140));
+
+    // Assess
+    expect(text).toBe('inconclusive, still baking (40m left before rollback): only 300 of 2000 data points');
+  });
+
+  it('gives an ended bake its recorded reason and no running time', () => {
+    // Act
+    const ended = describeBake(
+      recorded({ verdict: 'baked', note: 'baked 2h with 2400 data points (needed 2000)' }),
+      at(600),
+    );
+
+    // Assess
+    expect(ended).toEqual({ text: 'baked 2h with 2400 data points (needed 2000)' });
   });
 });
