@@ -1,4 +1,5 @@
 import { adoptUrlSettings, api, hasToken, loadConfig, serverNow, setToken } from './api.js';
+import { chartsView } from './charts.js';
 import { badge, eventItem, formatTime, h, waveGrid } from './view.js';
 
 // The Breakwater console: pipelines and their deployments, one deployment as a live picture,
@@ -232,6 +233,7 @@ function renderDeployment(detail) {
         : null,
       actions(d, active, blockers),
       waveGrid(detail, serverNow()),
+      chartsView(detail.charts, d),
     ].filter(Boolean),
   );
   restoreInputs(section, kept);
