@@ -88,6 +88,18 @@ export interface ChartInput {
 
 const ms = (iso: string) => Date.parse(iso);
 
+function groupBy<K>(events: readonly TimelineEvent[], keyOf: (e: TimelineEvent) => K | undefined) {
+  const groups = new Map<K, TimelineEvent[]>();
+  for (const e of events) {
+    const key = keyOf(e);
+    if (key === undefined) continue;
+    const group = groups.get(key);
+    if (group) group.push(e);
+    else groups.set(key, [e]);
+  }
+  return groups;
+}
+
 /**
  * Turns a deployment detail into chart series. Pure: time is `nowMs`, from the Clock port.
  *
@@ -99,6 +111,9 @@ export function deploymentCharts(input: ChartInput): DeploymentCharts {
   const startMs = ms(deployment.createdAt);
   const untilMs = Math.max(startMs, deployment.endedAt ? ms(deployment.endedAt) : input.nowMs);
   const events = [...input.events].sort((a, b) => ms(a.at) - ms(b.at));
+  // Grouped once: the page polls this every second, and a big wave has many targets.
+  const byWave = groupBy(events, (e) => e.wave);
+  const byTarget = groupBy(events, (e) => e.target);
   const planned = plannedSchedule(input.pipeline, startMs);
   const waves = input.waves.map((w): WaveChart => {
     const plan = planned[w.index];
@@ -113,24 +128,18 @@ export function deploymentCharts(input: ChartInput): DeploymentCharts {
       status: w.status,
       ...(plan ? { planned: plan } : {}),
       ...(actual ? { actual } : {}),
-      holds: holdIntervals(
-        events.filter((e) => e.wave === w.index),
-        untilMs,
-      ),
+      holds: holdIntervals(byWave.get(w.index) ?? [], untilMs),
     };
   });
   const targets = input.waves.flatMap((w) => {
     const waveEndMs = w.endedAt ? ms(w.endedAt) : untilMs;
-    const alarmEvents = events.filter((e) => e.type === ALARM_STATE_CHANGED && e.wave === w.index);
+    const alarmEvents = (byWave.get(w.index) ?? []).filter((e) => e.type === ALARM_STATE_CHANGED);
     const watching = alarmsOfTargets(input.pipeline, w.index);
     return w.targets.map(
       (t): TargetChart => ({
         targetId: t.targetId,
         wave: w.index,
-        weights: weightSteps(
-          events.filter((e) => e.target === t.targetId),
-          w.startedAt,
-        ),
+        weights: weightSteps(byTarget.get(t.targetId) ?? [], w.startedAt),
         alarms: alarmStrips(alarmEvents, (data) =>
           watching
             ? (watching.get(t.targetId)?.has(alarmKey(data)) ?? false)
