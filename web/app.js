@@ -7,6 +7,7 @@ import {
   serverNow,
   setToken,
 } from './api.js';
+import { chartsView } from './charts.js';
 import { hideMetricsPage, showMetricsPage } from './metrics.js';
 import { badge, eventItem, formatTime, h, waveGrid } from './view.js';
 
@@ -261,6 +262,7 @@ function renderDeployment(detail) {
         : null,
       actions(d, active, blockers),
       waveGrid(detail, serverNow()),
+      chartsView(detail.charts, d),
     ].filter(Boolean),
   );
   restoreInputs(section, kept);

@@ -15,6 +15,7 @@ import type {
 } from '../ports/store.js';
 import { type StartRequest, StartRequestSchema } from '../workflow/inputs.js';
 import { checkChangeFitsPipeline } from '../workflow/start-deployment.js';
+import { type DeploymentCharts, deploymentCharts } from './deployment-charts.js';
 import type { ApiDeps } from './deps.js';
 import { ForbiddenError, UnprocessableError } from './errors.js';
 import type { StartBody } from './schemas.js';
@@ -92,12 +93,15 @@ export interface DeploymentDetail {
   readonly waves: readonly WaveView[];
   readonly events: DeploymentView['events'];
   readonly overrides: DeploymentView['overrides'];
+  /** The deployment page's pictures: weights and alarm states per target, planned vs actual waves. */
+  readonly charts: DeploymentCharts;
 }
 
 /**
  * Everything about one deployment: two store calls — the view (deployment, waves with bake
  * progress, alarm states and blockers, targets with weights, timeline, overrides) and the
- * pipeline version it runs, so waves and targets not reached yet show as pending.
+ * pipeline version it runs, so waves and targets not reached yet show as pending — and the
+ * chart series drawn from them.
  */
 export async function getDeploymentDetail(
   deps: Pick<ApiDeps, 'store' | 'clock'>,
@@ -110,13 +114,21 @@ export async function getDeploymentDetail(
     view.deployment.pipelineVersion,
   );
   const nowMs = deps.clock.nowMs();
+  const waves = buildWaves(view, pipeline?.definition).map((w) =>
+    w.bake ? { ...w, bake: bakeAsOf(w.bake, nowMs) } : w,
+  );
   return {
     deployment: view.deployment,
-    waves: buildWaves(view, pipeline?.definition).map((w) =>
-      w.bake ? { ...w, bake: bakeAsOf(w.bake, nowMs) } : w,
-    ),
+    waves,
     events: view.events,
     overrides: view.overrides,
+    charts: deploymentCharts({
+      deployment: view.deployment,
+      waves,
+      events: view.events,
+      ...(pipeline ? { pipeline: pipeline.definition } : {}),
+      nowMs: deps.clock.nowMs(),
+    }),
   };
 }
 

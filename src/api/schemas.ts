@@ -390,12 +390,63 @@ const TimelineEventSchema = z.object({
   data: z.record(z.string(), z.unknown()).optional(),
 });
 
+const IntervalSchema = z.object({ from: Iso, to: Iso });
+
+export const DeploymentChartsSchema = z
+  .object({
+    from: Iso.meta({ description: "Start of the shared time axis: the deployment's start." }),
+    to: Iso.meta({ description: 'End of the shared time axis: the later of `until` and the planned end.' }),
+    until: Iso.meta({ description: "End of what is recorded: the deployment's end, or now while it runs." }),
+    waves: z.array(
+      z.object({
+        index: z.number().int(),
+        name: z.string(),
+        status: z.string(),
+        planned: z.object({ start: Iso, end: Iso }).optional().meta({
+          description:
+            "The plan's prediction from the deployment's start (bakes and time windows; holds and alarms are not foreseen).",
+        }),
+        actual: z
+          .object({ start: Iso, end: Iso, ongoing: z.literal(true).optional() })
+          .optional()
+          .meta({ description: 'When the wave ran; `ongoing` (and `end` = `until`) while it runs.' }),
+        holds: z
+          .array(IntervalSchema.extend({ reasons: z.array(z.string()), ongoing: z.literal(true).optional() }))
+          .meta({ description: 'While the wave waited to start, and what held it.' }),
+      }),
+    ),
+    targets: z.array(
+      z.object({
+        targetId: z.string(),
+        wave: z.number().int(),
+        weights: z.array(z.object({ at: Iso, weight: z.number() })).meta({
+          description:
+            'Percent of traffic on the new version as steps: each point holds until the next, the last until `until`.',
+        }),
+        alarms: z
+          .array(
+            z.object({
+              name: z.string(),
+              where: z.string().meta({ description: '`<region>/<account>` of the alarm.' }),
+              segments: z.array(IntervalSchema.extend({ state: z.string() })),
+            }),
+          )
+          .meta({
+            description:
+              'Each alarm watching the target: its states over time (OK, ALARM, INSUFFICIENT_DATA, missing).',
+          }),
+      }),
+    ),
+  })
+  .meta({ id: 'DeploymentCharts' });
+
 export const DeploymentDetailSchema = z
   .object({
     deployment: DeploymentRecordSchema,
     waves: z.array(WaveViewSchema),
     events: z.array(TimelineEventSchema),
     overrides: z.array(OverrideRecordSchema),
+    charts: DeploymentChartsSchema,
   })
   .meta({ id: 'DeploymentDetail' });
 

@@ -1,5 +1,6 @@
 import { isoAt, isoNow } from '../ports/clock.js';
 import type { WatchRecord } from '../ports/store.js';
+import { ALARM_STATE_CHANGED, alarmStateKey } from './alarm-states.js';
 import { loadDeployment, loadPipeline, record } from './context.js';
 import type { StepDeps } from './deps.js';
 import { beginRollback, revertTargets } from './roll-back.js';
@@ -61,6 +62,22 @@ export async function handleAlarmAlert(deps: StepDeps, alert: AlarmAlert): Promi
       continue;
     }
     const targets = [...new Set(records.flatMap((r) => r.targets))].sort();
+    for (const r of records) {
+      await record(deps, deploymentId, {
+        key: alarmStateKey(r.waveIndex, where, alert.alarmName, 'ALARM', alert.enteredAtMs),
+        type: ALARM_STATE_CHANGED,
+        wave: r.waveIndex,
+        ...(r.targets.length === 1 ? { target: r.targets[0] } : {}),
+        message: `alarm ${alert.alarmName} (${where}) is ALARM, watching ${r.targets.join(', ')}`,
+        data: {
+          alarm: alert.alarmName,
+          where,
+          state: 'ALARM',
+          since: isoAt(alert.enteredAtMs),
+          targets: [...r.targets],
+        },
+      });
+    }
     const reason = `alarm ${alert.alarmName} (${where}) is in ALARM: ${alert.reason}`;
     const marked = await beginRollback(deps, deploymentId, {
       reason,

@@ -5,6 +5,7 @@ import { expandAlarmName } from '../core/targets.js';
 import { isoAt } from '../ports/clock.js';
 import type { InvocationQuery, Scope } from '../ports/fleet.js';
 import type { BakeProgress, TargetRecord } from '../ports/store.js';
+import { recordAlarmStates } from './alarm-states.js';
 import { analyseBatch, analysisLooks, analysisWindowStartMs } from './analysis.js';
 import { loadWave, record } from './context.js';
 import type { StepDeps } from './deps.js';
@@ -220,6 +221,9 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
       : input.step.kind === 'one-box'
         ? `wave ${wave.name} batch ${input.batchIndex + 1} one-box bake`
         : `wave ${wave.name} batch ${input.batchIndex + 1} health check at ${input.step.weight}%`;
+  // What the wave showed before this check, so that only alarms in a new state reach the timeline.
+  const shownBefore = (await deps.store.getWave(deployment.id, wave.index))?.bake?.alarms;
+  await recordAlarmStates(deps, deployment.id, wave, targets, alarms, shownBefore);
   await deps.store.updateWave(deployment.id, wave.index, {
     ...(input.scope === 'wave' ? { status: 'baking' as const } : {}),
     bake: {

@@ -255,7 +255,10 @@ async function revertOne(
       outcome === 'foreign'
         ? `${t.id} not rolled back: its alias now routes ${describeRouting(routing)}, which this deployment did not put there`
         : `${t.id} rolled back: 100% on v${restore.version}${passing}`,
-    ...(restore.via.length > 0 ? { data: { restored: restore.version, withdrawnBy: restore.via } } : {}),
+    data: {
+      weight: 0,
+      ...(restore.via.length > 0 ? { restored: restore.version, withdrawnBy: restore.via } : {}),
+    },
   });
   return outcome;
 }

@@ -42,3 +42,29 @@ describe('OpenAPI document', () => {
     });
   });
 });
+
+describe('OpenAPI document: the deployment page’s charts', () => {
+  it('documents the chart series GET /deployments/{id} returns', () => {
+    interface JsonSchema {
+      readonly required?: string[];
+      readonly properties?: Record<string, JsonSchema>;
+      readonly items?: JsonSchema;
+    }
+    const { schemas } = buildOpenApiDocument().components as { schemas: Record<string, JsonSchema> };
+    const detail = schemas.DeploymentDetail!;
+    const charts = schemas.DeploymentCharts!;
+
+    expect(detail.required).toContain('charts');
+    expect(detail.properties!.charts).toEqual({ $ref: '#/components/schemas/DeploymentCharts' });
+    expect(charts.required).toEqual(expect.arrayContaining(['from', 'to', 'until', 'waves', 'targets']));
+    expect(Object.keys(charts.properties!.targets!.items!.properties!)).toEqual([
+      'targetId',
+      'wave',
+      'weights',
+      'alarms',
+    ]);
+    expect(Object.keys(charts.properties!.waves!.items!.properties!)).toEqual(
+      expect.arrayContaining(['planned', 'actual', 'holds']),
+    );
+  });
+});
