@@ -2,6 +2,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.
 import type { ResolvedPipeline } from '../core/pipeline.js';
 import { targetBatches } from '../core/rollout.js';
 import { parseOrThrow } from '../core/validation.js';
+import { refusalOfVetoedChange } from '../core/veto.js';
 import { isoNow } from '../ports/clock.js';
 import type {
   DeploymentRecord,
@@ -13,6 +14,7 @@ import type {
 } from '../ports/store.js';
 import { type StartRequest, StartRequestSchema } from '../workflow/inputs.js';
 import { checkChangeFitsPipeline } from '../workflow/start-deployment.js';
+import { vetoInForce } from '../workflow/veto.js';
 import type { ApiDeps } from './deps.js';
 import { ForbiddenError, UnprocessableError } from './errors.js';
 import type { StartBody } from './schemas.js';
@@ -22,7 +24,8 @@ const ACTIVE: readonly DeploymentStatus[] = ['running'];
 
 /**
  * Starts a deployment by hand: checks the change against the pipeline as the workflow will
- * (a `versions` artifact needs a version for every target), then starts the workflow
+ * (a `versions` artifact needs a version for every target) and refuses a vetoed change (409,
+ * naming the veto and how to lift it), then starts the workflow
  * asynchronously under a new id. The deployment record itself is written by the workflow's
  * first step, so the response carries the id to poll.
  *
@@ -36,6 +39,10 @@ export async function startDeploymentByHand(
   const pipeline = await deps.store.getPipeline(pipelineName);
   if (!pipeline) throw new NotFoundError(`no pipeline "${pipelineName}"`);
   checkChangeFitsPipeline(body.change, pipeline.definition);
+  const veto = await vetoInForce(deps, pipelineName, body.change.id);
+  if (veto) {
+    throw new ConflictError(refusalOfVetoedChange(pipelineName, body.change.id, veto.vetoed), veto);
+  }
   if (body.expedite && !pipeline.definition.expedite) {
     throw new InvalidInputError('start request', [
       {
