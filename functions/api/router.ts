@@ -15,7 +15,6 @@ import {
   stopDeployment,
 } from '../../src/api/deployments.js';
 import type { ApiDeps } from '../../src/api/deps.js';
-import { liftVeto, listVetoes, vetoChange } from '../../src/api/vetoes.js';
 import { buildOpenApiDocument } from '../../src/api/openapi.js';
 import {
   getPipeline,
@@ -41,6 +40,7 @@ import {
   StopBodySchema,
   VetoBodySchema,
 } from '../../src/api/schemas.js';
+import { liftVeto, listVetoes, vetoChange } from '../../src/api/vetoes.js';
 import { InvalidInputError, NotFoundError } from '../../src/core/errors.js';
 import { apiLambdaDeps } from '../lib/api-deps.js';
 import {

@@ -198,10 +198,13 @@ export const DeploymentRecordSchema = z
         reason: z.string(),
         alarm: z.string().optional(),
         alarmAt: Iso.optional().meta({ description: 'When that alarm went into ALARM, when known.' }),
-        triggeredBy: z.enum(['alarm-event', 'check', 'step', 'hold-expired', 'hook', 'veto']).optional().meta({
-          description:
-            'What began the rollback: the alarm watcher (an alarm event), a bake or health check, a failed step, maxHold, a hook, or a veto of the change.',
-        }),
+        triggeredBy: z
+          .enum(['alarm-event', 'check', 'step', 'hold-expired', 'hook', 'veto'])
+          .optional()
+          .meta({
+            description:
+              'What began the rollback: the alarm watcher (an alarm event), a bake or health check, a failed step, maxHold, a hook, or a veto of the change.',
+          }),
         detectedAt: Iso,
         trafficOffAt: Iso.optional(),
       })

@@ -117,7 +117,9 @@ export async function refuseVetoed(
   const starts = plan.starts.filter((_, i) => vetoes[i] === undefined);
   const refused = plan.starts.flatMap((s, i) => {
     const veto = vetoes[i];
-    return veto ? [{ pipeline: s.pipeline, reason: refusalOfVetoedChange(s.pipeline, s.change.id, veto.vetoed) }] : [];
+    return veto
+      ? [{ pipeline: s.pipeline, reason: refusalOfVetoedChange(s.pipeline, s.change.id, veto.vetoed) }]
+      : [];
   });
   return { starts, skipped: [...plan.skipped, ...refused] };
 }

@@ -648,7 +648,8 @@ export class DynamoDeploymentStore implements DeploymentStore {
     const record = await this.#vetoTransition(pipelineName, changeId, 'lifted', action);
     if (record) return { record, lifted: true };
     const existing = await this.getVeto(pipelineName, changeId);
-    if (!existing) throw new NotFoundError(`change "${changeId}" of pipeline "${pipelineName}" was never vetoed`);
+    if (!existing)
+      throw new NotFoundError(`change "${changeId}" of pipeline "${pipelineName}" was never vetoed`);
     return { record: existing, lifted: false };
   }
 
