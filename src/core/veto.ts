@@ -23,7 +23,7 @@ export function vetoEffect(status: string): 'roll-back' | 'mark' {
 }
 
 /** Whether a veto copied onto a deployment is in force (present, and not lifted). */
-export function isVetoInForce(veto: { readonly lifted?: unknown } | undefined): boolean {
+export function isVetoInForce(veto: { readonly by: string; readonly lifted?: unknown } | undefined): boolean {
   return veto !== undefined && veto.lifted === undefined;
 }
 
