@@ -134,6 +134,51 @@ describe('a veto of a running change', () => {
   });
 });
 
+describe('a veto of a change whose next wave is held', () => {
+  it('ends it at the wave gate without starting the wave, even when only the veto itself was written', async () => {
+    // Wave two is held by a manual block; the veto is written but the API call stopped before it
+    // reached the deployment (or the deployment index lagged): the gate finds the veto by itself.
+    engine = await startEngine(pipeline, {
+      blockers: [
+        {
+          kind: 'manual',
+          id: 'freeze',
+          scope: { kind: 'wave', pipeline: 'orders', wave: 'two' },
+          reason: 'load test',
+          author: 'dana',
+          at: '0s',
+        },
+      ],
+    });
+    const e = engine;
+    let vetoed = false;
+    e.onEvent((event) => {
+      if (vetoed || event.type !== 'wave-blocked' || event.wave !== 1) return;
+      vetoed = true;
+      void e.time.track(() =>
+        e.store.putVeto('orders', 'change-1', { ...VETO, at: new Date(e.time.nowMs()).toISOString() }),
+      );
+    });
+    const { deploymentId, done } = e.startDeployment({
+      pipeline: 'orders',
+      change: { id: 'change-1', version: '2' },
+    });
+    await e.drive(done);
+
+    const v = await view(deploymentId);
+    expect(vetoed).toBe(true);
+    expect(v.deployment.status).toBe('rolled_back');
+    expect(v.deployment.rollback).toMatchObject({ triggeredBy: 'veto' });
+    expect(v.deployment.veto).toMatchObject(VETO);
+    expect(v.events.some((x) => x.type === 'change-vetoed')).toBe(true);
+    expect(v.events.some((x) => x.type === 'wave-started' && x.wave === 1)).toBe(false);
+    expect(v.targets.filter((t) => t.waveIndex === 1)).toEqual([]);
+    for (const routing of Object.values(routingOfEveryTarget())) {
+      expect(routing).toMatchObject({ primaryVersion: '1', additionalVersion: null });
+    }
+  });
+});
+
 describe('a vetoed change that has not started', () => {
   it('ends without moving traffic when its StartDeployment step runs after the veto, and says why', async () => {
     engine = await startEngine(pipeline);
