@@ -219,6 +219,7 @@ describe('a vetoed change that has not started', () => {
     expect(refused.body.error).toContain('vetoed by alice');
     expect(refused.body.error).toContain('corrupts shopping carts');
     expect(refused.body.error).toContain('POST /pipelines/orders/changes/change-1/veto/lift');
+    expect(refused.body.status).toBe('vetoed');
 
     const lifted = await call('POST', '/pipelines/orders/changes/change-1/veto/lift', {
       by: 'bob',
