@@ -12,7 +12,7 @@ import { hideMetricsPage, showMetricsPage } from './metrics.js';
 import { badge, eventItem, formatTime, h, waveGrid } from './view.js';
 
 // The Breakwater console: pipelines and their deployments, one deployment as a live picture,
-// the timeline, and the commands (start, stop, blockers, overrides, expedite approval).
+// the timeline, and the commands (start, stop, blockers, overrides, expedite approval, veto).
 
 const POLL_DEPLOYMENT_MS = 1000;
 const POLL_LISTS_MS = 3000;
@@ -260,6 +260,7 @@ function renderDeployment(detail) {
             `Stop requested by ${d.cancelRequest.by}: ${d.cancelRequest.reason}`,
           )
         : null,
+      vetoNotice(d),
       actions(d, active, blockers),
       waveGrid(detail, serverNow()),
       chartsView(detail.charts, d),
@@ -371,6 +372,59 @@ function hurryButton(d) {
   );
 }
 
+/** The veto of the deployment's change, in force or lifted (both stay on record). */
+function vetoNotice(d) {
+  if (!d.veto) return null;
+  const lifted = d.veto.lifted;
+  return h(
+    'div',
+    { id: 'veto', className: lifted ? 'veto lifted' : 'veto', role: 'status' },
+    h('strong', {}, lifted ? 'Veto lifted: ' : 'Change vetoed: '),
+    `by ${d.veto.by}, ${formatTime(d.veto.at)}: ${d.veto.reason}`,
+    lifted ? ` — lifted by ${lifted.by}, ${formatTime(lifted.at)}: ${lifted.reason}` : '',
+  );
+}
+
+/** "Veto this change" while no veto is in force, "Lift veto" while one is: for any deployment. */
+function vetoForm(d) {
+  const vetoed = d.veto && !d.veto.lifted;
+  const path = `/pipelines/${encodeURIComponent(d.pipelineName)}/changes/${encodeURIComponent(d.change.id)}/veto`;
+  // Each form its own input: a veto's reason is not carried over as the reason to lift it.
+  const input = vetoed ? 'veto-lift-reason' : 'veto-reason';
+  return h(
+    'form',
+    {
+      id: 'veto-form',
+      className: 'inline-form',
+      'aria-label': vetoed ? 'Lift the veto of this change' : 'Veto this change',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const reason = $(input).value.trim();
+        command(
+          async () => {
+            const result = await api('POST', vetoed ? `${path}/lift` : path, { by: person(), reason });
+            $(input).value = '';
+            return result;
+          },
+          () =>
+            vetoed
+              ? `Veto of change ${d.change.id} lifted: it may start again.`
+              : `Change ${d.change.id} vetoed: its running deployments roll back, and it does not start again until the veto is lifted.`,
+        );
+      },
+    },
+    field(
+      vetoed ? 'Why lift the veto' : 'Veto reason',
+      h('input', { id: input, required: true, maxlength: 1000 }),
+    ),
+    h(
+      'button',
+      { type: 'submit', className: vetoed ? '' : 'danger' },
+      vetoed ? 'Lift veto' : 'Veto this change',
+    ),
+  );
+}
+
 function actions(d, active, blockers) {
   const parts = [];
   if (d.status === 'succeeded') parts.push(releaseRollbackForm(d));
@@ -461,7 +515,8 @@ function actions(d, active, blockers) {
       ),
     );
   }
-  return parts.length > 0 ? h('div', { className: 'actions' }, parts) : null;
+  parts.push(vetoForm(d));
+  return h('div', { className: 'actions' }, parts);
 }
 
 function renderEvents(events) {

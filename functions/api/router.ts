@@ -27,9 +27,11 @@ import { rollBackReleaseByHand } from '../../src/api/release-rollback.js';
 import {
   ApproveExpediteBodySchema,
   BlockerIdSchema,
+  ChangeIdSchema,
   CreateBlockerBodySchema,
   DeploymentIdSchema,
   GetPipelineQuerySchema,
+  LiftVetoBodySchema,
   ListDeploymentsQuerySchema,
   MetricsQuerySchema,
   NoQuerySchema,
@@ -40,7 +42,9 @@ import {
   ReleaseRollbackBodySchema,
   StartBodySchema,
   StopBodySchema,
+  VetoBodySchema,
 } from '../../src/api/schemas.js';
+import { liftVeto, listVetoes, vetoChange } from '../../src/api/vetoes.js';
 import { InvalidInputError, NotFoundError } from '../../src/core/errors.js';
 import { apiLambdaDeps } from '../lib/api-deps.js';
 import {
@@ -169,6 +173,36 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
         const started = await startDeploymentByHand(deps, name, body);
         return json(202, started, { Location: `/deployments/${started.deploymentId}` });
       }),
+    },
+    {
+      method: 'POST',
+      path: '/pipelines/{name}/changes/{change}/veto',
+      handler: withJsonBody(async (event) => {
+        noQuery(event);
+        const { name, change } = pathParams(event, { name: PipelineNameSchema, change: ChangeIdSchema });
+        const body = parseRequest(VetoBodySchema, event.body, 'body');
+        const result = await vetoChange(deps, name, change, body);
+        return json(result.created ? 201 : 200, result);
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/pipelines/{name}/changes/{change}/veto/lift',
+      handler: withJsonBody(async (event) => {
+        noQuery(event);
+        const { name, change } = pathParams(event, { name: PipelineNameSchema, change: ChangeIdSchema });
+        const body = parseRequest(LiftVetoBodySchema, event.body, 'body');
+        return json(200, await liftVeto(deps, name, change, body));
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/pipelines/{name}/vetoes',
+      handler: async (event: ApiEvent) => {
+        noQuery(event);
+        const { name } = pathParams(event, { name: PipelineNameSchema });
+        return json(200, await listVetoes(deps, name));
+      },
     },
     {
       method: 'GET',

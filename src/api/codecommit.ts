@@ -3,6 +3,7 @@ import type { PipelineRecord } from '../ports/store.js';
 import type { TriggerDeps } from './deps.js';
 import {
   planStarts,
+  refuseVetoed,
   type SkippedPipeline,
   type StartedDeployment,
   startAll,
@@ -94,7 +95,7 @@ export async function handleCodeCommitEvent(deps: TriggerDeps, raw: unknown): Pr
   if (detail.referenceType !== 'branch')
     return { ignored: `reference type ${detail.referenceType ?? 'unknown'}` };
   if (detail.commitId === undefined) return { ignored: 'no commitId' };
-  const plan = planCodeCommitEvent(parsed.data, await deps.store.listPipelines());
+  const plan = await refuseVetoed(deps, planCodeCommitEvent(parsed.data, await deps.store.listPipelines()));
   for (const skip of plan.skipped) deps.log.warn('push not deployed', { ...skip });
   const deployments = await startAll(deps, plan.starts);
   return { deployments, skipped: plan.skipped };

@@ -3,6 +3,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.
 import type { ResolvedPipeline } from '../core/pipeline.js';
 import { targetBatches } from '../core/rollout.js';
 import { parseOrThrow } from '../core/validation.js';
+import { refusalOfVetoedChange } from '../core/veto.js';
 import { isoNow } from '../ports/clock.js';
 import type {
   BakeProgress,
@@ -15,6 +16,7 @@ import type {
 } from '../ports/store.js';
 import { type StartRequest, StartRequestSchema } from '../workflow/inputs.js';
 import { checkChangeFitsPipeline } from '../workflow/start-deployment.js';
+import { vetoInForce } from '../workflow/veto.js';
 import { type DeploymentCharts, deploymentCharts } from './deployment-charts.js';
 import type { ApiDeps } from './deps.js';
 import { ForbiddenError, UnprocessableError } from './errors.js';
@@ -25,7 +27,8 @@ const ACTIVE: readonly DeploymentStatus[] = ['running'];
 
 /**
  * Starts a deployment by hand: checks the change against the pipeline as the workflow will
- * (a `versions` artifact needs a version for every target), then starts the workflow
+ * (a `versions` artifact needs a version for every target) and refuses a vetoed change (409,
+ * naming the veto and how to lift it), then starts the workflow
  * asynchronously under a new id. The deployment record itself is written by the workflow's
  * first step, so the response carries the id to poll.
  *
@@ -39,6 +42,10 @@ export async function startDeploymentByHand(
   const pipeline = await deps.store.getPipeline(pipelineName);
   if (!pipeline) throw new NotFoundError(`no pipeline "${pipelineName}"`);
   checkChangeFitsPipeline(body.change, pipeline.definition);
+  const veto = await vetoInForce(deps, pipelineName, body.change.id);
+  if (veto) {
+    throw new ConflictError(refusalOfVetoedChange(pipelineName, body.change.id, veto.vetoed), veto);
+  }
   if (body.expedite && !pipeline.definition.expedite) {
     throw new InvalidInputError('start request', [
       {

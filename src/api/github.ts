@@ -8,6 +8,7 @@ import {
   firstLine,
   planStarts,
   pushDeploymentId,
+  refuseVetoed,
   type SkippedPipeline,
   type StartedDeployment,
   startAll,
@@ -175,7 +176,7 @@ export async function handleGithubDelivery(
   if (delivery.event === 'ping') return { statusCode: 200, body: { ok: true } };
   if (delivery.event !== 'push') return { statusCode: 202, body: { ignored: delivery.event } };
   const push = parsePush(delivery.payload);
-  const plan = planGithubPush(push, await deps.store.listPipelines());
+  const plan = await refuseVetoed(deps, planGithubPush(push, await deps.store.listPipelines()));
   for (const skip of plan.skipped)
     deps.log.warn('push not deployed', { ...skip, deliveryId: delivery.deliveryId });
   const deployments = await startAll(deps, plan.starts);

@@ -61,6 +61,14 @@ const blockerIdParam: Parameter = {
   schema: { type: 'string', minLength: 1, maxLength: 200 },
 };
 
+const changeParam: Parameter = {
+  name: 'change',
+  in: 'path',
+  required: true,
+  description: 'Change id (commit sha or build id), URL-encoded.',
+  schema: { type: 'string', minLength: 1, maxLength: 200 },
+};
+
 const invalid = {
   description:
     'Invalid request: `issues` lists every problem with its path (a query parameter the route does not take is one).',
@@ -160,7 +168,54 @@ export const API_OPERATIONS: readonly Operation[] = [
       202: { description: 'Started; poll GET /deployments/{deploymentId}.', schema: 'StartedDeployment' },
       400: invalid,
       404: notFound,
-      409: conflict,
+      409: {
+        description: 'The change is vetoed on this pipeline: the message names the veto and how to lift it.',
+        schema: 'Error',
+      },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/pipelines/{name}/changes/{change}/veto',
+    operationId: 'vetoChange',
+    summary:
+      'Marks a change bad: its running deployments roll back, triggers and hand starts refuse it. Repeating it while the veto is in force keeps that veto and applies it again.',
+    tag: 'pipelines',
+    parameters: [nameParam, changeParam],
+    body: 'VetoRequest',
+    responses: {
+      200: { description: 'Already vetoed: the veto in force, applied again.', schema: 'VetoResult' },
+      201: { description: 'Vetoed.', schema: 'VetoResult' },
+      400: invalid,
+      404: notFound,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/pipelines/{name}/changes/{change}/veto/lift',
+    operationId: 'liftVeto',
+    summary:
+      'Lifts the veto of a change (recorded): it may start again. Rollbacks the veto began are not undone.',
+    tag: 'pipelines',
+    parameters: [nameParam, changeParam],
+    body: 'LiftVetoRequest',
+    responses: {
+      200: { description: 'Lifted (or already lifted: `lifted: false`).', schema: 'VetoResult' },
+      400: invalid,
+      404: { description: 'No such pipeline, or the change was never vetoed.', schema: 'Error' },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/pipelines/{name}/vetoes',
+    operationId: 'listVetoes',
+    summary: 'Every change of the pipeline ever vetoed, in force or lifted, with its history.',
+    tag: 'pipelines',
+    parameters: [nameParam],
+    responses: {
+      200: { description: 'The vetoes, latest decision first.', schema: 'Veto', list: true },
+      400: invalid,
+      404: notFound,
     },
   },
   {

@@ -17,6 +17,7 @@ export const DeploymentIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, {
   message: 'expected a deployment id (1-80 letters, digits, "_" or "-")',
 });
 export const BlockerIdSchema = z.string().min(1).max(200);
+export const ChangeIdSchema = z.string().min(1).max(200);
 
 const PositiveIntString = (max?: number) =>
   z
@@ -122,6 +123,22 @@ export const OverrideBodySchema = z
   .strict()
   .meta({ id: 'OverrideRequest' });
 
+export const VetoBodySchema = z
+  .object({
+    by: Person.meta({ description: 'Who marks the change bad; recorded.' }),
+    reason: Reason.meta({ description: 'Why; recorded, and named in the rollback and every refusal.' }),
+  })
+  .strict()
+  .meta({ id: 'VetoRequest' });
+
+export const LiftVetoBodySchema = z
+  .object({
+    by: Person.meta({ description: 'Who lifts the veto; recorded.' }),
+    reason: Reason.meta({ description: 'Why the change is good after all; recorded.' }),
+  })
+  .strict()
+  .meta({ id: 'LiftVetoRequest' });
+
 export const BlockerScopeSchema = z
   .discriminatedUnion('kind', [
     z.object({ kind: z.literal('global') }).strict(),
@@ -184,6 +201,8 @@ const Iso = z.string().meta({ description: 'ISO 8601 instant (UTC).' });
 
 const ChangeSchema = StartRequestSchema.shape.change;
 
+const VetoActionSchema = z.object({ by: z.string(), reason: z.string(), at: Iso });
+
 export const PipelineRecordSchema = z
   .object({
     name: z.string(),
@@ -235,11 +254,11 @@ export const DeploymentRecordSchema = z
         alarm: z.string().optional(),
         alarmAt: Iso.optional().meta({ description: 'When that alarm went into ALARM, when known.' }),
         triggeredBy: z
-          .enum(['alarm-event', 'check', 'step', 'hold-expired', 'hook', 'release-rollback'])
+          .enum(['alarm-event', 'check', 'step', 'hold-expired', 'hook', 'release-rollback', 'veto'])
           .optional()
           .meta({
             description:
-              'What began the rollback: the alarm watcher (an alarm event), a bake or health check, a failed step, maxHold, a hook, or a request to roll back the finished release.',
+              'What began the rollback: the alarm watcher (an alarm event), a bake or health check, a failed step, maxHold, a hook, a request to roll back the finished release, or a veto of the change.',
           }),
         detectedAt: Iso,
         trafficOffAt: Iso.optional(),
@@ -261,6 +280,14 @@ export const DeploymentRecordSchema = z
       .meta({
         description:
           'A request to roll back this release after it had succeeded (POST /deployments/{id}/rollback).',
+      }),
+    veto: VetoActionSchema.extend({
+      lifted: VetoActionSchema.optional().meta({ description: 'The lift of this veto, once lifted.' }),
+    })
+      .optional()
+      .meta({
+        description:
+          'Set on every deployment of a change when the change is vetoed; the change counts as vetoed while `veto` has no `lifted`.',
       }),
   })
   .meta({ id: 'Deployment' });
@@ -561,6 +588,34 @@ export const BlockerRecordSchema = z
     expiresAt: Iso.optional(),
   })
   .meta({ id: 'Blocker' });
+
+export const VetoRecordSchema = z
+  .object({
+    pipelineName: z.string(),
+    changeId: z.string(),
+    status: z.enum(['vetoed', 'lifted']).meta({ description: '`vetoed` while the veto is in force.' }),
+    vetoed: VetoActionSchema.meta({ description: 'The latest veto.' }),
+    lifted: VetoActionSchema.optional().meta({ description: 'The latest lift, when `status` is `lifted`.' }),
+    history: z
+      .array(VetoActionSchema.extend({ action: z.enum(['vetoed', 'lifted']) }))
+      .meta({ description: 'Every veto and lift of the change, oldest first.' }),
+  })
+  .meta({ id: 'Veto' });
+
+export const VetoResultSchema = z
+  .object({
+    veto: VetoRecordSchema,
+    created: z.boolean().optional().meta({
+      description: 'Veto only: false when a veto was already in force (kept as it is, applied again).',
+    }),
+    lifted: z.boolean().optional().meta({
+      description: 'Lift only: false when the veto was already lifted (nothing changed).',
+    }),
+    deployments: z
+      .array(z.object({ deploymentId: z.string(), status: z.string() }))
+      .meta({ description: 'Every deployment of the change on the pipeline, as the veto or lift left it.' }),
+  })
+  .meta({ id: 'VetoResult' });
 
 export const StartedDeploymentSchema = z
   .object({ deploymentId: z.string(), executionArn: z.string() })

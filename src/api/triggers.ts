@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { ConflictError } from '../core/errors.js';
+import { refusalOfVetoedChange } from '../core/veto.js';
 import { isoAt } from '../ports/clock.js';
 import type { DeploymentStatus, PipelineRecord } from '../ports/store.js';
 import type { StartRequest } from '../workflow/inputs.js';
+import { vetoInForce } from '../workflow/veto.js';
 import type { TriggerDeps } from './deps.js';
 
 /*
@@ -102,6 +104,25 @@ export function planStarts(
     else starts.push(start(pipeline));
   }
   return { starts, skipped };
+}
+
+/**
+ * Takes the starts whose change is vetoed on their pipeline out of the plan, as skipped with the
+ * veto (who, when, why) and how to lift it. One read per start.
+ */
+export async function refuseVetoed(
+  deps: Pick<TriggerDeps, 'store'>,
+  plan: { readonly starts: readonly TriggeredStart[]; readonly skipped: readonly SkippedPipeline[] },
+): Promise<{ starts: TriggeredStart[]; skipped: SkippedPipeline[] }> {
+  const vetoes = await Promise.all(plan.starts.map((s) => vetoInForce(deps, s.pipeline, s.change.id)));
+  const starts = plan.starts.filter((_, i) => vetoes[i] === undefined);
+  const refused = plan.starts.flatMap((s, i) => {
+    const veto = vetoes[i];
+    return veto
+      ? [{ pipeline: s.pipeline, reason: refusalOfVetoedChange(s.pipeline, s.change.id, veto.vetoed) }]
+      : [];
+  });
+  return { starts, skipped: [...plan.skipped, ...refused] };
 }
 
 /**

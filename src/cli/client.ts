@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { ManualBlockScope } from '../core/blockers.js';
 import { type InputIssue, InvalidInputError } from '../core/errors.js';
 import { type Clock, isoAt, systemClock } from '../ports/clock.js';
-import type { BlockerRecord, DeploymentRecord, OverrideRecord } from '../ports/store.js';
+import type { BlockerRecord, DeploymentRecord, OverrideRecord, VetoRecord } from '../ports/store.js';
 
 /*
  * The `breakwater` commands that talk to a control plane over its HTTP API: the local one
@@ -300,6 +300,24 @@ export class BreakwaterClient {
     return this.request('POST', '/triggers/codecommit', event);
   }
 
+  /** Marks a change of a pipeline bad (`POST /pipelines/{name}/changes/{change}/veto`). */
+  veto(pipeline: string, changeId: string, options: { by: string; reason: string }): Promise<VetoResponse> {
+    return this.request('POST', `${changePath(pipeline, changeId)}/veto`, options);
+  }
+
+  /** Lifts the veto of a change (`POST .../veto/lift`). */
+  liftVeto(
+    pipeline: string,
+    changeId: string,
+    options: { by: string; reason: string },
+  ): Promise<VetoResponse> {
+    return this.request('POST', `${changePath(pipeline, changeId)}/veto/lift`, options);
+  }
+
+  listVetoes(pipeline: string): Promise<{ items: VetoRecord[] }> {
+    return this.request('GET', `/pipelines/${encodeURIComponent(pipeline)}/vetoes`);
+  }
+
   override(
     deploymentId: string,
     options: { blockerId: string; by: string; reason: string; fixesAlarm?: boolean },
@@ -311,6 +329,37 @@ export class BreakwaterClient {
       ...(options.fixesAlarm ? { fixesAlarm: true } : {}),
     });
   }
+}
+
+const changePath = (pipeline: string, changeId: string) =>
+  `/pipelines/${encodeURIComponent(pipeline)}/changes/${encodeURIComponent(changeId)}`;
+
+/** What a veto or a lift answers. */
+export interface VetoResponse {
+  readonly veto: VetoRecord;
+  readonly created?: boolean;
+  readonly lifted?: boolean;
+  readonly deployments: readonly { readonly deploymentId: string; readonly status: string }[];
+}
+
+/** One line per deployment a veto or lift touched, for the human output of `veto` and `unveto`. */
+export function renderVetoResult(result: VetoResponse, verb: 'vetoed' | 'lifted'): string {
+  const v = result.veto;
+  const fresh = verb === 'vetoed' ? result.created !== false : result.lifted !== false;
+  const who = verb === 'vetoed' ? v.vetoed : (v.lifted ?? v.vetoed);
+  const head =
+    verb === 'vetoed'
+      ? `${fresh ? 'Vetoed' : 'Already vetoed:'} change ${v.changeId} of ${v.pipelineName} by ${who.by} at ${who.at}: ${who.reason}`
+      : `${fresh ? 'Lifted' : 'Already lifted:'} the veto of change ${v.changeId} of ${v.pipelineName} by ${who.by} at ${who.at}: ${who.reason}`;
+  const lines = [head];
+  for (const d of result.deployments) lines.push(`  deployment ${d.deploymentId}: ${d.status}`);
+  if (result.deployments.length === 0) lines.push('  no deployment of this change yet');
+  lines.push(
+    verb === 'vetoed'
+      ? `Lift it: breakwater unveto ${v.pipelineName} ${v.changeId} --reason <why>`
+      : `It may start again: breakwater start ${v.pipelineName} --change ${v.changeId}`,
+  );
+  return lines.join('\n');
 }
 
 /** `GET /deployments/{id}`. */
@@ -619,6 +668,11 @@ export function renderStatus(detail: DeploymentDetailBody): string {
     `  started ${d.createdAt}${d.endedAt ? `, ended ${d.endedAt}` : ''}`,
   ];
   if (d.cancelRequest) lines.push(`  stop requested by ${d.cancelRequest.by}: ${d.cancelRequest.reason}`);
+  if (d.veto) {
+    lines.push(`  change vetoed by ${d.veto.by} at ${d.veto.at}: ${d.veto.reason}`);
+    if (d.veto.lifted)
+      lines.push(`  veto lifted by ${d.veto.lifted.by} at ${d.veto.lifted.at}: ${d.veto.lifted.reason}`);
+  }
   if (d.rollback) lines.push(`  rollback: ${d.rollback.reason}`);
   if (d.releaseRollback) {
     const r = d.releaseRollback;
@@ -655,7 +709,10 @@ export function withConnectionOptions(command: Command): Command {
     .option('--json', 'print the API response as JSON');
 }
 
-/** `status`, `start`, `stop`, `rollback`, `block`, `unblock`, `override`: the HTTP API from the command line. */
+/**
+ * `status`, `start`, `stop`, `rollback`, `block`, `unblock`, `override`, `veto`, `unveto`, `vetoes`:
+ * the HTTP API from the command line.
+ */
 export function registerClientCommands(program: Command): void {
   const connection = withConnectionOptions;
   const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -881,4 +938,49 @@ export function registerClientCommands(program: Command): void {
       if (!started) process.exitCode = 1;
     },
   );
+
+  connection(
+    program
+      .command('veto <pipeline> <change>')
+      .description(
+        'Mark a change bad: its running deployments roll back, and it does not start again (push or by hand) until the veto is lifted.',
+      )
+      .option('--reason <text>', 'why (recorded, and named in the rollback and every refusal)'),
+  ).action(async (pipeline: string, change: string, flags: ConnectionFlags & { reason?: string }) => {
+    const reason = requireReason(flags.reason, 'veto');
+    const by = personFromFlags(flags);
+    const result = await clientFromFlags(flags).veto(pipeline, change, { by, reason });
+    print(flags, result, renderVetoResult(result, 'vetoed'));
+  });
+
+  connection(
+    program
+      .command('unveto <pipeline> <change>')
+      .description('Lift the veto of a change (recorded): it may start again; rollbacks it began stay.')
+      .option('--reason <text>', 'why the change is good after all (recorded)'),
+  ).action(async (pipeline: string, change: string, flags: ConnectionFlags & { reason?: string }) => {
+    const reason = requireReason(flags.reason, 'unveto');
+    const by = personFromFlags(flags);
+    const result = await clientFromFlags(flags).liftVeto(pipeline, change, { by, reason });
+    print(flags, result, renderVetoResult(result, 'lifted'));
+  });
+
+  connection(
+    program
+      .command('vetoes <pipeline>')
+      .description('List the changes of a pipeline ever vetoed, in force or lifted.'),
+  ).action(async (pipeline: string, flags: ConnectionFlags) => {
+    const { items } = await clientFromFlags(flags).listVetoes(pipeline);
+    const human =
+      items.length === 0
+        ? `No change of ${pipeline} was ever vetoed.`
+        : items
+            .map((v) =>
+              v.status === 'vetoed'
+                ? `${v.changeId}  VETOED by ${v.vetoed.by} at ${v.vetoed.at}: ${v.vetoed.reason}`
+                : `${v.changeId}  lifted by ${v.lifted?.by} at ${v.lifted?.at}: ${v.lifted?.reason} (vetoed by ${v.vetoed.by}: ${v.vetoed.reason})`,
+            )
+            .join('\n');
+    print(flags, { items }, human);
+  });
 }

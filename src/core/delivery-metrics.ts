@@ -39,8 +39,8 @@ export interface MetricsDeployment {
     readonly detectedAt: string;
     readonly trafficOffAt?: string;
   };
-  /** A vetoed change (absent once the veto is lifted): a failure. */
-  readonly veto?: { readonly at: string };
+  /** A vetoed change: a failure while the veto has no `lifted` (a lifted veto counts for nothing). */
+  readonly veto?: { readonly at: string; readonly lifted?: unknown };
   /** A succeeded deployment rolled back afterwards by hand: a failure. */
   readonly releaseRollback?: { readonly requestedAt: string };
   /** Seconds held by blockers, by kind, for holds that have ended. */
@@ -166,7 +166,7 @@ export function classifyDeployment(d: MetricsDeployment): {
   outcome: MetricsOutcome;
   cause?: FailureCause;
 } {
-  if (d.veto) return { outcome: 'failed', cause: 'vetoed' };
+  if (d.veto && !d.veto.lifted) return { outcome: 'failed', cause: 'vetoed' };
   if (d.releaseRollback) return { outcome: 'failed', cause: 'release-rollback' };
   switch (d.status) {
     case 'succeeded':
@@ -345,7 +345,7 @@ function failureStart(d: MetricsDeployment): string {
     d.rollback?.alarmAt ??
     d.rollback?.detectedAt ??
     d.releaseRollback?.requestedAt ??
-    d.veto?.at ??
+    (d.veto && !d.veto.lifted ? d.veto.at : undefined) ??
     d.endedAt ??
     d.createdAt
   );

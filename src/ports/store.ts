@@ -52,7 +52,14 @@ export interface RollbackInfo {
   /** When the alarm that triggered the rollback entered ALARM (CloudWatch's time), if an alarm did. */
   readonly alarmAt?: string;
   /** What noticed it: the alarm watcher (an EventBridge alarm event), a workflow check, or a failed step. */
-  readonly triggeredBy?: 'alarm-event' | 'check' | 'step' | 'hold-expired' | 'hook' | 'release-rollback';
+  readonly triggeredBy?:
+    | 'alarm-event'
+    | 'check'
+    | 'step'
+    | 'hold-expired'
+    | 'hook'
+    | 'release-rollback'
+    | 'veto';
   readonly detectedAt: string;
   readonly trafficOffAt?: string;
 }
@@ -89,6 +96,11 @@ export interface DeploymentRecord {
   readonly endReason?: string;
   /** A finished (succeeded) release someone asked to take back: see {@link ReleaseRollbackRequest}. */
   readonly releaseRollback?: ReleaseRollbackRequest;
+  /**
+   * Set on every deployment of a change when the change is vetoed; `lifted` is added when the
+   * veto is lifted. The change counts as vetoed while `veto` is present without `lifted`.
+   */
+  readonly veto?: DeploymentVeto;
 }
 
 /**
@@ -106,6 +118,34 @@ export interface ReleaseRollbackRequest {
   readonly leave: readonly { readonly targetId: string; readonly deploymentId: string }[];
   /** Set when someone asked, during a reverse-waves rollback, to take the rest back at once. */
   readonly hurriedBy?: string;
+}
+
+/** Who marked a change bad, why and when: one person's recorded decision. */
+export interface VetoAction {
+  readonly by: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
+/** A veto as copied onto a deployment record (the metrics read it from there). */
+export interface DeploymentVeto extends VetoAction {
+  /** The lift of this veto, once lifted. */
+  readonly lifted?: VetoAction;
+}
+
+/**
+ * The veto of one change of one pipeline: its state now (`status`, with the veto in force or the
+ * last one lifted) and every veto and lift ever recorded for it, oldest first.
+ */
+export interface VetoRecord {
+  readonly pipelineName: string;
+  readonly changeId: string;
+  readonly status: 'vetoed' | 'lifted';
+  /** The latest veto (in force while `status` is `vetoed`). */
+  readonly vetoed: VetoAction;
+  /** The latest lift (when `status` is `lifted`). */
+  readonly lifted?: VetoAction;
+  readonly history: readonly ({ readonly action: 'vetoed' | 'lifted' } & VetoAction)[];
 }
 
 export interface ExpediteRequest {
@@ -401,4 +441,26 @@ export interface DeploymentStore {
   getAliasOwner(aliasKey: string): Promise<AliasOwner | undefined>;
   /** Records who takes an alias now; call only while holding its lock. */
   putAliasOwner(record: AliasOwner): Promise<void>;
+
+  /**
+   * Vetoes a change of a pipeline unless a veto is in force: returns the record and whether this
+   * call vetoed it (`false`: it was already vetoed, and the veto in force is kept as it is).
+   */
+  putVeto(
+    pipelineName: string,
+    changeId: string,
+    action: VetoAction,
+  ): Promise<{ readonly record: VetoRecord; readonly created: boolean }>;
+  /**
+   * Lifts the veto in force: returns the record and whether this call lifted it (`false`: it was
+   * already lifted, kept as it is). NotFoundError when the change was never vetoed.
+   */
+  liftVeto(
+    pipelineName: string,
+    changeId: string,
+    action: VetoAction,
+  ): Promise<{ readonly record: VetoRecord; readonly lifted: boolean }>;
+  getVeto(pipelineName: string, changeId: string): Promise<VetoRecord | undefined>;
+  /** Every change of the pipeline ever vetoed (in force or lifted). */
+  listVetoes(pipelineName: string): Promise<VetoRecord[]>;
 }

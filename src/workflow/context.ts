@@ -54,7 +54,7 @@ function upgradeDefinition(definition: ResolvedPipeline): ResolvedPipeline {
   };
 }
 
-export async function loadDeployment(deps: StepDeps, id: string): Promise<DeploymentRecord> {
+export async function loadDeployment(deps: Pick<StepDeps, 'store'>, id: string): Promise<DeploymentRecord> {
   const deployment = await deps.store.getDeployment(id);
   if (!deployment) throw new NotFoundError(`deployment "${id}" does not exist`);
   return deployment;

@@ -142,7 +142,7 @@ async function restoreFor(deps: StepDeps, progress: TargetRecord): Promise<Resto
  * keeps it and gets the record as it is.
  */
 export async function beginRollback(
-  deps: StepDeps,
+  deps: Pick<StepDeps, 'store' | 'clock' | 'log'>,
   deploymentId: string,
   info: Omit<RollbackInfo, 'detectedAt'>,
 ): Promise<DeploymentRecord> {

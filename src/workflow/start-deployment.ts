@@ -6,6 +6,7 @@ import type { ChangeRef, DeploymentRecord } from '../ports/store.js';
 import { record } from './context.js';
 import type { StepDeps } from './deps.js';
 import { type StartRequest, StartRequestSchema } from './inputs.js';
+import { enforceVeto } from './veto.js';
 
 /** Checks that a change names what its pipeline's artifact needs (a version for every target). */
 export function checkChangeFitsPipeline(change: ChangeRef, pipeline: ResolvedPipeline): void {
@@ -89,6 +90,7 @@ export async function startDeployment(
         }
       : {}),
   };
+  let stored = deployment;
   try {
     await deps.store.createDeployment(deployment);
   } catch (error) {
@@ -96,11 +98,15 @@ export async function startDeployment(
       error instanceof ConflictError ? (error.existing as DeploymentRecord | undefined) : undefined;
     if (!existing || existing.change.id !== request.change.id || existing.pipelineName !== pipeline.name)
       throw error;
+    stored = existing;
   }
   await record(deps, id, {
     key: 'deployment-started',
     type: 'deployment-started',
     message: `deployment of change ${request.change.id} through ${pipeline.waves.length} wave(s) of pipeline ${pipeline.name} v${pipelineRecord.version} started${request.requestedBy ? ` by ${request.requestedBy}` : ''}`,
   });
+  // Started before the change was vetoed (or around the triggers' check): it begins its rollback
+  // now, before any wave, so it ends without moving traffic and says why.
+  await enforceVeto(deps, stored);
   return { deploymentId: id, waveCount: pipeline.waves.length };
 }

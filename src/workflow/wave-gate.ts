@@ -6,6 +6,7 @@ import { assessStart, BLOCKER_POLL_SECONDS, holdingBlockers } from './blocker-ch
 import { acquireLock, loadWave, record, waveSlotKey } from './context.js';
 import type { StepDeps } from './deps.js';
 import { endHold, noteHold } from './hold.js';
+import { enforceVeto } from './veto.js';
 
 export type GateResult =
   | { decision: 'go' }
@@ -30,6 +31,9 @@ export async function checkWaveGate(
     );
   }
   if (deployment.rollback) throw new RollbackStartedError(`rollback begun: ${deployment.rollback.reason}`);
+  // A vetoed change never starts another wave, even if the veto's own pass missed this deployment.
+  const vetoed = await enforceVeto(deps, deployment);
+  if (vetoed?.rollback) throw new RollbackStartedError(`rollback begun: ${vetoed.rollback.reason}`);
   const waveRecord = await deps.store.getWave(deployment.id, wave.index);
   if (waveRecord?.status === 'succeeded') return { decision: 'skip' };
   const now = isoNow(deps.clock);

@@ -112,6 +112,47 @@ describe('the dashboard', () => {
     await blocker.waitFor({ state: 'detached' });
   }, 30_000);
 
+  it('vetoes the change of a deployment from its page, shows the veto, and lifts it', async () => {
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    // GIVEN the page of a deployment of payments-api, opened from its pipeline's list
+    await page.goto(serve!.dashboardUrl);
+    await page.getByLabel('Acting as').fill('ana');
+    const started = await callServe<{ deploymentId: string }>(
+      serve!,
+      'POST',
+      '/pipelines/payments-api/deployments',
+      {
+        change: { id: 'c-veto-dashboard', version: '2' },
+        requestedBy: 'ana',
+      },
+    );
+    expect(started.status).toBe(202);
+    await page
+      .getByRole('list', { name: 'Deployments of payments-api' })
+      .getByRole('link', { name: /c-veto-dashboard/ })
+      .click({ timeout: 15_000 });
+    await page.locator('#deployment-title', { hasText: 'c-veto-dashboard' }).waitFor();
+
+    // WHEN someone vetoes the change from the page
+    await page.getByLabel('Veto reason').fill('corrupts carts');
+    await page.getByRole('button', { name: 'Veto this change' }).click();
+
+    // THEN the page shows who vetoed it and why, and offers to lift it
+    await page.locator('#veto:not(.lifted)').waitFor({ timeout: 15_000 });
+    await expect(page.locator('#veto').innerText()).resolves.toMatch(
+      /Change vetoed: by ana, .*: corrupts carts/,
+    );
+    await shot('6-vetoed');
+    await page.getByLabel('Why lift the veto').fill('another bug');
+    await page.getByRole('button', { name: 'Lift veto' }).click();
+    await page.locator('#veto.lifted').waitFor({ timeout: 15_000 });
+    await expect(page.locator('#veto').innerText()).resolves.toMatch(/lifted by ana, .*: another bug/);
+    await expect(page.locator('#events').innerText()).resolves.toMatch(/was lifted by ana: another bug/);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
   it('shows a deployment that gave up after maxHold as expired, with what held it', async () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));

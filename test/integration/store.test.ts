@@ -537,3 +537,68 @@ describe('startLocalDynamo', () => {
     }
   });
 });
+
+describe('DynamoDeploymentStore vetoes', () => {
+  const alice = { by: 'alice', reason: 'corrupts carts', at: '2026-03-02T10:00:00.000Z' };
+  const bob = { by: 'bob', reason: 'another bug', at: '2026-03-02T11:00:00.000Z' };
+  const carol = { by: 'carol', reason: 'it is this change after all', at: '2026-03-02T12:00:00.000Z' };
+
+  it('keeps the veto in force when the change is vetoed again, whoever asks', async () => {
+    const first = await store.putVeto('vetoes-a', 'c1', alice);
+    const again = await store.putVeto('vetoes-a', 'c1', { ...carol, by: 'dave' });
+
+    expect(first).toEqual({
+      created: true,
+      record: {
+        pipelineName: 'vetoes-a',
+        changeId: 'c1',
+        status: 'vetoed',
+        vetoed: alice,
+        history: [{ action: 'vetoed', ...alice }],
+      },
+    });
+    expect(again).toEqual({ created: false, record: first.record });
+  });
+
+  it('records every veto and lift in order, and a new veto after a lift replaces the lift', async () => {
+    await store.putVeto('vetoes-b', 'c1', alice);
+    const lifted = await store.liftVeto('vetoes-b', 'c1', bob);
+    const liftedAgain = await store.liftVeto('vetoes-b', 'c1', carol);
+    const vetoedAgain = await store.putVeto('vetoes-b', 'c1', carol);
+
+    expect(lifted).toMatchObject({ lifted: true, record: { status: 'lifted', vetoed: alice, lifted: bob } });
+    expect(liftedAgain).toEqual({ lifted: false, record: lifted.record });
+    expect(vetoedAgain.created).toBe(true);
+    expect(vetoedAgain.record.status).toBe('vetoed');
+    expect(vetoedAgain.record.lifted).toBeUndefined();
+    expect(vetoedAgain.record.history.map((h) => `${h.action}:${h.by}`)).toEqual([
+      'vetoed:alice',
+      'lifted:bob',
+      'vetoed:carol',
+    ]);
+  });
+
+  it('refuses to lift the veto of a change never vetoed', async () => {
+    await expect(store.liftVeto('vetoes-c', 'never', bob)).rejects.toThrow(NotFoundError);
+    expect(await store.getVeto('vetoes-c', 'never')).toBeUndefined();
+  });
+
+  it('lets one of two simultaneous vetoes of a change win, and both callers see that one', async () => {
+    const [x, y] = await Promise.all([
+      store.putVeto('vetoes-d', 'c1', alice),
+      store.putVeto('vetoes-d', 'c1', carol),
+    ]);
+
+    expect([x.created, y.created].sort()).toEqual([false, true]);
+    expect(x.record).toEqual(y.record);
+    expect(x.record.history).toHaveLength(1);
+  });
+
+  it('lists the vetoes of one pipeline only', async () => {
+    await store.putVeto('vetoes-e', 'c1', alice);
+    await store.putVeto('vetoes-e', 'c2', bob);
+    await store.putVeto('vetoes-e2', 'c3', carol);
+
+    expect((await store.listVetoes('vetoes-e')).map((v) => v.changeId).sort()).toEqual(['c1', 'c2']);
+  });
+});

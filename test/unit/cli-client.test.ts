@@ -8,6 +8,7 @@ import {
   parseExpires,
   parseVersion,
   personFromFlags,
+  renderVetoResult,
   signForExecuteApi,
   withLeaveHint,
 } from '../../src/cli/client.js';
@@ -271,5 +272,57 @@ describe('breakwater rollback', () => {
       error: 'deployment "d1" is running: stop it instead',
     });
     expect(withLeaveHint(other)).toBe(other);
+  });
+});
+
+describe('veto and unveto', () => {
+  const record = {
+    pipelineName: 'payments',
+    changeId: 'build/42',
+    status: 'vetoed' as const,
+    vetoed: { by: 'alice', reason: 'corrupts carts', at: '2026-12-07T10:00:00.000Z' },
+    history: [],
+  };
+
+  it('posts the veto and the lift to the change path, the change id URL-encoded', async () => {
+    const sent: { method?: string; url: string; body?: unknown }[] = [];
+    const fetch = (async (url: string, init: RequestInit) => {
+      sent.push({
+        url,
+        ...(init.method ? { method: init.method } : {}),
+        body: JSON.parse(String(init.body)),
+      });
+      return new Response(JSON.stringify({ veto: record, deployments: [] }), { status: 201 });
+    }) as unknown as typeof globalThis.fetch;
+    const client = new BreakwaterClient({ endpoint: 'http://127.0.0.1:8787', fetch });
+
+    await client.veto('payments', 'build/42', { by: 'alice', reason: 'corrupts carts' });
+    await client.liftVeto('payments', 'build/42', { by: 'bob', reason: 'fine' });
+
+    expect(sent).toEqual([
+      {
+        method: 'POST',
+        url: 'http://127.0.0.1:8787/pipelines/payments/changes/build%2F42/veto',
+        body: { by: 'alice', reason: 'corrupts carts' },
+      },
+      {
+        method: 'POST',
+        url: 'http://127.0.0.1:8787/pipelines/payments/changes/build%2F42/veto/lift',
+        body: { by: 'bob', reason: 'fine' },
+      },
+    ]);
+  });
+
+  it('says who vetoed, what each deployment of the change is now, and how to lift it', () => {
+    const text = renderVetoResult(
+      { veto: record, created: true, deployments: [{ deploymentId: 'd-1', status: 'rolling_back' }] },
+      'vetoed',
+    );
+
+    expect(text.split('\n')).toEqual([
+      'Vetoed change build/42 of payments by alice at 2026-12-07T10:00:00.000Z: corrupts carts',
+      '  deployment d-1: rolling_back',
+      'Lift it: breakwater unveto payments build/42 --reason <why>',
+    ]);
   });
 });

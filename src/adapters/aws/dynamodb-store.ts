@@ -30,6 +30,8 @@ import type {
   PipelineRecord,
   TargetRecord,
   TimelineEvent,
+  VetoAction,
+  VetoRecord,
   WatchedAlarm,
   WatchRecord,
   WaveRecord,
@@ -693,6 +695,104 @@ export class DynamoDeploymentStore implements DeploymentStore {
       [ENTITY]: 'alias-owner',
       ...record,
     });
+  }
+
+  // ---- vetoes ----------------------------------------------------------------------------------
+
+  async putVeto(
+    pipelineName: string,
+    changeId: string,
+    action: VetoAction,
+  ): Promise<{ record: VetoRecord; created: boolean }> {
+    const record = await this.#vetoTransition(pipelineName, changeId, 'vetoed', action);
+    if (record) return { record, created: true };
+    // A veto is in force: it is kept, whoever asks again.
+    const existing = await this.getVeto(pipelineName, changeId);
+    if (!existing) throw new TransientError(`veto of change "${changeId}": changed while vetoing; try again`);
+    return { record: existing, created: false };
+  }
+
+  async liftVeto(
+    pipelineName: string,
+    changeId: string,
+    action: VetoAction,
+  ): Promise<{ record: VetoRecord; lifted: boolean }> {
+    const record = await this.#vetoTransition(pipelineName, changeId, 'lifted', action);
+    if (record) return { record, lifted: true };
+    const existing = await this.getVeto(pipelineName, changeId);
+    if (!existing)
+      throw new NotFoundError(`change "${changeId}" of pipeline "${pipelineName}" was never vetoed`);
+    return { record: existing, lifted: false };
+  }
+
+  async getVeto(pipelineName: string, changeId: string): Promise<VetoRecord | undefined> {
+    return this.#get<VetoRecord>(keys.vetoPk(pipelineName), keys.vetoSk(changeId));
+  }
+
+  async listVetoes(pipelineName: string): Promise<VetoRecord[]> {
+    const items = await this.#queryAll({
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: { ':pk': keys.vetoPk(pipelineName) },
+      ConsistentRead: true,
+    });
+    return items.map((item) => toRecord<VetoRecord>(item));
+  }
+
+  /*
+   * One conditional UpdateItem moves the state and appends to the history, so the two never
+   * disagree: vetoing only when no veto is in force, lifting only while one is. Undefined when
+   * the condition failed (already in that state, or, for a lift, never vetoed).
+   */
+  async #vetoTransition(
+    pipelineName: string,
+    changeId: string,
+    to: VetoRecord['status'],
+    action: VetoAction,
+  ): Promise<VetoRecord | undefined> {
+    const vetoing = to === 'vetoed';
+    try {
+      const out = await this.#call('UpdateItem', () =>
+        this.#client.send(
+          new UpdateCommand({
+            TableName: this.#tableName,
+            Key: { [PK]: keys.vetoPk(pipelineName), [SK]: keys.vetoSk(changeId) },
+            UpdateExpression:
+              'SET #pipelineName = :pipelineName, #changeId = :changeId, #status = :to, #action = :action, ' +
+              '#entity = :entity, #history = list_append(if_not_exists(#history, :empty), :entry)' +
+              (vetoing ? ' REMOVE #lifted' : ''),
+            ConditionExpression: vetoing
+              ? 'attribute_not_exists(#pk) OR #status = :other'
+              : 'attribute_exists(#pk) AND #status = :other',
+            ExpressionAttributeNames: {
+              '#pk': PK,
+              '#pipelineName': 'pipelineName',
+              '#changeId': 'changeId',
+              '#status': 'status',
+              '#action': to,
+              '#entity': ENTITY,
+              '#history': 'history',
+              ...(vetoing ? { '#lifted': 'lifted' } : {}),
+            },
+            ExpressionAttributeValues: {
+              ':pipelineName': pipelineName,
+              ':changeId': changeId,
+              ':to': to,
+              ':other': vetoing ? 'lifted' : 'vetoed',
+              ':action': { ...action },
+              ':entity': 'veto',
+              ':empty': [],
+              ':entry': [{ action: to, ...action }],
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return toRecord<VetoRecord>(out.Attributes ?? {});
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
   }
 
   // ---- SDK plumbing ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   lock                 LOCK#<aliasKey>           LOCK                            -
  *   alias owner          LOCK#<aliasKey>           OWNER                           -
  *   alarm watch          WATCH#<acct>#<region>#<alarm>  WATCH#<deploymentId>#<000>  -
+ *   veto of a change     VETO#<pipeline>           CHANGE#<changeId>               -
  *
  * Pipelines: registering writes the version item first with attribute_not_exists(pk) — that
  * write alone decides who gets which number, so concurrent registrations get distinct versions
@@ -41,6 +42,11 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * an alarm with one Query on its partition. Widening a watch to the next batch's targets is an
  * ADD to a string set, `since` is `if_not_exists`: concurrent checks cannot lose each other's
  * targets.
+ *
+ * Vetoes: one item per (pipeline, change) holds the state now and the whole history (a list the
+ * same write appends to), so vetoing or lifting is one conditional UpdateItem: vetoing only when
+ * no veto is in force (`attribute_not_exists(pk) OR status = lifted`), lifting only while one is.
+ * Two people vetoing at once: one write wins, the other reads the veto in force.
  *
  * Every item also carries `entity` (pipeline, pipeline-latest, deployment, wave, target, event,
  * lock) — not `type`, which timeline events use for their own field. `expiresAt` (epoch seconds) is the TTL attribute on AWS; dynalite never deletes.
@@ -90,6 +96,8 @@ export const keys = {
   watchPk: (account: string, region: string, alarmName: string) => `WATCH#${account}#${region}#${alarmName}`,
   watchSk: (deploymentId: string, waveIndex: number) =>
     `WATCH#${deploymentId}#${String(waveIndex).padStart(3, '0')}`,
+  vetoPk: (pipelineName: string) => `VETO#${pipelineName}`,
+  vetoSk: (changeId: string) => `CHANGE#${changeId}`,
   lockPk: (aliasKey: string) => `LOCK#${aliasKey}`,
   lockSk: 'LOCK',
   ownerSk: 'OWNER',

@@ -100,8 +100,9 @@ afterAll(async () => {
 
 function trigger() {
   const starter = new RecordingStarter();
-  const handle = createCodeCommitHandler({ store, starter, log: recordingLog() });
-  return { starter, handle: (event: unknown) => handle(event, lambdaContext) };
+  const log = recordingLog();
+  const handle = createCodeCommitHandler({ store, starter, log });
+  return { starter, log, handle: (event: unknown) => handle(event, lambdaContext) };
 }
 
 describe('CodeCommit trigger', () => {
@@ -167,5 +168,30 @@ describe('CodeCommit trigger', () => {
       ignored: 'not a CodeCommit repository state change',
     });
     expect(starter.calls).toEqual([]);
+  });
+});
+
+describe('CodeCommit trigger and vetoed changes', () => {
+  it('refuses a push of a vetoed commit on that pipeline with the veto as the logged reason', async () => {
+    const { starter, log, handle } = trigger();
+    const commitId = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
+    await store.putVeto('payments', commitId, {
+      by: 'alice',
+      reason: 'leaks card numbers',
+      at: '2026-03-02T09:00:00.000Z',
+    });
+
+    const result = (await handle(referenceUpdated({ commitId }, { id: 'event-vetoed' }))) as {
+      readonly skipped: readonly { pipeline: string; reason: string }[];
+    };
+
+    expect(starter.started.map((s) => s.pipeline)).toEqual(['payments-eu']);
+    const refusal = result.skipped.find((s) => s.pipeline === 'payments');
+    expect(refusal?.reason).toContain('was vetoed by alice at 2026-03-02T09:00:00.000Z: leaks card numbers');
+    expect(log.entries).toContainEqual({
+      level: 'warn',
+      message: 'push not deployed',
+      extra: expect.objectContaining({ pipeline: 'payments', reason: refusal?.reason }),
+    });
   });
 });

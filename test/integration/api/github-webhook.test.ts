@@ -104,10 +104,11 @@ afterAll(async () => {
 
 function webhook(options: { maxBodyBytes?: number } = {}) {
   const starter = new RecordingStarter();
+  const log = recordingLog();
   const handle = createGithubWebhookHandler({
     store,
     starter,
-    log: recordingLog(),
+    log,
     secret: SECRET,
     ...options,
   });
@@ -148,7 +149,7 @@ function webhook(options: { maxBodyBytes?: number } = {}) {
     const response = await handle(built, lambdaContext);
     return { statusCode: response.statusCode, body: bodyOf(response) };
   };
-  return { starter, deliver };
+  return { starter, deliver, log };
 }
 
 describe('GitHub webhook', () => {
@@ -519,5 +520,36 @@ describe('GitHub webhook', () => {
     expect(response.statusCode).toBe(400);
     expect(response.body.issues[0].message).toContain('application/json');
     expect(starter.calls).toEqual([]);
+  });
+});
+
+describe('GitHub webhook and vetoed changes', () => {
+  it('refuses a push of a vetoed commit on that pipeline with the veto as the logged reason, still answering 2xx', async () => {
+    const { starter, deliver, log } = webhook();
+    const commit = 'b5e6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4';
+    await store.putVeto('hello', commit, {
+      by: 'alice',
+      reason: 'corrupts carts',
+      at: '2026-03-02T09:00:00.000Z',
+    });
+
+    const response = await deliver(
+      'push',
+      { ...push, after: commit },
+      { 'X-GitHub-Delivery': 'delivery-vetoed' },
+    );
+
+    expect(response.statusCode).toBe(202);
+    // Only the vetoed pipeline refuses it: the veto is of a change on one pipeline.
+    expect(starter.started.map((s) => s.pipeline)).toEqual(['hello-image']);
+    const refusal = response.body.skipped.find((s: { pipeline: string }) => s.pipeline === 'hello');
+    expect(refusal.reason).toMatch(
+      /change b5e6c7d8.* was vetoed by alice at 2026-03-02T09:00:00.000Z: corrupts carts; .*veto\/lift/,
+    );
+    expect(log.entries).toContainEqual({
+      level: 'warn',
+      message: 'push not deployed',
+      extra: expect.objectContaining({ pipeline: 'hello', reason: refusal.reason }),
+    });
   });
 });

@@ -879,6 +879,150 @@ describe('POST /deployments/{id}/overrides', () => {
   });
 });
 
+describe('vetoes: POST /pipelines/{name}/changes/{change}/veto, .../veto/lift, GET /pipelines/{name}/vetoes', () => {
+  const veto = { by: 'alice', reason: 'corrupts carts' };
+
+  it('vetoes a change (201), marks every deployment of it, begins the rollback of a running one, and leaves other changes alone', async () => {
+    const name = fresh('veto-pipe');
+    await registered(name);
+    const running = fresh('dep');
+    const ended = fresh('dep');
+    const other = fresh('dep');
+    await store.createDeployment(deploymentRecord(running, name, { change: { id: 'bad' } }));
+    await store.createDeployment(
+      deploymentRecord(ended, name, {
+        change: { id: 'bad' },
+        status: 'succeeded',
+        createdAt: '2026-03-01T10:00:00.000Z',
+      }),
+    );
+    await store.createDeployment(deploymentRecord(other, name, { change: { id: 'good' } }));
+
+    const response = await api.call({
+      method: 'POST',
+      path: `/pipelines/${name}/changes/bad/veto`,
+      body: veto,
+    });
+
+    expect(response.statusCode).toBe(201);
+    expect(response.body).toMatchObject({
+      created: true,
+      veto: { pipelineName: name, changeId: 'bad', status: 'vetoed', vetoed: veto },
+    });
+    expect(response.body.deployments).toEqual(
+      expect.arrayContaining([
+        { deploymentId: running, status: 'rolling_back' },
+        { deploymentId: ended, status: 'succeeded' },
+      ]),
+    );
+    expect(response.body.deployments).toHaveLength(2);
+    const rolling = await store.getDeploymentView(running);
+    expect(rolling?.deployment.veto).toMatchObject(veto);
+    expect(rolling?.deployment.rollback).toMatchObject({
+      triggeredBy: 'veto',
+      reason: expect.stringContaining('vetoed by alice'),
+    });
+    expect(rolling?.events.find((e) => e.type === 'change-vetoed')?.data).toEqual(veto);
+    expect((await store.getDeployment(ended))?.veto).toMatchObject(veto);
+    expect((await store.getDeployment(other))?.veto).toBeUndefined();
+  });
+
+  it('answers 200 and keeps the first veto when the change is vetoed again', async () => {
+    const name = fresh('veto-pipe');
+    await registered(name);
+    await api.call({ method: 'POST', path: `/pipelines/${name}/changes/bad/veto`, body: veto });
+
+    const again = await api.call({
+      method: 'POST',
+      path: `/pipelines/${name}/changes/bad/veto`,
+      body: { by: 'bob', reason: 'me too' },
+    });
+
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toMatchObject({ created: false, veto: { vetoed: veto } });
+  });
+
+  it('lifts a veto (recorded on the deployments and their timeline) and lists it with its history', async () => {
+    const name = fresh('veto-pipe');
+    await registered(name);
+    const dep = fresh('dep');
+    await store.createDeployment(
+      deploymentRecord(dep, name, { change: { id: 'bad' }, status: 'rolled_back' }),
+    );
+    await api.call({ method: 'POST', path: `/pipelines/${name}/changes/bad/veto`, body: veto });
+    clock.advance(60_000);
+
+    const lifted = await api.call({
+      method: 'POST',
+      path: `/pipelines/${name}/changes/bad/veto/lift`,
+      body: { by: 'bob', reason: 'another bug' },
+    });
+    const listed = await api.call({ method: 'GET', path: `/pipelines/${name}/vetoes` });
+
+    expect(lifted.statusCode).toBe(200);
+    expect(lifted.body).toMatchObject({
+      lifted: true,
+      veto: { status: 'lifted', lifted: { by: 'bob', reason: 'another bug' } },
+    });
+    const view = await store.getDeploymentView(dep);
+    expect(view?.deployment.veto).toMatchObject({ ...veto, lifted: { by: 'bob', reason: 'another bug' } });
+    expect(view?.events.find((e) => e.type === 'change-veto-lifted')?.data).toEqual({
+      by: 'bob',
+      reason: 'another bug',
+    });
+    expect(listed.statusCode).toBe(200);
+    expect(
+      listed.body.items.map((v: { changeId: string; history: unknown[] }) => [v.changeId, v.history.length]),
+    ).toEqual([['bad', 2]]);
+  });
+
+  it('answers 404 for an unknown pipeline or a change never vetoed, and 400 without a reason', async () => {
+    const name = fresh('veto-pipe');
+    await registered(name);
+
+    const unknown = await api.call({ method: 'POST', path: '/pipelines/nope/changes/bad/veto', body: veto });
+    const never = await api.call({
+      method: 'POST',
+      path: `/pipelines/${name}/changes/never/veto/lift`,
+      body: { by: 'bob', reason: 'x' },
+    });
+    const noReason = await api.call({
+      method: 'POST',
+      path: `/pipelines/${name}/changes/bad/veto`,
+      body: { by: 'alice' },
+    });
+    const list = await api.call({ method: 'GET', path: '/pipelines/nope/vetoes' });
+
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.body.error).toBe('no pipeline "nope"');
+    expect(never.statusCode).toBe(404);
+    expect(never.body.error).toContain('was never vetoed');
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.body.issues).toEqual([{ path: 'reason', message: 'expected string, got nothing' }]);
+    expect(list.statusCode).toBe(404);
+  });
+
+  it('refuses a hand start of a vetoed change with 409 naming the veto and how to lift it', async () => {
+    const name = fresh('veto-pipe');
+    await registered(name);
+    await api.call({ method: 'POST', path: `/pipelines/${name}/changes/bad/veto`, body: veto });
+
+    const refused = await api.call({
+      method: 'POST',
+      path: `/pipelines/${name}/deployments`,
+      body: { change: { id: 'bad', version: '7' }, requestedBy: 'carol' },
+    });
+
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body.error).toMatch(
+      new RegExp(
+        `change bad was vetoed by alice at .*: corrupts carts; .*POST /pipelines/${name}/changes/bad/veto/lift`,
+      ),
+    );
+    expect(api.starter.calls).toEqual([]);
+  });
+});
+
 describe('/blockers', () => {
   it('creates, lists and deletes a blocker', async () => {
     const created = await api.call({

@@ -154,6 +154,12 @@ describe('classifyDeployment', () => {
     ],
     ['vetoed while running', { status: 'running', veto: { at: 'x' } }, 'failed', 'vetoed'],
     [
+      'vetoed after it succeeded, then the veto lifted',
+      { status: 'succeeded', endedAt: 'x', veto: { at: 'x', lifted: { by: 'b', reason: 'r', at: 'y' } } },
+      'succeeded',
+      undefined,
+    ],
+    [
       'rolled back after it succeeded',
       { status: 'rolled_back', releaseRollback: { requestedAt: 'x' } },
       'failed',
