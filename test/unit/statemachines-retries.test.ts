@@ -46,8 +46,11 @@ const tasks = STATE_MACHINES.flatMap((m) =>
     state,
   })),
 );
-const rollbackTasks = tasks.filter((t) => t.state.Resource?.includes('RollBackFunctionArn'));
-const forwardTasks = tasks.filter((t) => !t.state.Resource?.includes('RollBackFunctionArn'));
+/** The rollback of a deployment or wave, and the rollback of a finished release. */
+const isRollback = (t: { state: State }) =>
+  /\$\{RollBack(Release)?FunctionArn\}/.test(t.state.Resource ?? '');
+const rollbackTasks = tasks.filter(isRollback);
+const forwardTasks = tasks.filter((t) => !isRollback(t));
 
 /** Seconds a retrier waits over all its attempts, without jitter. */
 const totalBackoffSeconds = (r: Retrier) =>
