@@ -135,18 +135,24 @@ export function deploymentCharts(input: ChartInput): DeploymentCharts {
     const waveEndMs = w.endedAt ? ms(w.endedAt) : untilMs;
     const alarmEvents = (byWave.get(w.index) ?? []).filter((e) => e.type === ALARM_STATE_CHANGED);
     const watching = alarmsOfTargets(input.pipeline, w.index);
-    return w.targets.map(
-      (t): TargetChart => ({
+    return w.targets.map((t): TargetChart => {
+      const weights = weightSteps(byTarget.get(t.targetId) ?? [], w.startedAt);
+      const strips = alarmStrips(alarmEvents, (data) =>
+        watching
+          ? (watching.get(t.targetId)?.has(alarmKey(data)) ?? false)
+          : (data.targets ?? []).includes(t.targetId),
+      );
+      const watchedFrom = weights.find((p) => p.weight > 0)?.at;
+      const known = watching?.get(t.targetId);
+      return {
         targetId: t.targetId,
         wave: w.index,
-        weights: weightSteps(byTarget.get(t.targetId) ?? [], w.startedAt),
-        alarms: alarmStrips(alarmEvents, (data) =>
-          watching
-            ? (watching.get(t.targetId)?.has(alarmKey(data)) ?? false)
-            : (data.targets ?? []).includes(t.targetId),
-        ).map((strip) => ({ ...strip, segments: closeSegments(strip.segments, waveEndMs) })),
-      }),
-    );
+        weights,
+        alarms: (known && watchedFrom ? okUntilFirstChange(strips, known, ms(watchedFrom)) : strips).map(
+          (strip) => ({ ...strip, segments: closeSegments(strip.segments, waveEndMs) }),
+        ),
+      };
+    });
   });
   const plannedEndMs = Math.max(startMs, ...planned.filter((p) => p !== undefined).map((p) => ms(p.end)));
   return {
@@ -238,6 +244,32 @@ export function alarmStrips(
     strip.segments.push({ from: isoAt(fromMs), to: isoAt(fromMs), state: data.state });
   }
   return [...strips.values()].sort((a, b) => a.name.localeCompare(b.name) || a.where.localeCompare(b.where));
+}
+
+/**
+ * The recorder writes an alarm's state only when it changes, and not at all when the first check
+ * saw it OK: every watched alarm is OK from when its target took traffic until its first recorded
+ * state (an alarm never recorded is OK throughout).
+ */
+function okUntilFirstChange(
+  strips: readonly { name: string; where: string; segments: AlarmSegment[] }[],
+  watched: ReadonlySet<string>,
+  fromMs: number,
+): { name: string; where: string; segments: AlarmSegment[] }[] {
+  const byKey = new Map(strips.map((s) => [alarmKey({ alarm: s.name, where: s.where }), s]));
+  const ok = (toMs: number): AlarmSegment => ({ from: isoAt(fromMs), to: isoAt(toMs), state: 'OK' });
+  return [...watched]
+    .map((key) => {
+      const strip = byKey.get(key);
+      if (!strip) {
+        const [where, name] = key.split('\u0000') as [string, string];
+        return { name, where, segments: [ok(fromMs)] };
+      }
+      const first = strip.segments[0];
+      if (!first || ms(first.from) <= fromMs) return strip;
+      return { ...strip, segments: [ok(ms(first.from)), ...strip.segments] };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.where.localeCompare(b.where));
 }
 
 /** Ends the open last segment at `endMs` (the wave's end, or now): watching stops with the wave. */

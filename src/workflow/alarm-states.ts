@@ -28,6 +28,13 @@ export interface AlarmStateChangeData {
   readonly targets?: readonly string[];
 }
 
+/** Who an alarm watches, in a few words: a wave-wide alarm may watch dozens of targets. */
+function describeWatched(targets: readonly string[], waveName: string): string {
+  if (targets.length === 0) return `wave ${waveName}`;
+  if (targets.length <= 3) return targets.join(', ');
+  return `${targets.slice(0, 2).join(', ')} and ${targets.length - 2} more targets of wave ${waveName}`;
+}
+
 /** The timeline key of one alarm state change seen for one wave. */
 export function alarmStateKey(
   waveIndex: number,
@@ -41,8 +48,8 @@ export function alarmStateKey(
 
 /**
  * Records the alarms whose state differs from `before` (what the wave last showed; absent: the
- * first look). Called only when a check's picture changed, so a poll that sees the same states
- * writes nothing.
+ * first look, where only a state other than OK is written). Called only when a check's picture
+ * changed, so a poll that sees the same states writes nothing.
  */
 export async function recordAlarmStates(
   deps: StepDeps,
@@ -56,7 +63,12 @@ export async function recordAlarmStates(
   const watching = new Map(
     watchedAlarms(wave, targets).map((a) => [`${a.region}/${a.account}\u0000${a.alarmName}`, a.targets]),
   );
-  const changed = seen.filter((a) => previous.get(a.name) !== a.state);
+  // An alarm OK at first sight is not written: the page draws a watched alarm without events as
+  // OK from its target's one-box on (every check saw it OK). A healthy rollout writes nothing here.
+  const changed = seen.filter((a) => {
+    const was = previous.get(a.name);
+    return was !== a.state && !(was === undefined && a.state === 'OK');
+  });
   await Promise.all(
     changed.map((a) => {
       const was = previous.get(a.name);
@@ -73,7 +85,7 @@ export async function recordAlarmStates(
         type: ALARM_STATE_CHANGED,
         wave: wave.index,
         ...(watchedBy.length === 1 ? { target: watchedBy[0] } : {}),
-        message: `alarm ${a.name} (${a.where}) is ${a.state}${was ? ` (was ${was})` : ''}, watching ${watchedBy.join(', ') || 'wave ' + wave.name}`,
+        message: `alarm ${a.name} (${a.where}) is ${a.state}${was ? ` (was ${was})` : ''}, watching ${describeWatched(watchedBy, wave.name)}`,
         data: { ...data },
       });
     }),

@@ -206,7 +206,7 @@ describe('the dashboard', () => {
       /release rolled back: 1 target\(s\) back/,
     );
     await expect(page.getByRole('button', { name: 'Roll back this release' }).count()).resolves.toBe(0);
-    await shot('6-release-rolled-back');
+    await shot('7-release-rolled-back');
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });
