@@ -1,9 +1,10 @@
 /*
  * The ASL files in statemachines/ are the source of truth and are committed as JSON. This script
  * only exists to write them consistently (shared Retry policies); run it after editing it:
- *   node --import tsx scripts/gen-asl.ts
+ *   npm run gen:asl
  */
 import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { HOOK_TASK_TIMEOUT_SECONDS, STEP_TASK_TIMEOUT_SECONDS } from '../functions/lib/step-timeouts.js';
 import { RETRYABLE_ERROR_NAMES } from '../src/core/errors.js';
 
@@ -482,9 +483,24 @@ const releaseRollback = {
   },
 };
 
-for (const [name, def] of Object.entries({ deployment, wave, batch, 'release-rollback': releaseRollback })) {
-  writeFileSync(
-    new URL(`../statemachines/${name}.asl.json`, import.meta.url),
-    `${JSON.stringify(def, null, 2)}\n`,
+/**
+ * The text of every ASL file, by its path from the repository root, as this script writes it.
+ * The drift test compares it with the committed files without writing anything.
+ *
+ * @example renderAsl()['statemachines/wave.asl.json'].startsWith('{')
+ */
+export function renderAsl(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries({ deployment, wave, batch, 'release-rollback': releaseRollback }).map(([name, def]) => [
+      `statemachines/${name}.asl.json`,
+      `${JSON.stringify(def, null, 2)}\n`,
+    ]),
   );
+}
+
+// Run as a script (`npm run gen:asl`): write the files. Imported (the drift test): write nothing.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const [path, text] of Object.entries(renderAsl())) {
+    writeFileSync(new URL(`../${path}`, import.meta.url), text);
+  }
 }
