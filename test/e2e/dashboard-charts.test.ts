@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
 import { bootServe, callServe, type ServeProcess, stopServe } from '../support/serve.js';
 
 /*
@@ -45,24 +45,11 @@ async function waveStatus(deploymentId: string, wave: string): Promise<string> {
 
 describe('the deployment page’s pictures', () => {
   beforeAll(async () => {
-    execFileSync('bash', [join(ROOT, 'scripts/ensure-chromium.sh')], { stdio: 'inherit' });
     mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'breakwater-charts-'));
     [serve, browser] = await Promise.all([
       bootServe({ dataDir, speed: SPEED, scenario: SCENARIO }),
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-dev-shm-usage',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      }),
+      launchChromium(),
     ]);
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   }, 300_000);

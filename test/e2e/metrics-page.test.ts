@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../functions/api/router.js';
 import { DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
@@ -18,6 +17,7 @@ import {
   recordingLog,
   sequentialIds,
 } from '../integration/api/support.js';
+import { launchChromium } from '../support/chromium.js';
 import { EXPECTED, HISTORY, METRICS_PIPELINE, NOW, PERIOD } from '../support/metrics-history.js';
 
 /*
@@ -41,7 +41,6 @@ const texts = (selector: string) => page.locator(selector).allTextContents();
 
 describe('the metrics page', () => {
   beforeAll(async () => {
-    execFileSync('bash', [join(ROOT, 'scripts/ensure-chromium.sh')], { stdio: 'inherit' });
     mkdirSync(ARTIFACTS, { recursive: true });
     const clock = manualClock(NOW);
     local = await startLocalDynamo();
@@ -62,19 +61,7 @@ describe('the metrics page', () => {
     server = createLocalServer({ api: api as never, token: TOKEN, webDir: join(ROOT, 'web'), clock });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-dev-shm-usage',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
   }, 300_000);

@@ -4,7 +4,6 @@ import { rollBackReleaseByHand } from '../../src/api/release-rollback.js';
 import { ConflictError, InvalidInputError } from '../../src/core/errors.js';
 import type { ResolvedPipeline } from '../../src/core/pipeline.js';
 import type { EmbeddedEngine } from '../../src/local/engine.js';
-import { silentLog } from '../../src/workflow/deps.js';
 import { deploy, smallPipeline, startEngine, target } from '../support/fixtures.js';
 
 /*
