@@ -650,6 +650,80 @@ export function withLeaveHint(error: unknown): unknown {
   });
 }
 
+const CONNECTED = { by: '--as', reason: '--reason' } as const;
+
+/**
+ * For each command that calls the API: the request field an API 400 names (an issue's path) → the
+ * flag or argument the user typed. A field's parts (`scope.pipeline`, `leave[0]`) are the same flag.
+ */
+export const FLAGS_OF_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  start: {
+    'change.id': '--change',
+    'change.version': '--version',
+    'change.description': '--description',
+    requestedBy: '--as',
+  },
+  stop: CONNECTED,
+  rollback: { ...CONNECTED, mode: '--mode', force: '--force', leave: '--leave' },
+  block: { scope: '--scope', reason: '--reason', author: '--as', expiresAt: '--expires' },
+  override: { ...CONNECTED, blockerId: '<blockerId>', fixesAlarm: '--fixes-alarm' },
+  veto: CONNECTED,
+  unveto: CONNECTED,
+  metrics: { 'query.from': '--from', 'query.to': '--to', 'query.bucket': '--bucket' },
+  'trigger codecommit': {
+    'detail.repositoryName': '--repository',
+    'detail.referenceName': '--branch',
+    'detail.commitId': '--commit',
+    'detail.callerUserArn': '--as',
+    account: '--account',
+    region: '--source-region',
+  },
+};
+
+/**
+ * The flag of `command` that sets the API field at `path`, or undefined when no flag does.
+ *
+ * @example flagOfField('start', 'change.id') // '--change'
+ * @example flagOfField('block', 'scope.pipeline') // '--scope'
+ */
+export function flagOfField(command: string, path: string): string | undefined {
+  const fields = FLAGS_OF_FIELDS[command] ?? {};
+  let field = path;
+  for (;;) {
+    const flag = fields[field];
+    if (flag !== undefined) return flag;
+    const cut = Math.max(field.lastIndexOf('.'), field.lastIndexOf('['));
+    if (cut <= 0) return undefined;
+    field = field.slice(0, cut);
+  }
+}
+
+/**
+ * An API 400 in the terms of the command that sent it: each issue's path becomes the flag the user
+ * typed (`change.id` → `--change`), and a field quoted in a message (`"leave"`) its flag too. The
+ * result is an InvalidInputError (exit 2: the input was wrong, like a malformed flag caught before
+ * sending). Anything else is returned unchanged.
+ *
+ * @example inFlagTerms('start', new ApiRequestError('POST', url, 400, { error: 'invalid request', issues: [{ path: 'change.id', message: 'too long' }] }))
+ * // InvalidInputError: start is invalid:\n  - --change: too long
+ */
+export function inFlagTerms(command: string, error: unknown): unknown {
+  if (!(error instanceof ApiRequestError) || error.status !== 400) return error;
+  const issues = (error.body as { issues?: unknown } | undefined)?.issues;
+  if (!Array.isArray(issues) || issues.length === 0) return error;
+  const quoted = Object.entries(FLAGS_OF_FIELDS[command] ?? {}).filter(([field]) => /^\w+$/.test(field));
+  return new InvalidInputError(
+    command,
+    (issues as { path: string; message: string }[]).map((issue) => ({
+      path: flagOfField(command, issue.path) ?? issue.path,
+      message: quoted.reduce(
+        (message, [field, flag]) => message.replaceAll(`"${field}"`, flag),
+        String(issue.message),
+      ),
+    })),
+  );
+}
+
 function requireReason(reason: string | undefined, command: string): string {
   if (!reason || reason.trim() === '') {
     throw new InvalidInputError(command, [

@@ -1,37 +1,64 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { InvalidInputError } from '../core/errors.js';
 import { resolvePipeline } from '../core/pipeline.js';
 import { planRollout } from '../core/rollout.js';
 import { defaultScenarioFor, type ScenarioInput } from '../local/scenario.js';
-import { ApiRequestError, ApiUnreachableError, registerClientCommands } from './client.js';
+import { ApiRequestError, ApiUnreachableError, inFlagTerms, registerClientCommands } from './client.js';
+import { paletteFor } from './colour.js';
 import { runDemo } from './demo.js';
 import { loadDocument } from './load.js';
 import { registerMetricsCommand } from './metrics.js';
 import { renderPlan } from './plan-table.js';
-import { bakePrinter, progressPrinter } from './progress.js';
+import { liveProgress } from './progress.js';
 import { predictPipelineSchedule, renderSchedule } from './schedule.js';
 import { jsonSchemas } from './schemas.js';
 import { registerServeCommand } from './serve.js';
 import { renderSummary, simulate } from './simulate.js';
 
-/** Exit codes: 0 succeeded, 3 rolled back, 2 invalid input, 1 internal error or failed. */
+/**
+ * Exit codes: 0 succeeded, 3 rolled back, 2 invalid input (a usage error: unknown command or
+ * option, missing argument, bad value, or input the API refused with 400), 1 internal error or failed.
+ */
 export const EXIT = { ok: 0, internal: 1, invalid: 2, rolledBack: 3 } as const;
 
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+const errColours = paletteFor(process.stderr);
+
+/** The command that runs (`start`, `trigger codecommit`), for naming its flags in errors. */
+let running = '';
+
 function fail(error: unknown): never {
-  if (error instanceof InvalidInputError) {
-    process.stderr.write(`error: ${error.message}\n`);
+  // Commander has printed its own message (unknown command or option, missing argument, bad value).
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.invalid);
+  const translated = inFlagTerms(running, error);
+  if (translated instanceof InvalidInputError) {
+    process.stderr.write(`${errColours.red('error:')} ${translated.message}\n`);
     process.exit(EXIT.invalid);
   }
-  if (error instanceof ApiRequestError || error instanceof ApiUnreachableError) {
-    process.stderr.write(`error: ${error.message}\n`);
+  if (translated instanceof ApiRequestError || translated instanceof ApiUnreachableError) {
+    process.stderr.write(`${errColours.red('error:')} ${translated.message}\n`);
     process.exit(EXIT.internal);
   }
-  process.stderr.write(`internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.stderr.write(
+    `${errColours.red('internal error:')} ${(translated as Error)?.stack ?? String(translated)}\n`,
+  );
   process.exit(EXIT.internal);
+}
+
+/** `--max-days`: a positive number, or a usage error naming the value. */
+function parseDays(value: string): number {
+  const days = Number(value);
+  if (!Number.isFinite(days) || days <= 0) {
+    throw new InvalidArgumentError(`expected a positive number of days, got ${JSON.stringify(value)}.`);
+  }
+  return days;
 }
 
 async function loadPipeline(file: string) {
@@ -42,7 +69,18 @@ const program = new Command('breakwater')
   .description(
     'Safe, hands-off deployments on AWS: waves, one-box, rolling weights, bake with data points, alarm rollback.',
   )
-  .showHelpAfterError();
+  .version(VERSION, '-V, --version', 'print the version')
+  // Program options only before the command: `start --version 7` is start's own flag.
+  .enablePositionalOptions()
+  // Usage errors throw (and exit 2 in fail) instead of exiting 1; set before any command is added.
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(errColours.red(text)) })
+  .showHelpAfterError()
+  .hook('preAction', (_program, action) => {
+    const names: string[] = [];
+    for (let c: Command | null = action; c?.parent; c = c.parent) names.unshift(c.name());
+    running = names.join(' ');
+  });
 
 program
   .command('validate <pipeline>')
@@ -90,7 +128,7 @@ program
     "organisation-wide blocker alarms, comma-separated (added to the scenario's organisationAlarms)",
   )
   .addOption(
-    new Option('--max-days <n>', 'give up after this many virtual days').default('60').argParser(Number),
+    new Option('--max-days <n>', 'give up after this many virtual days').default(60).argParser(parseDays),
   )
   .action(
     async (
@@ -119,15 +157,29 @@ program
       const out = (line: string) => process.stdout.write(`${line}\n`);
       if (!opts.json)
         out(`Simulating ${pipeline.name}: ${pipeline.waves.length} waves, change ${opts.change}`);
-      const result = await simulate(pipeline, scenario as never, {
-        changeId: opts.change,
-        maxVirtualDays: opts.maxDays,
-        ...(opts.json ? {} : { onEvent: progressPrinter(out), onBake: bakePrinter(out) }),
-      });
+      // Live lines and (on a terminal) the progress bar, unless the output is one JSON document.
+      const live = opts.json
+        ? undefined
+        : liveProgress(
+            pipeline,
+            planRollout(pipeline).totalLeadTimeSeconds,
+            out,
+            process.stderr.isTTY ? process.stderr : undefined,
+          );
+      let result: Awaited<ReturnType<typeof simulate>>;
+      try {
+        result = await simulate(pipeline, scenario as never, {
+          changeId: opts.change,
+          maxVirtualDays: opts.maxDays,
+          ...(live ? { onEvent: live.onEvent, onBake: live.onBake } : {}),
+        });
+      } finally {
+        live?.finish();
+      }
       if (opts.json) {
         const { timeline: _timeline, ...doc } = result;
         out(JSON.stringify(doc, null, 2));
-      } else out(renderSummary(result));
+      } else out(renderSummary(result, paletteFor(process.stdout)));
       // Expired: held past maxHold, everything it moved went back, like a rollback.
       process.exitCode =
         result.outcome === 'succeeded' || result.outcome === 'superseded'
@@ -142,7 +194,10 @@ program
   .command('demo')
   .description('The bundled example: 3 waves, 6 targets; the candidate goes bad in the last wave’s one-box.')
   .action(async () => {
-    process.exitCode = await runDemo((line) => process.stdout.write(`${line}\n`));
+    process.exitCode = await runDemo((line) => process.stdout.write(`${line}\n`), {
+      ...(process.stderr.isTTY ? { terminal: process.stderr } : {}),
+      palette: paletteFor(process.stdout),
+    });
   });
 
 program
@@ -160,5 +215,11 @@ program
 registerServeCommand(program);
 registerClientCommands(program);
 registerMetricsCommand(program);
+
+// `breakwater simulate ... | head`: a reader that went away is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+  throw error;
+});
 
 program.parseAsync(process.argv).catch(fail);

@@ -18,6 +18,7 @@ import type {
   TimelineEvent,
 } from '../ports/store.js';
 import { aliasRef } from '../workflow/routing.js';
+import { type Palette, palette } from './colour.js';
 
 export type TargetOutcome = 'succeeded' | 'rolled_back' | 'failed' | 'not_started';
 
@@ -311,10 +312,18 @@ function renderCosts(s: SimulationStats): string[] {
   ];
 }
 
-export function renderSummary(r: SimulationResult): string {
+/** The outcome's colour: green went out, yellow went nowhere, red went back or failed. */
+function outcomeStyle(outcome: DeploymentOutcome, colours: Palette): (text: string) => string {
+  if (outcome === 'succeeded') return colours.green;
+  if (outcome === 'superseded' || outcome === 'expired') return colours.yellow;
+  return colours.red;
+}
+
+/** The human summary of a simulation; `colours` styles the outcome (plain by default). */
+export function renderSummary(r: SimulationResult, colours: Palette = palette(false)): string {
   const lines = [
     '',
-    `Outcome: ${r.outcome.toUpperCase()}  (deployment ${r.deploymentId}, change ${r.change})`,
+    `Outcome: ${outcomeStyle(r.outcome, colours)(r.outcome.toUpperCase())}  (deployment ${r.deploymentId}, change ${r.change})`,
   ];
   if (r.rollback) {
     lines.push(`Rollback: ${r.rollback.reason}`);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -321,6 +321,90 @@ describe('breakwater trigger codecommit', () => {
         requestedBy: 'arn:aws:iam::123456789012:user/ana',
       });
       expect(await clockNow()).toBeGreaterThan(before);
+    } finally {
+      await stopServe(serve);
+    }
+  });
+});
+
+describe('breakwater usage errors and --version', () => {
+  it.each([
+    ['an unknown command', ['nosuchcommand'], "unknown command 'nosuchcommand'"],
+    ['an unknown option', ['plan', PIPELINE, '--bogus'], "unknown option '--bogus'"],
+    ['a missing argument', ['plan'], "missing required argument 'pipeline'"],
+    [
+      'a bad option value',
+      ['simulate', PIPELINE, '--max-days', 'soon'],
+      'expected a positive number of days',
+    ],
+    ['no command', [], 'Usage: breakwater'],
+  ])('exits 2 and says what was wrong for %s', { timeout: TIMEOUT }, async (_what, args, said) => {
+    // Act
+    const run = await breakwater(...args);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(said);
+    expect(run.stdout).toBe('');
+  });
+
+  it('prints the package version with --version and exits 0', { timeout: TIMEOUT }, async () => {
+    // Prepare
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+
+    // Act
+    const run = await breakwater('--version');
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${version}\n`);
+  });
+
+  it("leaves a command's own --version flag to the command", { timeout: TIMEOUT }, async () => {
+    // Act: start's --version is the Lambda version; no endpoint is set, so start refuses
+    const run = await breakwater('start', 'payments-api', '--change', 'abc', '--version', '7');
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('--endpoint: expected the API URL');
+  });
+
+  it('writes no colour and no progress bar when piped', { timeout: TIMEOUT }, async () => {
+    // Act
+    const run = await breakwater('simulate', PIPELINE, '--scenario', BAD_ONE_BOX_IN_WORLD);
+
+    // Assess
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain('Outcome: ROLLED_BACK');
+    expect(run.stdout + run.stderr).not.toContain('\u001b[');
+    expect(run.stderr).not.toContain('virtual ');
+  });
+
+  it('names the flag, not the API field, when the API refuses the input, and exits 2', {
+    timeout: TIMEOUT,
+  }, async () => {
+    // Prepare
+    const serve = await bootServe({ dataDir: join(workDir, 'serve-flags'), speed: 3600 });
+    try {
+      // Act: a change id longer than the API's 200 characters
+      const run = await breakwater(
+        'start',
+        'payments-api',
+        '--change',
+        'x'.repeat(201),
+        '--endpoint',
+        serve.url,
+        '--token',
+        serve.token,
+        '--as',
+        'ana',
+      );
+
+      // Assess
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^ {2}- --change: /m);
+      expect(run.stderr).not.toContain('change.id');
     } finally {
       await stopServe(serve);
     }
