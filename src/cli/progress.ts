@@ -1,3 +1,4 @@
+import cliProgress from 'cli-progress';
 import { formatDuration } from '../core/duration.js';
 import type { BakeProgress, TimelineEvent } from '../ports/store.js';
 
@@ -111,9 +112,16 @@ export function advanceProgress(
 export function renderProgressLine(progress: SimulationProgress, width = 24): string {
   const elapsed = Math.max(0, ((progress.nowMs ?? 0) - (progress.startMs ?? progress.nowMs ?? 0)) / 1000);
   const ratio = progress.plannedSeconds > 0 ? Math.min(1, elapsed / progress.plannedSeconds) : 1;
-  const full = Math.round(ratio * width);
+  // cli-progress draws the bar; its SingleBar is not used because it redraws on a setTimeout
+  // loop, and the engine's virtual clock fakes setTimeout (each redraw would move time on).
+  const bar = cliProgress.Format.BarFormat(ratio, {
+    barsize: width,
+    barCompleteString: '█'.repeat(width),
+    barIncompleteString: '░'.repeat(width),
+    barGlue: '',
+  });
   const parts = [
-    `virtual ${formatDuration(elapsed)} of ${formatDuration(progress.plannedSeconds)} [${'█'.repeat(full)}${'░'.repeat(width - full)}] ${String(Math.floor(ratio * 100)).padStart(3)}%`,
+    `virtual ${formatDuration(elapsed)} of ${formatDuration(progress.plannedSeconds)} [${bar}] ${String(Math.floor(ratio * 100)).padStart(3)}%`,
   ];
   if (progress.wave !== undefined) {
     parts.push(
