@@ -13,12 +13,15 @@
  *       alarm events delivered or lost: seconds from the alarm to traffic off the new version
  *   (g) the statistical one-box analysis: detection and false-rollback rates over 100 seeded runs
  *       each (bench/analysis.ts)
+ *   (h) the Lambda bundles: code, on-demand and source map KB, and the CPU of a cold import
+ *       (median of --import-runs N fresh processes, default 5) against the 250 KB / 100 ms budget
  *
  *   npm run bench                          # everything
  *   npm run bench -- --max-only            # (e) only
  *   npm run bench -- --sizes 1,10,40       # (e) at these sizes (also BENCH_SIZES=1,10,40)
  *   npm run bench -- --rollback-only       # (f) only
  *   npm run bench -- --analysis-only       # (g) only (also --runs N, default 100)
+ *   npm run bench -- --bundles-only        # (h) only (also --import-runs N, default 5)
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -32,6 +35,7 @@ import { type PipelineInput, resolvePipeline } from '../src/core/pipeline.js';
 import { FleetSimulator, type FleetTarget } from '../src/local/fleet/index.js';
 import { parseScenario, type ScenarioInput } from '../src/local/scenario.js';
 import { ANALYSIS_CASES, analysisTable, runAnalysisCase } from './analysis.js';
+import { bundleTable, measureBundles } from './bundles.js';
 import type { MaxPipelineFigures } from './max-pipeline.js';
 import { ROLLBACK_CASES, type RollbackTiming, runRollbackCase } from './rollback-timing.js';
 
@@ -413,19 +417,27 @@ interface BenchOptions {
   readonly rollback: boolean;
   readonly analysis: boolean;
   readonly analysisRuns: number;
+  readonly bundles: boolean;
+  readonly importRuns: number;
   readonly sizes: readonly number[];
 }
 
 function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
   let sizesText = env.BENCH_SIZES;
-  let only: 'max' | 'rollback' | 'analysis' | undefined;
+  let only: 'max' | 'rollback' | 'analysis' | 'bundles' | undefined;
   let runs = 100;
+  let importRuns = 5;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--max-only') only = 'max';
     else if (arg === '--rollback-only') only = 'rollback';
     else if (arg === '--analysis-only') only = 'analysis';
-    else if (arg === '--runs') {
+    else if (arg === '--bundles-only') only = 'bundles';
+    else if (arg === '--import-runs') {
+      importRuns = Number(argv[++i]);
+      if (!Number.isInteger(importRuns) || importRuns < 1)
+        throw new Error(`--import-runs: expected a whole number ≥ 1, got ${argv[i]}`);
+    } else if (arg === '--runs') {
       runs = Number(argv[++i]);
       if (!Number.isInteger(runs) || runs < 1)
         throw new Error(`--runs: expected a whole number ≥ 1, got ${argv[i]}`);
@@ -433,7 +445,7 @@ function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOption
     else if (arg.startsWith('--sizes=')) sizesText = arg.slice('--sizes='.length);
     else
       throw new Error(
-        `unknown argument ${JSON.stringify(arg)}: expected --max-only, --rollback-only, --analysis-only, --runs N or --sizes 1,10,40`,
+        `unknown argument ${JSON.stringify(arg)}: expected --max-only, --rollback-only, --analysis-only, --bundles-only, --runs N, --import-runs N or --sizes 1,10,40`,
       );
   }
   const sizes =
@@ -450,6 +462,8 @@ function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOption
   return {
     basic: !narrowed,
     max: only === undefined || only === 'max',
+    bundles: only === 'bundles' || !narrowed,
+    importRuns,
     rollback: only === 'rollback' || !narrowed,
     analysis: only === 'analysis' || !narrowed,
     analysisRuns: runs,
@@ -506,6 +520,11 @@ async function main(): Promise<void> {
       );
     }
     write(analysisTable(results));
+    write();
+  }
+  if (options.bundles) {
+    write('Lambda bundles: cdk synth, then a cold import of each bundle in a fresh process');
+    write(bundleTable(await measureBundles(options.importRuns), options.importRuns));
     write();
   }
 }

@@ -6,8 +6,14 @@ import { deflateRawSync } from 'node:zlib';
 export interface BundleSize {
   /** The construct path, e.g. `Breakwater/ControlPlane/WaitForBakeFunction` (else the logical id). */
   readonly function: string;
-  /** Bytes of the code file(s) Lambda loads (source maps excluded). */
+  /** The asset folder (the deployment package's contents). */
+  readonly assetDir: string;
+  /** The bundle Lambda imports at a cold start (`index.mjs`), absolute. */
+  readonly entryFile: string;
+  /** Bytes of that bundle: what a cold start parses. */
   readonly codeBytes: number;
+  /** Bytes of the other code files, loaded only when needed (the holiday calendars). */
+  readonly onDemandBytes: number;
   /** Bytes of the source maps shipped beside it. */
   readonly sourceMapBytes: number;
   /** Approximate size of the deployment package (deflate, level 9, all files). */
@@ -42,7 +48,9 @@ export function bundleReport(assemblyDir = 'cdk.out'): BundleSize[] {
       const runtime = resource.Properties?.Runtime;
       if (typeof runtime !== 'string' || !runtime.startsWith('nodejs')) continue;
       const dir = join(assemblyDir, assetPath);
+      let entryFile = '';
       let codeBytes = 0;
+      let onDemandBytes = 0;
       let sourceMapBytes = 0;
       let zippedBytes = 0;
       for (const name of readdirSync(dir)) {
@@ -50,10 +58,21 @@ export function bundleReport(assemblyDir = 'cdk.out'): BundleSize[] {
         if (!statSync(path).isFile()) continue;
         const content = readFileSync(path);
         if (name.endsWith('.map')) sourceMapBytes += content.length;
-        else codeBytes += content.length;
+        else if (/^index\.[cm]?js$/.test(name)) {
+          entryFile = path;
+          codeBytes += content.length;
+        } else onDemandBytes += content.length;
         zippedBytes += deflateRawSync(content, { level: 9 }).length;
       }
-      sizes.push({ function: name, codeBytes, sourceMapBytes, zippedBytes });
+      sizes.push({
+        function: name,
+        assetDir: dir,
+        entryFile,
+        codeBytes,
+        onDemandBytes,
+        sourceMapBytes,
+        zippedBytes,
+      });
     }
   }
   return sizes.sort((a, b) => a.function.localeCompare(b.function));
@@ -64,11 +83,11 @@ export function formatBundleReport(sizes: readonly BundleSize[]): string {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`.padStart(10);
   const width = Math.max(8, ...sizes.map((s) => s.function.length));
   const lines = [
-    `${'function'.padEnd(width)}  ${'code'.padStart(10)}  ${'map'.padStart(10)}  ${'zipped'.padStart(10)}`,
+    `${'function'.padEnd(width)}  ${'code'.padStart(10)}  ${'on demand'.padStart(10)}  ${'map'.padStart(10)}  ${'zipped'.padStart(10)}`,
   ];
   for (const s of sizes) {
     lines.push(
-      `${s.function.padEnd(width)}  ${kb(s.codeBytes)}  ${kb(s.sourceMapBytes)}  ${kb(s.zippedBytes)}`,
+      `${s.function.padEnd(width)}  ${kb(s.codeBytes)}  ${kb(s.onDemandBytes)}  ${kb(s.sourceMapBytes)}  ${kb(s.zippedBytes)}`,
     );
   }
   return lines.join('\n');

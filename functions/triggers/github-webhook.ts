@@ -3,7 +3,7 @@ import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TriggerDeps } from '../../src/api/deps.js';
 import { UnauthorizedError } from '../../src/api/errors.js';
 import {

@@ -30,6 +30,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { HOLIDAYS_FILE } from '../../functions/lib/date-holidays-lazy.js';
 import { lambdaTimeoutOf } from '../../functions/lib/step-timeouts.js';
 import { STATE_MACHINES, STEP_FUNCTIONS, type StepFunctionId } from '../../functions/steps/catalog.js';
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
@@ -1414,7 +1415,22 @@ export const BUNDLING: nodejs.BundlingOptions = {
   banner:
     "import { createRequire as __bwCreateRequire } from 'node:module'; const require = __bwCreateRequire(import.meta.url);",
   // The SDK v3 clients are bundled (and tree-shaken) instead of taken from the runtime: the code
-  // runs the exact versions it was tested with, and a smaller bundle loads faster than the
-  // runtime's full SDK packages. See docs/deploy.md for the sizes.
+  // runs the exact versions it was tested with, and a bundled SDK imports in about a third of the
+  // CPU time of the same clients loaded as packages (`npm run bench -- --bundles-only`).
   externalModules: [],
+  // Every country's holiday calendars are most of what is left: they ship beside the bundle and
+  // load on a window's first holiday lookup (functions/lib/date-holidays-lazy.ts).
+  esbuildArgs: { '--alias': `date-holidays=${join(PROJECT_ROOT, 'functions/lib/date-holidays-lazy.ts')}` },
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => [
+      [
+        JSON.stringify(join(PROJECT_ROOT, 'node_modules/.bin/esbuild')),
+        JSON.stringify(join(PROJECT_ROOT, 'node_modules/date-holidays/lib/index.cjs')),
+        '--bundle --platform=node --format=cjs --target=node22 --minify --log-level=warning',
+        `--outfile=${JSON.stringify(join(outputDir, HOLIDAYS_FILE))}`,
+      ].join(' '),
+    ],
+  },
 };

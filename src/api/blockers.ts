@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import { isoAt, isoNow } from '../ports/clock.js';
 import type { BlockerRecord } from '../ports/store.js';

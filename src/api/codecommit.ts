@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PipelineRecord } from '../ports/store.js';
 import type { TriggerDeps } from './deps.js';
 import {

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import type { PipelineRecord } from '../ports/store.js';
 import type { TriggerDeps } from './deps.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PipelineSchema } from '../core/pipeline.js';
 import { MAX_METRICS_DAYS } from './metrics.js';
 import { MAX_PAGE_SIZE } from './schemas.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import { PipelineSchema } from '../core/pipeline.js';
 import { issuesFromZod } from '../core/validation.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PipelineSchema } from '../core/pipeline.js';
 import { scenarioJsonSchema } from '../local/scenario.js';
 import { StartRequestSchema } from '../workflow/inputs.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema } from './duration-schema.js';
 import { InvalidInputError } from './errors.js';
 import { DEFAULT_MAX_HOLD_SECONDS } from './hold.js';

@@ -1,6 +1,6 @@
 import Holidays from 'date-holidays';
 import { DateTime, IANAZone } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BreakwaterError } from './errors.js';
 import { regionInfo } from './regions.js';
 import { parseOrThrow } from './validation.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { DurationSchema } from '../core/duration-schema.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What starts a deployment: the state machine input, the API's start body, a trigger's plan. */
 

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, aws_sqs as sqs, Validations } from 'aws-cdk-lib';
@@ -119,6 +120,13 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     for (const size of sizes) {
       expect(size.codeBytes).toBeGreaterThan(0);
       expect(size.zippedBytes).toBeLessThan(5 * 1024 * 1024);
+      // AND the holiday calendars are beside the bundle, not in it, and load on their own
+      expect(readFileSync(size.entryFile, 'utf8')).not.toContain('Thanksgiving');
+      const Holidays = createRequire(import.meta.url)(join(size.assetDir, 'date-holidays.cjs'));
+      const thanksgiving = new Holidays('US')
+        .getHolidays(2026)
+        .find((h: { date: string }) => h.date.startsWith('2026-11-26'));
+      expect(thanksgiving?.name).toBe('Thanksgiving Day');
     }
   });
 
