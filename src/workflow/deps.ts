@@ -1,4 +1,5 @@
 import type { Clock } from '../ports/clock.js';
+import type { DeploymentMetrics } from '../ports/deployment-metrics.js';
 import type { DeploymentEventPublisher } from '../ports/events.js';
 import type { AlarmSource, MetricSource, TrafficRouter } from '../ports/fleet.js';
 import type { HookInvoker } from '../ports/hooks.js';
@@ -30,4 +31,6 @@ export interface StepDeps {
   readonly events?: DeploymentEventPublisher;
   /** Invokes the pipeline's hooks; a pipeline with hooks fails its hook step without one. */
   readonly hooks?: HookInvoker;
+  /** Where the workflow counts what happened (CloudWatch EMF on AWS); nothing is recorded when absent. */
+  readonly deploymentMetrics?: DeploymentMetrics;
 }
