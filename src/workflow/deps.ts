@@ -5,11 +5,14 @@ import type { AlarmSource, MetricSource, TrafficRouter } from '../ports/fleet.js
 import type { HookInvoker } from '../ports/hooks.js';
 import type { DeploymentStore } from '../ports/store.js';
 
-/** Minimal structured logger (Powertools' Logger satisfies it). */
+/**
+ * Minimal structured logger. Powertools' Logger satisfies it and is what the Lambdas pass, so the
+ * lines carry the keys the handlers append (deploymentId, wave, target).
+ */
 export interface Log {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
 export const silentLog: Log = { info() {}, warn() {}, error() {} };
