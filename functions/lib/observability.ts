@@ -6,6 +6,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { METRICS_NAMESPACE } from '../../src/ports/deployment-metrics.js';
 
 /*
  * Powertools for every control-plane Lambda: one Logger (also the workflow's Log port), one
@@ -16,8 +17,6 @@ import type { Context } from 'aws-lambda';
  */
 
 export const SERVICE_NAME = 'breakwater';
-/** The CloudWatch namespace of the workflow's metrics (see src/adapters/aws/emf-metrics.ts). */
-export const METRICS_NAMESPACE = 'Breakwater';
 
 export interface Observability {
   readonly logger: Logger;

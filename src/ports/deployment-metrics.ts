@@ -5,6 +5,9 @@
  * engine nothing records them unless a recorder is injected.
  */
 
+/** The CloudWatch namespace of the workflow's metrics. */
+export const METRICS_NAMESPACE = 'Breakwater';
+
 /** Every metric the workflow records; the names are the CloudWatch metric names (namespace Breakwater). */
 export const DEPLOYMENT_METRIC_NAMES = [
   'DeploymentsStarted',
