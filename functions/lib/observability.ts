@@ -55,7 +55,8 @@ export function observe<E = unknown, R = unknown>(
 ): MiddlewareObj<E, R, Error, Context>[] {
   return [
     injectLambdaContext(o.logger, { resetKeys: true }) as MiddlewareObj<E, R, Error, Context>,
-    captureLambdaHandler(o.tracer) as MiddlewareObj<E, R, Error, Context>,
+    // Responses stay out of the trace: API bodies and step outputs can exceed a segment's 64 KB.
+    captureLambdaHandler(o.tracer, { captureResponse: false }) as MiddlewareObj<E, R, Error, Context>,
   ];
 }
 
