@@ -47,6 +47,7 @@ import {
 import { liftVeto, listVetoes, vetoChange } from '../../src/api/vetoes.js';
 import { InvalidInputError, NotFoundError } from '../../src/core/errors.js';
 import { apiLambdaDeps } from '../lib/api-deps.js';
+import { observe } from '../lib/observability.js';
 import {
   type ApiEvent,
   type ApiResult,
@@ -324,6 +325,7 @@ export function createApiHandler(
     },
   });
   return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(observe<ApiEvent, ApiResult>())
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .use(httpSecurityHeaders())

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
@@ -8,7 +7,7 @@ import { StepFunctionsWorkflowStarter } from '../../src/adapters/aws/step-functi
 import type { ApiDeps } from '../../src/api/deps.js';
 import { parseOrThrow } from '../../src/core/validation.js';
 import { systemClock } from '../../src/ports/clock.js';
-import type { Log } from '../../src/workflow/deps.js';
+import { observability } from './observability.js';
 
 /*
  * The composition root of the API and trigger Lambdas on AWS: the environment checked with zod
@@ -51,7 +50,9 @@ export type WebhookEnv = z.output<typeof WebhookEnvSchema>;
  */
 export async function resolveWebhookSecret(
   env: WebhookEnv,
-  client: Pick<SecretsManagerClient, 'send'> = new SecretsManagerClient({}),
+  client: Pick<SecretsManagerClient, 'send'> = observability.tracer.captureAWSv3Client(
+    new SecretsManagerClient({}),
+  ),
 ): Promise<string> {
   if (env.GITHUB_WEBHOOK_SECRET !== undefined) return env.GITHUB_WEBHOOK_SECRET;
   const arn = env.GITHUB_WEBHOOK_SECRET_ARN!;
@@ -68,33 +69,26 @@ export function readWebhookEnv(env: NodeJS.ProcessEnv = process.env): WebhookEnv
   return parseOrThrow(WebhookEnvSchema, env, 'GitHub webhook Lambda environment');
 }
 
-function powertoolsLog(logger: Logger): Log {
-  return {
-    info: (message, extra) => logger.info(message, extra ?? {}),
-    warn: (message, extra) => logger.warn(message, extra ?? {}),
-    error: (message, extra) => logger.error(message, extra ?? {}),
-  };
-}
-
 let built: { deps: ApiDeps; env: ApiEnv } | undefined;
 
 /** The API's dependencies on AWS, built on first use and kept for the container's life. */
 export function apiLambdaDeps(): { deps: ApiDeps; env: ApiEnv } {
   if (built) return built;
   const env = readApiEnv();
+  const { logger, tracer } = observability;
   const deps: ApiDeps = {
     store: new DynamoDeploymentStore({
-      client: createDocumentClient(),
+      client: tracer.captureAWSv3Client(createDocumentClient()),
       tableName: env.TABLE_NAME,
       clock: systemClock,
     }),
     starter: new StepFunctionsWorkflowStarter({
-      client: new SFNClient({}),
+      client: tracer.captureAWSv3Client(new SFNClient({})),
       stateMachineArn: env.DEPLOYMENT_STATE_MACHINE_ARN,
       releaseRollbackStateMachineArn: env.RELEASE_ROLLBACK_STATE_MACHINE_ARN,
     }),
     clock: systemClock,
-    log: powertoolsLog(new Logger({ serviceName: 'breakwater' })),
+    log: logger,
     newId: () => randomUUID(),
   };
   built = { deps, env };

@@ -1,15 +1,16 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AwsClientProvider } from '../../src/adapters/aws/clients.js';
 import { CloudWatchAlarmSource } from '../../src/adapters/aws/cloudwatch-alarms.js';
 import { CloudWatchMetricSource } from '../../src/adapters/aws/cloudwatch-metrics.js';
 import { createDocumentClient, DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
+import { PowertoolsDeploymentMetrics } from '../../src/adapters/aws/emf-metrics.js';
 import { EventBridgePublisher } from '../../src/adapters/aws/eventbridge-publisher.js';
 import { LambdaHookInvoker } from '../../src/adapters/aws/lambda-hooks.js';
 import { LambdaTrafficRouter } from '../../src/adapters/aws/lambda-router.js';
 import { systemClock } from '../../src/ports/clock.js';
-import type { Log, StepDeps } from '../../src/workflow/deps.js';
+import type { StepDeps } from '../../src/workflow/deps.js';
 import { readLambdaEnv } from './env.js';
+import { observability } from './observability.js';
 import { FUNCTION_UPDATE_WAIT_SECONDS } from './step-timeouts.js';
 
 /*
@@ -20,24 +21,19 @@ import { FUNCTION_UPDATE_WAIT_SECONDS } from './step-timeouts.js';
  */
 let built: StepDeps | undefined;
 
-function powertoolsLog(logger: Logger): Log {
-  return {
-    info: (message, extra) => logger.info(message, extra ?? {}),
-    warn: (message, extra) => logger.warn(message, extra ?? {}),
-    error: (message, extra) => logger.error(message, extra ?? {}),
-  };
-}
-
 export function lambdaDeps(): StepDeps {
   if (built) return built;
   const env = readLambdaEnv();
+  const { logger, tracer, metrics } = observability;
+  // Every SDK call is a subsegment of the invocation's trace (the Tracer is off outside Lambda).
   const clients = new AwsClientProvider({
     homeAccount: env.HOME_ACCOUNT_ID,
     roleArnTemplate: env.TARGET_ROLE_ARN_TEMPLATE,
+    traceClient: (client) => tracer.captureAWSv3Client(client),
   });
   const deps: StepDeps = {
     store: new DynamoDeploymentStore({
-      client: createDocumentClient(),
+      client: tracer.captureAWSv3Client(createDocumentClient()),
       tableName: env.TABLE_NAME,
       clock: systemClock,
     }),
@@ -47,12 +43,14 @@ export function lambdaDeps(): StepDeps {
     metrics: new CloudWatchMetricSource(clients),
     hooks: new LambdaHookInvoker(clients),
     clock: systemClock,
-    log: powertoolsLog(new Logger({ serviceName: 'breakwater' })),
+    // The Logger itself: its lines carry the keys the handler middleware appends (deploymentId...).
+    log: logger,
+    deploymentMetrics: new PowertoolsDeploymentMetrics(metrics),
     organisationAlarms: env.ORGANISATION_ALARMS,
     ...(env.EVENT_BUS_NAME
       ? {
           events: new EventBridgePublisher({
-            client: new EventBridgeClient({}),
+            client: tracer.captureAWSv3Client(new EventBridgeClient({})),
             busName: env.EVENT_BUS_NAME,
             source: env.EVENT_SOURCE,
           }),

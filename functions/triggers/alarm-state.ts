@@ -5,6 +5,7 @@ import { parseAlarmEventTimestamp } from '../../src/ports/alarm-events.js';
 import { type AlarmWatchOutcome, handleAlarmAlert } from '../../src/workflow/alarm-watch.js';
 import type { StepDeps } from '../../src/workflow/deps.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
+import { observe } from '../lib/observability.js';
 import { parseEvent } from '../lib/step-handler.js';
 
 /*
@@ -43,6 +44,7 @@ export function createAlarmStateHandler(
   deps: () => StepDeps,
 ): MiddyfiedHandler<unknown, AlarmStateResult, Error, Context> {
   return middy<unknown, AlarmStateResult, Error, Context>()
+    .use(observe())
     .use(parseEvent(AlarmStateChangeInput, 'alarm state change event'))
     .handler(async (raw) => {
       const event = raw as AlarmStateChangeInputT;

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { type CodeCommitResult, handleCodeCommitEvent } from '../../src/api/codecommit.js';
 import type { TriggerDeps } from '../../src/api/deps.js';
 import { apiLambdaDeps } from '../lib/api-deps.js';
+import { observe } from '../lib/observability.js';
 
 /*
  * EventBridge target for "CodeCommit Repository State Change": a branch created or moved starts
@@ -19,11 +20,13 @@ import { apiLambdaDeps } from '../lib/api-deps.js';
 export function createCodeCommitHandler(
   deps: TriggerDeps,
 ): MiddyfiedHandler<unknown, CodeCommitResult, Error, Context> {
-  return middy<unknown, CodeCommitResult, Error, Context>().handler(async (event) => {
-    const result = await handleCodeCommitEvent(deps, event);
-    deps.log.info('codecommit event handled', { ...result });
-    return result;
-  });
+  return middy<unknown, CodeCommitResult, Error, Context>()
+    .use(observe())
+    .handler(async (event) => {
+      const result = await handleCodeCommitEvent(deps, event);
+      deps.log.info('codecommit event handled', { ...result });
+      return result;
+    });
 }
 
 let lambdaHandler: ReturnType<typeof createCodeCommitHandler> | undefined;

@@ -23,6 +23,7 @@ import {
   rawBody,
 } from '../api/http.js';
 import { apiLambdaDeps, readWebhookEnv, resolveWebhookSecret } from '../lib/api-deps.js';
+import { observe } from '../lib/observability.js';
 
 /*
  * POST /webhooks/github. Nothing is parsed or started before the X-Hub-Signature-256 HMAC of the
@@ -61,6 +62,7 @@ export function createGithubWebhookHandler(
   deps: GithubWebhookDeps,
 ): MiddyfiedHandler<ApiEvent, ApiResult, Error, Context> {
   return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(observe<ApiEvent, ApiResult>())
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .use(httpSecurityHeaders())

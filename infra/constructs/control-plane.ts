@@ -39,6 +39,7 @@ import { CODECOMMIT_REFERENCE_PATTERN } from '../../src/api/codecommit.js';
 import { ALARM_STATE_CHANGE_PATTERN } from '../../src/ports/alarm-events.js';
 import { DEPLOYMENT_EVENT_SOURCE } from '../../src/ports/events.js';
 import { aslPlaceholders, loadAslDefinition } from './asl.js';
+import { buildControlPlaneDashboard, ControlPlaneMetrics } from './monitoring.js';
 import { render as nagRender, nagResource } from './nag.js';
 import { ACCOUNT_ID, FUNCTION_NAME, ORGANISATION_ID, REGION, ROLE_NAME, Validator } from './validation.js';
 
@@ -396,6 +397,10 @@ export class BreakwaterControlPlane extends Construct {
   readonly alarmEventsBusPolicy?: events.CfnEventBusPolicy;
   /** The control plane's own alarms. */
   readonly alarms: readonly cloudwatch.Alarm[];
+  /** The metrics the alarms and the dashboard are built on (reuse them for your own alarms). */
+  readonly monitoringMetrics: ControlPlaneMetrics;
+  /** The CloudWatch dashboard `<name>-control-plane`: the control plane's health and what it deployed. */
+  readonly dashboard: cloudwatch.Dashboard;
   /**
    * The roles of the Lambdas that reach into target accounts (what BreakwaterTargetRole trusts):
    * the steps of TARGET_CALLER_STEPS and, when it is built, the alarm watcher.
@@ -706,7 +711,26 @@ export class BreakwaterControlPlane extends Construct {
       this.alarmEventsBusPolicy = this.#acceptAlarmEvents(targetAccounts, props.organisationId);
     }
 
-    this.alarms = this.#createAlarms(props.alarmTopic);
+    this.monitoringMetrics = new ControlPlaneMetrics({
+      stateMachines: this.stateMachines,
+      functions: Object.fromEntries(
+        [...Object.entries(this.stepFunctions), ...Object.entries(this.handlerFunctions)].flatMap(
+          ([id, fn]) => (fn ? [[id[0]!.toUpperCase() + id.slice(1), fn] as const] : []),
+        ),
+      ),
+      table: this.table,
+      deadLetterQueues: {
+        Rollback: this.rollbackDeadLetterQueue,
+        ...(this.alarmEventDeadLetterQueue ? { AlarmEvent: this.alarmEventDeadLetterQueue } : {}),
+      },
+    });
+    this.alarms = this.#createAlarms(this.monitoringMetrics, props.alarmTopic);
+    this.dashboard = buildControlPlaneDashboard(
+      this,
+      'Dashboard',
+      this.monitoringMetrics,
+      `${this.#name}-control-plane`,
+    );
     this.#acknowledgeStackWide();
   }
 
@@ -1305,8 +1329,7 @@ export class BreakwaterControlPlane extends Construct {
     }
   }
 
-  #createAlarms(topic: sns.ITopic | undefined): cloudwatch.Alarm[] {
-    const period = Duration.minutes(5);
+  #createAlarms(metrics: ControlPlaneMetrics, topic: sns.ITopic | undefined): cloudwatch.Alarm[] {
     const alarms: cloudwatch.Alarm[] = [];
     const add = (id: string, metric: cloudwatch.IMetric, description: string) => {
       const alarm = new cloudwatch.Alarm(this, id, {
@@ -1321,57 +1344,32 @@ export class BreakwaterControlPlane extends Construct {
       if (topic) alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
       alarms.push(alarm);
     };
-    for (const [id, machine] of Object.entries(this.stateMachines)) {
+    for (const id of Object.keys(this.stateMachines)) {
       add(
         `${id}ExecutionsFailedAlarm`,
-        machine.metricFailed({ period }),
+        metrics.executionsFailed(id),
         `Breakwater ${id} executions failed (a rolled-back deployment also ends failed: read its timeline).`,
       );
     }
     add(
       'DeploymentExecutionsTimedOutAlarm',
-      this.deploymentStateMachine.metricTimedOut({ period }),
+      metrics.executionsTimedOut('Deployment'),
       'A Breakwater deployment execution timed out.',
     );
-    const functions = [...Object.entries(this.stepFunctions), ...Object.entries(this.handlerFunctions)];
-    for (const [id, fn] of functions) {
-      const name = id[0]!.toUpperCase() + id.slice(1);
-      add(
-        `${name}ErrorsAlarm`,
-        fn.metricErrors({ period, statistic: 'Sum' }),
-        `Breakwater ${name} Lambda errors.`,
-      );
-      add(
-        `${name}ThrottlesAlarm`,
-        fn.metricThrottles({ period, statistic: 'Sum' }),
-        `Breakwater ${name} Lambda throttles.`,
-      );
+    for (const name of Object.keys(metrics.resources.functions)) {
+      add(`${name}ErrorsAlarm`, metrics.lambdaErrors(name), `Breakwater ${name} Lambda errors.`);
+      add(`${name}ThrottlesAlarm`, metrics.lambdaThrottles(name), `Breakwater ${name} Lambda throttles.`);
     }
-    add(
-      'TableThrottlesAlarm',
-      new cloudwatch.MathExpression({
-        expression: 'FILL(reads, 0) + FILL(writes, 0)',
-        usingMetrics: {
-          reads: this.table.metric('ReadThrottleEvents', { statistic: 'Sum', period }),
-          writes: this.table.metric('WriteThrottleEvents', { statistic: 'Sum', period }),
-        },
-        period,
-        label: 'Throttled reads and writes',
-      }),
-      'The Breakwater table throttled requests.',
-    );
+    add('TableThrottlesAlarm', metrics.tableThrottles(), 'The Breakwater table throttled requests.');
     add(
       'RollbackDeadLetterAlarm',
-      this.rollbackDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      metrics.deadLetters('Rollback'),
       'A console-stop rollback could not be delivered to the RollBack Lambda: roll the deployment back by hand (see docs/deploy.md).',
     );
     if (this.alarmEventDeadLetterQueue) {
       add(
         'AlarmEventDeadLetterAlarm',
-        this.alarmEventDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period,
-          statistic: 'Maximum',
-        }),
+        metrics.deadLetters('AlarmEvent'),
         'An alarm state change could not be delivered to or handled by the Breakwater alarm watcher: deployments watching that alarm roll back only at their next safety poll, and only if it is still in ALARM. Check them (see docs/deploy.md).',
       );
     }

@@ -5,6 +5,7 @@ import { DynamoDeploymentStore } from '../adapters/aws/dynamodb-store.js';
 import { ConflictError, InvalidInputError } from '../core/errors.js';
 import { aliasKey, type ResolvedPipeline } from '../core/pipeline.js';
 import { isoAt } from '../ports/clock.js';
+import type { DeploymentMetrics } from '../ports/deployment-metrics.js';
 import type { DeploymentEventPublisher, DeploymentStateChange } from '../ports/events.js';
 import type { BakeProgress, DeploymentStore, TimelineEvent } from '../ports/store.js';
 import type { WorkflowStarter } from '../ports/workflow.js';
@@ -124,6 +125,8 @@ export interface EngineOptions {
   readonly log?: Log;
   /** Organisation-wide blocker alarms (see StepDeps.organisationAlarms). */
   readonly organisationAlarms?: readonly string[];
+  /** Where the workflow's metrics go (see StepDeps.deploymentMetrics); none recorded by default. */
+  readonly deploymentMetrics?: DeploymentMetrics;
 }
 
 export interface EngineStats {
@@ -197,6 +200,7 @@ export class EmbeddedEngine {
         organisationAlarms: options.organisationAlarms ?? options.scenario.organisationAlarms,
         events: published,
         hooks,
+        ...(options.deploymentMetrics ? { deploymentMetrics: options.deploymentMetrics } : {}),
       };
       const stepFunctions = loadStateMachines(time, deps);
       const watcher = connectAlarmWatcher({ time, fleet, deps, delivery: options.scenario.alarmEvents });

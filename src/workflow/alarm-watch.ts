@@ -2,6 +2,7 @@ import { isoAt, isoNow } from '../ports/clock.js';
 import type { WatchRecord } from '../ports/store.js';
 import { ALARM_STATE_CHANGED, alarmStateKey } from './alarm-states.js';
 import { loadDeployment, loadPipeline, record } from './context.js';
+import { recordTrafficOff } from './deployment-metrics.js';
 import type { StepDeps } from './deps.js';
 import { beginRollback, revertTargets } from './roll-back.js';
 
@@ -108,9 +109,11 @@ export async function handleAlarmAlert(deps: StepDeps, alert: AlarmAlert): Promi
     const reverted = await revertTargets(deps, marked, pipeline, {});
     const current = await loadDeployment(deps, deploymentId);
     if (current.rollback && !current.rollback.trafficOffAt && reverted.every((r) => r.outcome !== 'busy')) {
+      const trafficOffAt = isoNow(deps.clock);
       await deps.store.updateDeployment(deploymentId, {
-        rollback: { ...current.rollback, trafficOffAt: isoNow(deps.clock) },
+        rollback: { ...current.rollback, trafficOffAt },
       });
+      recordTrafficOff(deps, current, current.rollback, trafficOffAt);
     }
     rolledBack.push(deploymentId);
   }

@@ -8,6 +8,7 @@ import type { BakeProgress, TargetRecord } from '../ports/store.js';
 import { recordAlarmStates } from './alarm-states.js';
 import { analyseBatch, analysisLooks, analysisWindowStartMs } from './analysis.js';
 import { loadWave, record } from './context.js';
+import { countBakeVerdict } from './deployment-metrics.js';
 import type { StepDeps } from './deps.js';
 import { beginRollback } from './roll-back.js';
 import type { CheckInputT } from './step-inputs.js';
@@ -263,6 +264,7 @@ export async function checkHealth(deps: StepDeps, input: CheckInputT): Promise<C
     });
   }
   if (assessment.verdict !== input.previous.verdict && assessment.verdict !== 'baking') {
+    countBakeVerdict(deps, pipeline.name, assessment.verdict);
     const stepKey = input.scope === 'wave' ? 'wave' : `${input.batchIndex}:${input.step.index}`;
     await record(deps, deployment.id, {
       key: `bake:${wave.index}:${stepKey}:${assessment.verdict}`,

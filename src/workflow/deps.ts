@@ -1,14 +1,18 @@
 import type { Clock } from '../ports/clock.js';
+import type { DeploymentMetrics } from '../ports/deployment-metrics.js';
 import type { DeploymentEventPublisher } from '../ports/events.js';
 import type { AlarmSource, MetricSource, TrafficRouter } from '../ports/fleet.js';
 import type { HookInvoker } from '../ports/hooks.js';
 import type { DeploymentStore } from '../ports/store.js';
 
-/** Minimal structured logger (Powertools' Logger satisfies it). */
+/**
+ * Minimal structured logger. Powertools' Logger satisfies it and is what the Lambdas pass, so the
+ * lines carry the keys the handlers append (deploymentId, wave, target).
+ */
 export interface Log {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
 export const silentLog: Log = { info() {}, warn() {}, error() {} };
@@ -30,4 +34,6 @@ export interface StepDeps {
   readonly events?: DeploymentEventPublisher;
   /** Invokes the pipeline's hooks; a pipeline with hooks fails its hook step without one. */
   readonly hooks?: HookInvoker;
+  /** Where the workflow counts what happened (CloudWatch EMF on AWS); nothing is recorded when absent. */
+  readonly deploymentMetrics?: DeploymentMetrics;
 }

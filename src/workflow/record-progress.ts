@@ -5,6 +5,7 @@ import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
 import { type CheckResult, firstCheck } from './check-health.js';
 import { loadDeployment, loadPipeline, record, releaseAll } from './context.js';
+import { countSucceeded } from './deployment-metrics.js';
 import type { StepDeps } from './deps.js';
 import { stopWatching } from './watches.js';
 
@@ -35,6 +36,8 @@ export async function recordProgress(
         );
       throw error;
     }
+    // Counted by the call that moved it from running; a retry finds it succeeded already.
+    if (deployment.status === 'running') countSucceeded(deps, deployment, now);
     await releaseAll(deps, pipeline, deployment.id);
     await record(deps, deployment.id, {
       key: 'deployment-succeeded',

@@ -5,6 +5,7 @@ import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
 import type { DeploymentRecord, RollbackInfo, TargetRecord, TargetRef } from '../ports/store.js';
 import { acquireLock, loadDeployment, loadPipeline, record, releaseAll } from './context.js';
+import { countRolledBack, recordTrafficOff } from './deployment-metrics.js';
 import type { StepDeps } from './deps.js';
 import { aliasRef, toRouting } from './routing.js';
 import type { RollBackInputT } from './step-inputs.js';
@@ -351,12 +352,15 @@ export async function rollBack(
       message: `deployment ${failedTargets ? 'failed: some targets could not be rolled back' : expired ? 'expired' : 'rolled back'}: ${rollback.reason}`,
       data: { ...ended },
     });
+    const outcome = failedTargets ? 'failed' : expired ? 'expired' : 'rolled_back';
     await deps.store.updateDeployment(deployment.id, {
-      status: failedTargets ? 'failed' : expired ? 'expired' : 'rolled_back',
+      status: outcome,
       updatedAt: now,
       endedAt: now,
       rollback: ended,
     });
+    if (view?.deployment.status !== outcome) countRolledBack(deps, deployment, outcome);
+    if (!rollback.trafficOffAt) recordTrafficOff(deps, deployment, rollback, ended.trafficOffAt);
   }
   return { reverted: done.filter((d) => d.outcome === 'reverted').map((d) => d.id), failed: 0 };
 }

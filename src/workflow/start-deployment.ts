@@ -4,6 +4,7 @@ import { parseOrThrow } from '../core/validation.js';
 import { isoNow } from '../ports/clock.js';
 import type { ChangeRef, DeploymentRecord } from '../ports/store.js';
 import { record } from './context.js';
+import { countStarted } from './deployment-metrics.js';
 import type { StepDeps } from './deps.js';
 import { type StartRequest, StartRequestSchema } from './inputs.js';
 import { enforceVeto } from './veto.js';
@@ -93,6 +94,7 @@ export async function startDeployment(
   let stored = deployment;
   try {
     await deps.store.createDeployment(deployment);
+    countStarted(deps, deployment);
   } catch (error) {
     const existing =
       error instanceof ConflictError ? (error.existing as DeploymentRecord | undefined) : undefined;

@@ -816,6 +816,68 @@ describe('BreakwaterControlPlane with every handler present', () => {
     });
   });
 
+  describe('dashboard', () => {
+    /** The dashboard body as text, with CloudFormation references rendered as `{ref}`. */
+    const dashboardBody = () => {
+      const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+      const parts = dashboard?.Properties.DashboardBody['Fn::Join'][1] as unknown[];
+      return parts.map((p) => (typeof p === 'string' ? p : '{ref}')).join('');
+    };
+
+    it('is named after the control plane and shows its own health: failed executions, Lambda errors and throttles, DLQ depth, table throttles', () => {
+      // GIVEN every handler  WHEN synthesised  THEN one dashboard
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+        DashboardName: 'breakwater-control-plane',
+      });
+      const body = dashboardBody();
+      for (const title of [
+        'Failed executions',
+        'Lambda errors',
+        'Lambda throttles',
+        'Dead-letter queue depth',
+        'Table throttles',
+      ]) {
+        expect(body).toContain(`"title":"${title}"`);
+      }
+      // one failed-executions line per state machine, errors and throttles per Lambda
+      expect(body.match(/"ExecutionsFailed"/g)).toHaveLength(STATE_MACHINES.length);
+      expect(body.match(/"AWS\/Lambda","Errors"/g)).toHaveLength(STEP_FUNCTIONS.length + 4);
+      expect(body.match(/"AWS\/Lambda","Throttles"/g)).toHaveLength(STEP_FUNCTIONS.length + 4);
+      expect(body).toContain('"label":"Rollback DLQ"');
+      expect(body).toContain('"label":"AlarmEvent DLQ"');
+      expect(body).toContain('"ReadThrottleEvents"');
+      expect(body).toContain('"WriteThrottleEvents"');
+    });
+
+    it('charts the workflow metrics: deployments started, succeeded and rolled back, ALARM to traffic off p50 and p99, lead time, bake verdicts', () => {
+      const body = dashboardBody();
+      for (const name of ['DeploymentsStarted', 'DeploymentsSucceeded', 'DeploymentsRolledBack']) {
+        expect(body).toContain(
+          `SUM(SEARCH('{Breakwater,${name === 'DeploymentsRolledBack' ? 'outcome,' : ''}pipeline,service} MetricName=\\"${name}\\"', 'Sum', 3600))`,
+        );
+      }
+      expect(body).toContain(
+        `SEARCH('{Breakwater,pipeline,service} MetricName=\\"AlarmToTrafficOffSeconds\\"', 'p50', 3600)`,
+      );
+      expect(body).toContain(
+        `SEARCH('{Breakwater,pipeline,service} MetricName=\\"AlarmToTrafficOffSeconds\\"', 'p99', 3600)`,
+      );
+      expect(body).toContain('MetricName=\\"LeadTimeSeconds\\"');
+      expect(body).toContain(
+        `SEARCH('{Breakwater,pipeline,service,verdict} MetricName=\\"BakeVerdicts\\"', 'Sum', 3600)`,
+      );
+    });
+
+    it('exposes its metric factories, and names the machines it has when asked for one it does not', () => {
+      const metric = plane.monitoringMetrics.executionsFailed('Deployment');
+      expect(metric.metricName).toBe('ExecutionsFailed');
+      expect(() => plane.monitoringMetrics.executionsFailed('Nope')).toThrow(
+        /no state machine "Nope": expected one of .*Deployment/,
+      );
+    });
+  });
+
   describe('grants', () => {
     it('grantStartDeployment allows states:StartExecution on the Deployment machine only', () => {
       // GIVEN a CI role granted start and read

@@ -1,5 +1,5 @@
 import { type PipelineInput, type ResolvedPipeline, resolvePipeline } from '../../src/core/pipeline.js';
-import { EmbeddedEngine } from '../../src/local/engine.js';
+import { EmbeddedEngine, type EngineOptions } from '../../src/local/engine.js';
 import { errorRateAlarm, parseScenario, type ScenarioInput } from '../../src/local/scenario.js';
 import { aliasRef } from '../../src/workflow/routing.js';
 
@@ -47,10 +47,12 @@ export async function startEngine(
   pipeline: ResolvedPipeline,
   scenario: ScenarioInput = {},
   more: ResolvedPipeline[] = [],
+  options: Pick<EngineOptions, 'deploymentMetrics'> = {},
 ) {
   const engine = await EmbeddedEngine.start({
     scenario: parseScenario({ start: '2026-11-23T09:00:00Z', alarms: errorRateAlarms(), ...scenario }),
     pipelines: [pipeline, ...more],
+    ...options,
   });
   for (const t of pipeline.waves.flatMap((w) => w.targets)) {
     await engine.fleet.publishVersion(aliasRef(t), {

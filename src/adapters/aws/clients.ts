@@ -66,6 +66,11 @@ export interface AwsClientProviderOptions {
   readonly assumeRole?: (request: AssumeRoleRequest) => AwsCredentialIdentityProvider;
   /** @default systemClock */
   readonly clock?: Clock;
+  /**
+   * Wraps every client built, for tracing (Powertools' `tracer.captureAWSv3Client`).
+   * @default the client as built
+   */
+  readonly traceClient?: <C extends LambdaClient | CloudWatchClient>(client: C) => C;
 }
 
 export const DEFAULT_ROLE_ARN_TEMPLATE = 'arn:aws:iam::{account}:role/breakwater-target';
@@ -97,6 +102,7 @@ export class AwsClientProvider implements ClientProvider {
   readonly #createCloudWatchClient: (config: ClientConfig) => CloudWatchClient;
   readonly #assumeRole: (request: AssumeRoleRequest) => AwsCredentialIdentityProvider;
   readonly #clock: Clock;
+  readonly #traceClient: <C extends LambdaClient | CloudWatchClient>(client: C) => C;
   readonly #lambdaClients = new Map<string, LambdaClient>();
   readonly #cloudWatchClients = new Map<string, CloudWatchClient>();
   readonly #hookLambdaClients = new Map<string, LambdaClient>();
@@ -135,6 +141,7 @@ export class AwsClientProvider implements ClientProvider {
       ((config) => new CloudWatchClient({ ...config, requestHandler: REQUEST_TIMEOUTS }));
     this.#assumeRole = options.assumeRole ?? assumeRoleWithSts;
     this.#clock = options.clock ?? systemClock;
+    this.#traceClient = options.traceClient ?? ((client) => client);
   }
 
   lambda(scope: Scope): LambdaClient {
@@ -171,11 +178,15 @@ export class AwsClientProvider implements ClientProvider {
     return this.#roleArnTemplate.replaceAll('{account}', account);
   }
 
-  #cached<C>(cache: Map<string, C>, scope: Scope, create: (config: ClientConfig) => C): C {
+  #cached<C extends LambdaClient | CloudWatchClient>(
+    cache: Map<string, C>,
+    scope: Scope,
+    create: (config: ClientConfig) => C,
+  ): C {
     const key = `${scope.account}/${scope.region}`;
     let client = cache.get(key);
     if (client === undefined) {
-      client = create(this.#configFor(scope));
+      client = this.#traceClient(create(this.#configFor(scope)));
       cache.set(key, client);
     }
     return client;
