@@ -6,6 +6,7 @@ import httpRouterHandler, { type Route } from '@middy/http-router';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { type ActorField, actAs, signedInPerson } from '../../src/api/actor.js';
 import { createBlocker, listBlockers, removeBlocker } from '../../src/api/blockers.js';
 import {
   approveExpedite,
@@ -111,9 +112,22 @@ function noQuery(event: ApiEvent): void {
   parseQuery(NoQuerySchema, event.queryStringParameters);
 }
 
-/** The IAM principal that signed the request (API Gateway fills it for SigV4 callers). */
+/**
+ * Who made the request: the person signed in to the hosted console (Cognito claims), else the
+ * IAM principal that signed it (API Gateway fills it for SigV4 callers).
+ */
 function caller(event: ApiEvent): string | undefined {
-  return event.requestContext?.identity?.userArn ?? undefined;
+  return signedInOf(event) ?? event.requestContext?.identity?.userArn ?? undefined;
+}
+
+/** The person signed in to the hosted console; undefined for IAM and local-token callers. */
+function signedInOf(event: ApiEvent): string | undefined {
+  return signedInPerson(event.requestContext?.authorizer?.claims);
+}
+
+/** The body with its actor field set to the signed-in person (src/api/actor.ts); 403 for another name. */
+function actorBody(event: ApiEvent, field: ActorField): unknown {
+  return actAs(event.body, field, signedInOf(event));
 }
 
 /**
@@ -169,7 +183,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { name } = pathParams(event, { name: PipelineNameSchema });
-        const body = parseRequest(StartBodySchema, event.body, 'body');
+        const body = parseRequest(StartBodySchema, actorBody(event, 'requestedBy'), 'body');
         const started = await startDeploymentByHand(deps, name, body);
         return json(202, started, { Location: `/deployments/${started.deploymentId}` });
       }),
@@ -180,7 +194,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { name, change } = pathParams(event, { name: PipelineNameSchema, change: ChangeIdSchema });
-        const body = parseRequest(VetoBodySchema, event.body, 'body');
+        const body = parseRequest(VetoBodySchema, actorBody(event, 'by'), 'body');
         const result = await vetoChange(deps, name, change, body);
         return json(result.created ? 201 : 200, result);
       }),
@@ -191,7 +205,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { name, change } = pathParams(event, { name: PipelineNameSchema, change: ChangeIdSchema });
-        const body = parseRequest(LiftVetoBodySchema, event.body, 'body');
+        const body = parseRequest(LiftVetoBodySchema, actorBody(event, 'by'), 'body');
         return json(200, await liftVeto(deps, name, change, body));
       }),
     },
@@ -219,7 +233,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { id } = pathParams(event, { id: DeploymentIdSchema });
-        const body = parseRequest(StopBodySchema, event.body, 'body');
+        const body = parseRequest(StopBodySchema, actorBody(event, 'by'), 'body');
         return json(202, await stopDeployment(deps, id, body));
       }),
     },
@@ -229,7 +243,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { id } = pathParams(event, { id: DeploymentIdSchema });
-        const body = parseRequest(ReleaseRollbackBodySchema, event.body, 'body');
+        const body = parseRequest(ReleaseRollbackBodySchema, actorBody(event, 'by'), 'body');
         return json(202, await rollBackReleaseByHand(deps, id, body), { Location: `/deployments/${id}` });
       }),
     },
@@ -239,7 +253,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { id } = pathParams(event, { id: DeploymentIdSchema });
-        const body = parseRequest(ApproveExpediteBodySchema, event.body, 'body');
+        const body = parseRequest(ApproveExpediteBodySchema, actorBody(event, 'by'), 'body');
         return json(200, await approveExpedite(deps, id, body));
       }),
     },
@@ -249,7 +263,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { id } = pathParams(event, { id: DeploymentIdSchema });
-        const body = parseRequest(OverrideBodySchema, event.body, 'body');
+        const body = parseRequest(OverrideBodySchema, actorBody(event, 'by'), 'body');
         return json(201, await overrideBlocker(deps, id, body));
       }),
     },
@@ -275,7 +289,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       path: '/blockers',
       handler: withJsonBody(async (event) => {
         noQuery(event);
-        const body = parseRequest(CreateBlockerBodySchema, event.body, 'body');
+        const body = parseRequest(CreateBlockerBodySchema, actorBody(event, 'author'), 'body');
         const blocker = await createBlocker(deps, body);
         return json(201, blocker, { Location: `/blockers/${encodeURIComponent(blocker.id)}` });
       }),
