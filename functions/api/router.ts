@@ -1,4 +1,4 @@
-import middy, { type MiddyfiedHandler } from '@middy/core';
+import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
@@ -65,6 +65,12 @@ import {
 export interface ApiHandlerOptions {
   /** Largest request body accepted (413 above). @default 1_048_576 */
   readonly maxBodyBytes?: number;
+  /**
+   * The hosted console's origin: every answer carries `Access-Control-Allow-Origin` for it, so
+   * the dashboard on CloudFront can read what the console API (another origin) returns.
+   * @default undefined (no CORS header: same-origin callers, the CLI)
+   */
+  readonly allowOrigin?: string;
 }
 
 type RouteHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
@@ -337,13 +343,30 @@ export function createApiHandler(
       throw new NotFoundError(`no route ${method} ${path}`);
     },
   });
-  return middy<ApiEvent, ApiResult, Error, Context>()
-    .use(httpHeaderNormalizer())
-    .use(httpEventNormalizer())
-    .use(httpSecurityHeaders())
-    .use(errorResponder(deps.log))
-    .use(bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
-    .handler(router as unknown as (event: ApiEvent, context: Context) => Promise<ApiResult>);
+  return (
+    middy<ApiEvent, ApiResult, Error, Context>()
+      // First, so that its `after` and `onError` run last: on whatever answer the others made.
+      .use(allowOrigin(options.allowOrigin))
+      .use(httpHeaderNormalizer())
+      .use(httpEventNormalizer())
+      .use(httpSecurityHeaders())
+      .use(errorResponder(deps.log))
+      .use(bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
+      .handler(router as unknown as (event: ApiEvent, context: Context) => Promise<ApiResult>)
+  );
+}
+
+/** Adds the console's CORS header to answers and errors alike (a 403 must be readable too). */
+function allowOrigin(origin: string | undefined): MiddlewareObj<ApiEvent, ApiResult> {
+  const add = (request: { response: ApiResult | null }) => {
+    if (!origin || !request.response) return;
+    request.response.headers = {
+      ...request.response.headers,
+      'Access-Control-Allow-Origin': origin,
+      Vary: 'Origin',
+    };
+  };
+  return { after: add, onError: add };
 }
 
 let lambdaHandler: ReturnType<typeof createApiHandler> | undefined;
@@ -351,7 +374,10 @@ let lambdaHandler: ReturnType<typeof createApiHandler> | undefined;
 function lambdaApiHandler(): ReturnType<typeof createApiHandler> {
   if (!lambdaHandler) {
     const { deps, env } = apiLambdaDeps();
-    lambdaHandler = createApiHandler(deps, { maxBodyBytes: env.MAX_BODY_BYTES });
+    lambdaHandler = createApiHandler(deps, {
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      ...(env.CONSOLE_ORIGIN ? { allowOrigin: env.CONSOLE_ORIGIN } : {}),
+    });
   }
   return lambdaHandler;
 }

@@ -203,3 +203,31 @@ describe('commands from the hosted console', () => {
     expect(response.body.issues[0].path).toBe('by');
   });
 });
+
+describe('answers to the hosted console (another origin)', () => {
+  it('carry Access-Control-Allow-Origin for the console, on success and on refusal', async () => {
+    const console = createApiHandler(
+      { store, starter, clock, log: recordingLog(), newId: sequentialIds('cors') },
+      { allowOrigin: 'https://d111.cloudfront.net' },
+    );
+    const event = apiEvent({ method: 'GET', path: '/blockers' });
+    const ok = await console(event, lambdaContext);
+    const refused = await console(
+      {
+        ...apiEvent({
+          method: 'POST',
+          path: '/blockers',
+          body: { scope: { kind: 'global' }, author: 'ben', reason: 'x' },
+        }),
+        requestContext: { authorizer: { claims: ANA } } as unknown as APIGatewayProxyEvent['requestContext'],
+      },
+      lambdaContext,
+    );
+
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers?.['Access-Control-Allow-Origin']).toBe('https://d111.cloudfront.net');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.headers?.['Access-Control-Allow-Origin']).toBe('https://d111.cloudfront.net');
+    expect((await handle(event, lambdaContext)).headers?.['Access-Control-Allow-Origin']).toBeUndefined();
+  });
+});
