@@ -38,18 +38,23 @@ export function adoptUrlSettings() {
 /** The API endpoint from config.json, if the page was deployed with one. */
 let configuredBase = '';
 
-/** Reads config.json once at start; absent, unreadable or not JSON means same-origin. */
+/**
+ * Reads config.json once at start and returns it (its `cognito` settings are for web/auth.js);
+ * absent, unreadable or not JSON means same-origin and token sign-in (undefined).
+ */
 export async function loadConfig() {
   try {
     const response = await fetch('config.json', {
       headers: { accept: 'application/json' },
       cache: 'no-cache',
     });
-    if (!response.ok) return;
+    if (!response.ok) return undefined;
     const config = await response.json();
     if (typeof config?.apiEndpoint === 'string') configuredBase = config.apiEndpoint;
+    return config;
   } catch {
     // no config: same origin
+    return undefined;
   }
 }
 

@@ -7,6 +7,7 @@ import {
   serverNow,
   setToken,
 } from './api.js';
+import { personOf, signIn, signInAgain, signInSettings, signOut } from './auth.js';
 import { chartsView } from './charts.js';
 import { hideMetricsPage, showMetricsPage } from './metrics.js';
 import { badge, eventItem, formatTime, h, waveGrid } from './view.js';
@@ -536,9 +537,19 @@ function wireForms() {
       change: { id: $('start-change').value.trim(), version: $('start-version').value.trim() },
       requestedBy: '',
     };
+    const expediteReason = $('start-expedite').checked ? $('start-expedite-reason').value.trim() : undefined;
     command(
       async () => {
         body.requestedBy = person();
+        if (expediteReason !== undefined) {
+          if (!expediteReason) {
+            $('start-expedite-reason').focus();
+            throw new Error(
+              'Say why the change is expedited: the reason is recorded and shown to the approver.',
+            );
+          }
+          body.expedite = { reason: expediteReason };
+        }
         const started = await api('POST', `/pipelines/${encodeURIComponent(pipeline)}/deployments`, body);
         window.location.hash = `#/deployments/${encodeURIComponent(started.deploymentId)}`;
         return started;
@@ -570,6 +581,10 @@ function wireForms() {
         }),
       (b) => `Blocker ${b.id} added.`,
     );
+  });
+  $('start-expedite').addEventListener('change', () => {
+    $('start-expedite-reason').disabled = !$('start-expedite').checked;
+    $('start-expedite-reason').required = $('start-expedite').checked;
   });
   $('token-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -611,6 +626,11 @@ async function poll(work, every) {
       await work();
       $('connection').textContent = '';
     } catch (error) {
+      if (error.status === 401 && cognito) {
+        // The ID token expired or was refused: through the Hosted UI again.
+        await signInAgain(cognito);
+        return;
+      }
       if (error.status === 401) {
         $('token-form').hidden = false;
         $('connection').textContent = 'Not signed in';
@@ -634,8 +654,29 @@ function start() {
   poll(refreshDeployment, POLL_DEPLOYMENT_MS);
 }
 
+/** Shows who is signed in; the actor field is theirs and cannot be changed (the API records them). */
+function showSignedIn(name, settings) {
+  $('signed-in-name').textContent = name;
+  $('signed-in').hidden = false;
+  $('person').value = name;
+  $('person').readOnly = true;
+  $('sign-out').addEventListener('click', () => signOut(settings));
+}
+
 adoptUrlSettings();
-await loadConfig();
+/** The Cognito sign-in settings of the hosted dashboard; undefined locally (token sign-in). */
+const cognito = signInSettings(await loadConfig());
 wireForms();
-if (hasToken()) start();
+if (cognito) {
+  try {
+    const idToken = await signIn(cognito);
+    if (idToken) {
+      setToken(idToken);
+      showSignedIn(personOf(idToken) ?? 'unknown', cognito);
+      start();
+    }
+  } catch (error) {
+    $('connection').textContent = error.message;
+  }
+} else if (hasToken()) start();
 else $('token-form').hidden = false;

@@ -1,4 +1,4 @@
-import middy, { type MiddyfiedHandler } from '@middy/core';
+import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
@@ -6,6 +6,7 @@ import httpRouterHandler, { type Route } from '@middy/http-router';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import { type ActorField, actAs, signedInPerson } from '../../src/api/actor.js';
 import { createBlocker, listBlockers, removeBlocker } from '../../src/api/blockers.js';
 import {
   approveExpedite,
@@ -65,6 +66,12 @@ import {
 export interface ApiHandlerOptions {
   /** Largest request body accepted (413 above). @default 1_048_576 */
   readonly maxBodyBytes?: number;
+  /**
+   * The hosted console's origin: every answer carries `Access-Control-Allow-Origin` for it, so
+   * the dashboard on CloudFront can read what the console API (another origin) returns.
+   * @default undefined (no CORS header: same-origin callers, the CLI)
+   */
+  readonly allowOrigin?: string;
 }
 
 type RouteHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
@@ -112,9 +119,22 @@ function noQuery(event: ApiEvent): void {
   parseQuery(NoQuerySchema, event.queryStringParameters);
 }
 
-/** The IAM principal that signed the request (API Gateway fills it for SigV4 callers). */
+/**
+ * Who made the request: the person signed in to the hosted console (Cognito claims), else the
+ * IAM principal that signed it (API Gateway fills it for SigV4 callers).
+ */
 function caller(event: ApiEvent): string | undefined {
-  return event.requestContext?.identity?.userArn ?? undefined;
+  return signedInOf(event) ?? event.requestContext?.identity?.userArn ?? undefined;
+}
+
+/** The person signed in to the hosted console; undefined for IAM and local-token callers. */
+function signedInOf(event: ApiEvent): string | undefined {
+  return signedInPerson(event.requestContext?.authorizer?.claims);
+}
+
+/** The body with its actor field set to the signed-in person (src/api/actor.ts); 403 for another name. */
+function actorBody(event: ApiEvent, field: ActorField): unknown {
+  return actAs(event.body, field, signedInOf(event));
 }
 
 /**
@@ -170,7 +190,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { name } = pathParams(event, { name: PipelineNameSchema });
-        const body = parseRequest(StartBodySchema, event.body, 'body');
+        const body = parseRequest(StartBodySchema, actorBody(event, 'requestedBy'), 'body');
         const started = await startDeploymentByHand(deps, name, body);
         return json(202, started, { Location: `/deployments/${started.deploymentId}` });
       }),
@@ -181,7 +201,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { name, change } = pathParams(event, { name: PipelineNameSchema, change: ChangeIdSchema });
-        const body = parseRequest(VetoBodySchema, event.body, 'body');
+        const body = parseRequest(VetoBodySchema, actorBody(event, 'by'), 'body');
         const result = await vetoChange(deps, name, change, body);
         return json(result.created ? 201 : 200, result);
       }),
@@ -192,7 +212,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { name, change } = pathParams(event, { name: PipelineNameSchema, change: ChangeIdSchema });
-        const body = parseRequest(LiftVetoBodySchema, event.body, 'body');
+        const body = parseRequest(LiftVetoBodySchema, actorBody(event, 'by'), 'body');
         return json(200, await liftVeto(deps, name, change, body));
       }),
     },
@@ -220,7 +240,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { id } = pathParams(event, { id: DeploymentIdSchema });
-        const body = parseRequest(StopBodySchema, event.body, 'body');
+        const body = parseRequest(StopBodySchema, actorBody(event, 'by'), 'body');
         return json(202, await stopDeployment(deps, id, body));
       }),
     },
@@ -230,7 +250,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { id } = pathParams(event, { id: DeploymentIdSchema });
-        const body = parseRequest(ReleaseRollbackBodySchema, event.body, 'body');
+        const body = parseRequest(ReleaseRollbackBodySchema, actorBody(event, 'by'), 'body');
         return json(202, await rollBackReleaseByHand(deps, id, body), { Location: `/deployments/${id}` });
       }),
     },
@@ -240,7 +260,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { id } = pathParams(event, { id: DeploymentIdSchema });
-        const body = parseRequest(ApproveExpediteBodySchema, event.body, 'body');
+        const body = parseRequest(ApproveExpediteBodySchema, actorBody(event, 'by'), 'body');
         return json(200, await approveExpedite(deps, id, body));
       }),
     },
@@ -250,7 +270,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       handler: withJsonBody(async (event) => {
         noQuery(event);
         const { id } = pathParams(event, { id: DeploymentIdSchema });
-        const body = parseRequest(OverrideBodySchema, event.body, 'body');
+        const body = parseRequest(OverrideBodySchema, actorBody(event, 'by'), 'body');
         return json(201, await overrideBlocker(deps, id, body));
       }),
     },
@@ -276,7 +296,7 @@ export function apiRoutes(deps: ApiDeps): Route<ApiEvent, ApiResult>[] {
       path: '/blockers',
       handler: withJsonBody(async (event) => {
         noQuery(event);
-        const body = parseRequest(CreateBlockerBodySchema, event.body, 'body');
+        const body = parseRequest(CreateBlockerBodySchema, actorBody(event, 'author'), 'body');
         const blocker = await createBlocker(deps, body);
         return json(201, blocker, { Location: `/blockers/${encodeURIComponent(blocker.id)}` });
       }),
@@ -324,14 +344,31 @@ export function createApiHandler(
       throw new NotFoundError(`no route ${method} ${path}`);
     },
   });
-  return middy<ApiEvent, ApiResult, Error, Context>()
-    .use(observe<ApiEvent, ApiResult>())
-    .use(httpHeaderNormalizer())
-    .use(httpEventNormalizer())
-    .use(httpSecurityHeaders())
-    .use(errorResponder(deps.log))
-    .use(bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
-    .handler(router as unknown as (event: ApiEvent, context: Context) => Promise<ApiResult>);
+  return (
+    middy<ApiEvent, ApiResult, Error, Context>()
+      // First, so that its `after` and `onError` run last: on whatever answer the others made.
+      .use(allowOrigin(options.allowOrigin))
+      .use(observe<ApiEvent, ApiResult>())
+      .use(httpHeaderNormalizer())
+      .use(httpEventNormalizer())
+      .use(httpSecurityHeaders())
+      .use(errorResponder(deps.log))
+      .use(bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
+      .handler(router as unknown as (event: ApiEvent, context: Context) => Promise<ApiResult>)
+  );
+}
+
+/** Adds the console's CORS header to answers and errors alike (a 403 must be readable too). */
+function allowOrigin(origin: string | undefined): MiddlewareObj<ApiEvent, ApiResult> {
+  const add = (request: { response: ApiResult | null }) => {
+    if (!origin || !request.response) return;
+    request.response.headers = {
+      ...request.response.headers,
+      'Access-Control-Allow-Origin': origin,
+      Vary: 'Origin',
+    };
+  };
+  return { after: add, onError: add };
 }
 
 let lambdaHandler: ReturnType<typeof createApiHandler> | undefined;
@@ -339,7 +376,10 @@ let lambdaHandler: ReturnType<typeof createApiHandler> | undefined;
 function lambdaApiHandler(): ReturnType<typeof createApiHandler> {
   if (!lambdaHandler) {
     const { deps, env } = apiLambdaDeps();
-    lambdaHandler = createApiHandler(deps, { maxBodyBytes: env.MAX_BODY_BYTES });
+    lambdaHandler = createApiHandler(deps, {
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      ...(env.CONSOLE_ORIGIN ? { allowOrigin: env.CONSOLE_ORIGIN } : {}),
+    });
   }
   return lambdaHandler;
 }

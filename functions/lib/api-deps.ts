@@ -26,6 +26,13 @@ export const ApiEnvSchema = z.object({
       message: 'expected the ARN of the ReleaseRollback state machine',
     }),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** The hosted console's origin (https://…cloudfront.net): allowed to read API answers (CORS). */
+  CONSOLE_ORIGIN: z
+    .string()
+    .regex(/^https:\/\/[a-z0-9.-]+$/, {
+      message: 'expected an https origin such as https://d111.cloudfront.net',
+    })
+    .optional(),
 });
 export type ApiEnv = z.output<typeof ApiEnvSchema>;
 

@@ -11,6 +11,7 @@ import {
   aws_cloudfront_origins as cloudfrontOrigins,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
+  aws_cognito as cognito,
   Duration,
   aws_dynamodb as dynamodb,
   aws_events as events,
@@ -188,13 +189,21 @@ export interface BreakwaterControlPlaneProps {
    */
   readonly memorySize?: number;
   /**
-   * Host the dashboard (`web/`) in a private S3 bucket behind CloudFront, with a `config.json`
-   * that points it at the REST API. Built only when the API handler exists. The API uses IAM
-   * (SigV4) and the dashboard cannot sign requests yet, so the hosted dashboard loads but its
-   * API calls are refused until a signer is added (see docs/deploy.md, "Hosted dashboard").
+   * Host the dashboard (`web/`) in a private S3 bucket behind CloudFront. People sign in with a
+   * Cognito user pool (Hosted UI, authorization code with PKCE); the dashboard calls a console
+   * API, the API handler behind a Cognito authorizer, which records the signed-in person on
+   * every command. Its `config.json` names that API and the sign-in settings. Built only when
+   * the API handler exists (see docs/deploy.md, "Hosted dashboard").
    * @default true
    */
   readonly console?: boolean;
+  /**
+   * The prefix of the console's Cognito Hosted UI domain
+   * (`https://<prefix>.auth.<region>.amazoncognito.com`): unique in the region, lower-case
+   * letters, digits and "-", without "aws", "amazon" or "cognito".
+   * @default `${name}-${account}`
+   */
+  readonly consoleDomainPrefix?: string;
 }
 
 /** The hosted dashboard: its bucket, the bucket its access logs go to, and the distribution. */
@@ -205,6 +214,14 @@ export interface BreakwaterConsole {
   readonly logBucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
   readonly deployment: s3deploy.BucketDeployment;
+  /** The people who may sign in to the dashboard (created by an administrator; no self sign-up). */
+  readonly userPool: cognito.UserPool;
+  /** The dashboard's app client: public (no secret), authorization code with PKCE. */
+  readonly userPoolClient: cognito.UserPoolClient;
+  /** The Hosted UI domain the dashboard sends people to. */
+  readonly userPoolDomain: cognito.UserPoolDomain;
+  /** The API the dashboard calls: the same handler as `api`, behind a Cognito authorizer. */
+  readonly api: apigateway.RestApi;
 }
 
 type TargetAccess = {
@@ -343,6 +360,8 @@ export function codeCommitReferenceEventPattern(): events.EventPattern {
 
 const DEFAULT_NAME = 'breakwater';
 const NAME = /^[a-z][a-z0-9-]{0,19}$/;
+/** Cognito domain prefixes: lower-case letters, digits and "-", never "aws", "amazon" or "cognito". */
+const DOMAIN_PREFIX = /^(?!.*(?:aws|amazon|cognito))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const MAX_API_BODY = 10 * 1024 * 1024;
 
 /**
@@ -423,6 +442,14 @@ export class BreakwaterControlPlane extends Construct {
       NAME,
       'lower-case letters, digits and "-", starting with a letter, at most 20 characters',
     );
+    if (props.consoleDomainPrefix !== undefined) {
+      check.pattern(
+        'consoleDomainPrefix',
+        props.consoleDomainPrefix,
+        DOMAIN_PREFIX,
+        'lower-case letters, digits and "-" (at most 63), without "aws", "amazon" or "cognito"',
+      );
+    }
     const targetAccounts = props.targetAccounts ?? [];
     check.each('targetAccounts', targetAccounts, ACCOUNT_ID, 'a 12-digit AWS account id');
     check.unique('targetAccounts', targetAccounts);
@@ -678,7 +705,12 @@ export class BreakwaterControlPlane extends Construct {
       this.api = this.#createApi(handlerFunctions, rate, burst, props.apiCloudWatchRole ?? true);
     }
     if (this.api && handlerFunctions.api && (props.console ?? true)) {
-      this.console = this.#createConsole(this.api, removalPolicy);
+      this.console = this.#createConsole(handlerFunctions.api, {
+        removalPolicy,
+        rate,
+        burst,
+        domainPrefix: props.consoleDomainPrefix ?? `${this.#name}-${stack.account}`,
+      });
     }
 
     // The logical id predates referenceCreated; kept so that existing stacks update the rule in place.
@@ -1084,17 +1116,7 @@ export class BreakwaterControlPlane extends Construct {
       binaryMediaTypes: [...API_BINARY_MEDIA_TYPES],
       cloudWatchRole,
       defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
-      deployOptions: {
-        stageName: 'v1',
-        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
-        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
-        metricsEnabled: true,
-        tracingEnabled: true,
-        throttlingRateLimit: rate,
-        throttlingBurstLimit: burst,
-      },
+      deployOptions: this.#stageOptions(accessLogs, rate, burst),
     });
     const validator = new apigateway.RequestValidator(this, 'ApiRequestValidator', {
       restApi: api,
@@ -1148,6 +1170,21 @@ export class BreakwaterControlPlane extends Construct {
     return api;
   }
 
+  /** The stage of each REST API: v1, access logs, error logging, metrics, tracing, throttling. */
+  #stageOptions(accessLogs: logs.ILogGroup, rate: number, burst: number): apigateway.StageOptions {
+    return {
+      stageName: 'v1',
+      accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+      accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+      loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+      dataTraceEnabled: false,
+      metricsEnabled: true,
+      tracingEnabled: true,
+      throttlingRateLimit: rate,
+      throttlingBurstLimit: burst,
+    };
+  }
+
   /**
    * The GitHub webhook HMAC secret, generated by Secrets Manager. The webhook Lambda gets its ARN
    * (never its value: that would sit in the function configuration) and may read that one secret.
@@ -1177,9 +1214,15 @@ export class BreakwaterControlPlane extends Construct {
 
   /**
    * The dashboard (web/) in a private, versioned bucket, served by CloudFront through Origin
-   * Access Control, with a config.json that gives it the API endpoint.
+   * Access Control; people sign in with a Cognito user pool (Hosted UI, authorization code with
+   * PKCE) and the dashboard calls a console API, the same handler behind a Cognito authorizer.
+   * Its config.json gives it that API and the sign-in settings.
    */
-  #createConsole(api: apigateway.RestApi, removalPolicy: RemovalPolicy): BreakwaterConsole {
+  #createConsole(
+    apiHandler: nodejs.NodejsFunction,
+    options: { removalPolicy: RemovalPolicy; rate: number; burst: number; domainPrefix: string },
+  ): BreakwaterConsole {
+    const { removalPolicy } = options;
     const stack = Stack.of(this);
     const logBucket = new s3.Bucket(this, 'ConsoleLogBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -1202,13 +1245,16 @@ export class BreakwaterControlPlane extends Construct {
       serverAccessLogsPrefix: 'console-bucket/',
       removalPolicy,
     });
-    const apiOrigin = `https://${api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
+    const { userPool, userPoolDomain } = this.#createConsoleUserPool(removalPolicy, options.domainPrefix);
+    const consoleApi = this.#createConsoleApi(userPool, apiHandler, options.rate, options.burst);
+    const apiOrigin = `https://${consoleApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
+    const signInOrigin = userPoolDomain.baseUrl();
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'ConsoleHeaders', {
       comment:
-        'Breakwater dashboard: security headers (the same CSP as breakwater serve, plus the API origin).',
+        'Breakwater dashboard: security headers (the CSP of breakwater serve, plus the console API and sign-in origins).',
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy: `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${apiOrigin}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
+          contentSecurityPolicy: `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${apiOrigin} ${signInOrigin}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
           override: true,
         },
         strictTransportSecurity: {
@@ -1254,6 +1300,8 @@ export class BreakwaterControlPlane extends Construct {
       reason:
         'The distribution uses the default *.cloudfront.net certificate, for which CloudFront fixes the viewer TLS policy (TLSv1 allowed for old clients); a custom domain with an ACM certificate and TLSv1.2_2021 is the way to raise it and is not configured by default.',
     });
+    const consoleUrl = `https://${distribution.distributionDomainName}`;
+    const userPoolClient = this.#connectConsole(consoleApi, userPool, apiHandler, consoleUrl);
     const deploymentLogs = new logs.LogGroup(this, 'ConsoleDeploymentLogs', {
       retention: this.#logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -1261,8 +1309,16 @@ export class BreakwaterControlPlane extends Construct {
     const deployment = new s3deploy.BucketDeployment(this, 'ConsoleDeployment', {
       sources: [
         s3deploy.Source.asset(join(PROJECT_ROOT, 'web')),
-        // Read by web/api.js at start: the dashboard's API is on another origin when hosted.
-        s3deploy.Source.jsonData('config.json', { apiEndpoint: api.url }),
+        // Read by web/api.js and web/auth.js at start: the console API (another origin) and how to sign in.
+        s3deploy.Source.jsonData('config.json', {
+          apiEndpoint: consoleApi.url,
+          cognito: {
+            domain: signInOrigin,
+            clientId: userPoolClient.userPoolClientId,
+            region: stack.region,
+            redirectUri: `${consoleUrl}/`,
+          },
+        }),
       ],
       destinationBucket: bucket,
       distribution,
@@ -1271,10 +1327,170 @@ export class BreakwaterControlPlane extends Construct {
     });
     this.#acknowledgeBucketDeployment(deployment, bucket);
     new CfnOutput(this, 'ConsoleUrl', {
-      description: 'The hosted Breakwater dashboard (its API calls need SigV4 signing: see docs/deploy.md).',
-      value: `https://${distribution.distributionDomainName}/`,
+      description:
+        'The hosted Breakwater dashboard: people sign in with the console user pool (docs/deploy.md).',
+      value: `${consoleUrl}/`,
     });
-    return { bucket, logBucket, distribution, deployment };
+    new CfnOutput(this, 'ConsoleUserPoolId', {
+      description:
+        'Who may sign in to the dashboard: aws cognito-idp admin-create-user --user-pool-id <this> --username <email>',
+      value: userPool.userPoolId,
+    });
+    return {
+      bucket,
+      logBucket,
+      distribution,
+      deployment,
+      userPool,
+      userPoolClient,
+      userPoolDomain,
+      api: consoleApi,
+    };
+  }
+
+  /**
+   * The people who may use the dashboard: created by an administrator (no self sign-up), email
+   * as the user name (immutable: it is the name recorded on every command), a strong password
+   * and a TOTP second factor, both required.
+   */
+  #createConsoleUserPool(
+    removalPolicy: RemovalPolicy,
+    domainPrefix: string,
+  ): { userPool: cognito.UserPool; userPoolDomain: cognito.UserPoolDomain } {
+    const userPool = new cognito.UserPool(this, 'ConsoleUserPool', {
+      userPoolName: `${this.#name}-console`,
+      featurePlan: cognito.FeaturePlan.ESSENTIALS,
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: false } },
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
+    Validations.of(userPool).acknowledge({
+      id: 'AwsSolutions-COG8',
+      reason:
+        'Essentials, not Plus: threat protection (the Plus plan) is billed per monthly active user, and the console has a few administrator-created operators, each with a required TOTP second factor and a 14-character password. Choose the Plus plan on the user pool if your organisation requires threat protection.',
+    });
+    const userPoolDomain = userPool.addDomain('ConsoleUserPoolDomain', { cognitoDomain: { domainPrefix } });
+    return { userPool, userPoolDomain };
+  }
+
+  /**
+   * The API the dashboard calls: the API handler (the same routes as the IAM API) with a
+   * Cognito authorizer on every method, so the browser sends the signed-in person's ID token
+   * instead of a SigV4 signature. Bodies are not binary here: the dashboard sends JSON only.
+   */
+  #createConsoleApi(
+    userPool: cognito.UserPool,
+    apiHandler: nodejs.NodejsFunction,
+    rate: number,
+    burst: number,
+  ): apigateway.RestApi {
+    const accessLogs = new logs.LogGroup(this, 'ConsoleApiAccessLogs', {
+      retention: this.#logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const authorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'ConsoleAuthorizer', {
+      authorizerName: `${this.#name}-console`,
+      cognitoUserPools: [userPool],
+    });
+    const api = new apigateway.RestApi(this, 'ConsoleApi', {
+      restApiName: `${this.#name}-console-api`,
+      description: 'Breakwater: the hosted dashboard’s queries and commands (Cognito user pool ID tokens).',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      // The IAM API owns the account's API Gateway logging role; a second one would clash.
+      cloudWatchRole: false,
+      defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.COGNITO, authorizer },
+      deployOptions: this.#stageOptions(accessLogs, rate, burst),
+    });
+    const validator = new apigateway.RequestValidator(this, 'ConsoleApiRequestValidator', {
+      restApi: api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const integration = new apigateway.LambdaIntegration(apiHandler);
+    api.root.addMethod('ANY', integration, { requestValidator: validator });
+    api.root.addResource('{proxy+}').addMethod('ANY', integration, { requestValidator: validator });
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'No WAF by default: every method requires a Cognito ID token (verified by API Gateway before the handler runs) and the stage is throttled. Attach a WAF web ACL to the stage if your organisation requires one.',
+    });
+    return api;
+  }
+
+  /**
+   * What ties the console API and the user pool to the dashboard's address: the app client
+   * (public, code + PKCE, redirects only to the dashboard), CORS for that one origin (the
+   * preflight, the authorizer's own 401/403, and the handler's answers through CONSOLE_ORIGIN).
+   */
+  #connectConsole(
+    consoleApi: apigateway.RestApi,
+    userPool: cognito.UserPool,
+    apiHandler: nodejs.NodejsFunction,
+    consoleUrl: string,
+  ): cognito.UserPoolClient {
+    const client = userPool.addClient('ConsoleClient', {
+      userPoolClientName: `${this.#name}-console`,
+      // A browser cannot keep a secret: a public client, whose code exchange PKCE protects.
+      generateSecret: false,
+      // The Hosted UI only: no password flows straight from the page.
+      authFlows: { user: false, userSrp: false, custom: false, adminUserPassword: false },
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+        callbackUrls: [`${consoleUrl}/`],
+        logoutUrls: [`${consoleUrl}/`],
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+      enableTokenRevocation: true,
+    });
+    for (const resource of [consoleApi.root, consoleApi.root.getResource('{proxy+}')!]) {
+      const preflight = resource.addCorsPreflight({
+        allowOrigins: [consoleUrl],
+        allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+        allowHeaders: ['Authorization', 'Content-Type'],
+        maxAge: Duration.hours(1),
+      });
+      Validations.of(preflight).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The CORS preflight (OPTIONS): browsers send it without credentials by design; a mock integration answers it with the CORS headers for the dashboard origin only, and it reaches no handler or data.',
+      });
+      Validations.of(preflight).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason: 'The CORS preflight (OPTIONS) carries no token by design; it reaches no handler or data.',
+      });
+    }
+    // The authorizer's refusals (401, 403) and API Gateway's own errors must be readable by the
+    // page, or it could not tell "sign in again" from a network failure.
+    for (const [id, type] of [
+      ['ConsoleApiDefault4xx', apigateway.ResponseType.DEFAULT_4XX],
+      ['ConsoleApiDefault5xx', apigateway.ResponseType.DEFAULT_5XX],
+    ] as const) {
+      consoleApi.addGatewayResponse(id, {
+        type,
+        responseHeaders: { 'Access-Control-Allow-Origin': `'${consoleUrl}'`, Vary: "'Origin'" },
+      });
+    }
+    apiHandler.addEnvironment('CONSOLE_ORIGIN', consoleUrl);
+    return client;
   }
 
   /**

@@ -37,6 +37,20 @@ export interface LocalServerOptions {
   readonly localRoutes?: Readonly<Record<string, ProxyHandler>>;
   /** Sent as `X-Breakwater-Clock` with every API answer: `paused` or `running`. */
   readonly clockState?: () => 'paused' | 'running';
+  /**
+   * Served as the dashboard's `/config.json`, as the CDK deployment writes it; the origin of its
+   * `cognito.domain` may then be called by the page (Content-Security-Policy `connect-src`). For
+   * trying the hosted console's sign-in against a stand-in Cognito.
+   * @default undefined (404: the dashboard uses the token)
+   */
+  readonly consoleConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * Stands in for API Gateway's Cognito authorizer: a bearer token other than `token` is given to
+   * it, and the claims it returns reach the API as `requestContext.authorizer.claims`;
+   * undefined refuses the request (401).
+   * @default undefined (only `token` is accepted)
+   */
+  readonly identify?: (bearer: string) => Readonly<Record<string, string>> | undefined;
 }
 
 /** Routes of the API; everything else is a dashboard file. */
@@ -140,11 +154,17 @@ async function handle(options: LocalServerOptions, req: IncomingMessage, res: Se
     options.localRoutes && Object.hasOwn(options.localRoutes, path) ? options.localRoutes[path] : undefined;
   const isApi = localRoute !== undefined || API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
   if (!isApi) {
-    await serveStatic(options.webDir, req, res, path);
+    if (options.consoleConfig && path === '/config.json') {
+      sendJson(res, 200, options.consoleConfig, { 'Cache-Control': 'no-cache' });
+      return;
+    }
+    await serveStatic(options.webDir, req, res, path, connectSources(options.consoleConfig));
     return;
   }
   const isWebhook = path === WEBHOOK_PATH;
-  if (!isWebhook && !PUBLIC_API_PATHS.has(path) && !hasToken(req, options.token)) {
+  const tokenOk = hasToken(req, options.token);
+  const claims = isWebhook || tokenOk ? undefined : identified(req, options.identify);
+  if (!isWebhook && !PUBLIC_API_PATHS.has(path) && !tokenOk && !claims) {
     sendJson(
       res,
       401,
@@ -178,6 +198,7 @@ async function handle(options: LocalServerOptions, req: IncomingMessage, res: Se
   }
   const requestId = randomUUID();
   const event = toProxyEvent(req, url, body, requestId, (options.clock ?? systemClock).nowMs());
+  if (claims) event.requestContext.authorizer = { claims };
   const around = options.around ?? ((work) => work());
   const result = await around(() => handler(event, lambdaContext(requestId)));
   if (options.clockState) res.setHeader('X-Breakwater-Clock', options.clockState());
@@ -368,6 +389,26 @@ function sendProxyResult(res: ServerResponse, result: APIGatewayProxyResult, now
   res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
 }
 
+/** The claims `identify` gives the request's bearer token, if any. */
+function identified(
+  req: IncomingMessage,
+  identify: LocalServerOptions['identify'],
+): Readonly<Record<string, string>> | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  return bearer && identify ? identify(bearer) : undefined;
+}
+
+/** The origin of the config's sign-in domain, which the page calls to exchange its code. */
+function connectSources(config: LocalServerOptions['consoleConfig']): string[] {
+  const domain = (config?.cognito as { domain?: unknown } | undefined)?.domain;
+  if (typeof domain !== 'string') return [];
+  try {
+    return [new URL(domain).origin];
+  } catch {
+    return [];
+  }
+}
+
 function sendJson(
   res: ServerResponse,
   statusCode: number,
@@ -383,6 +424,7 @@ async function serveStatic(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
+  extraConnectSources: readonly string[] = [],
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendJson(res, 405, { error: `${req.method} is not allowed on ${path}` }, { Allow: 'GET, HEAD' });
@@ -408,6 +450,16 @@ async function serveStatic(
   }
   const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
   const page = type.startsWith('text/html') ? await PAGE_SECURITY_HEADERS : {};
-  res.writeHead(200, { ...page, 'Content-Type': type, 'Content-Length': info.size, ...STATIC_HEADERS });
+  const csp = STATIC_HEADERS['Content-Security-Policy'].replace(
+    "connect-src 'self'",
+    ["connect-src 'self'", ...extraConnectSources].join(' '),
+  );
+  res.writeHead(200, {
+    ...page,
+    'Content-Type': type,
+    'Content-Length': info.size,
+    ...STATIC_HEADERS,
+    'Content-Security-Policy': csp,
+  });
   res.end(req.method === 'HEAD' ? undefined : await readFile(file));
 }

@@ -315,7 +315,10 @@ describe('BreakwaterControlPlane with every handler present', () => {
   describe('API', () => {
     it('requires AWS_IAM on every method except the GitHub webhook', () => {
       // THEN ANY / and ANY /{proxy+} use IAM; POST /webhooks/github is open (HMAC in the handler)
-      const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+      const apiId = logicalIdOf(stack, plane, 'Api');
+      const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter(
+        (m) => m.Properties.RestApiId.Ref === apiId,
+      );
       const byAuth = methods.map((m) => [m.Properties.HttpMethod, m.Properties.AuthorizationType]);
       expect(byAuth.sort()).toEqual([
         ['ANY', 'AWS_IAM'],
@@ -531,7 +534,8 @@ describe('BreakwaterControlPlane with every handler present', () => {
       const csp = render(headers.ContentSecurityPolicy.ContentSecurityPolicy);
       expect(csp).toContain("default-src 'self'");
       expect(csp).toContain(
-        `connect-src 'self' https://<${logicalIdOf(stack, plane, 'Api')}>.execute-api.${REGION}.<AWS::URLSuffix>`,
+        `connect-src 'self' https://<${logicalIdOf(stack, plane, 'ConsoleApi')}>.execute-api.${REGION}.<AWS::URLSuffix> ` +
+          `https://<${stack.getLogicalId(plane.console!.userPoolDomain.node.defaultChild as never)}>.auth.${REGION}.amazoncognito.com;`,
       );
       expect(headers).toMatchObject({
         StrictTransportSecurity: {
@@ -545,7 +549,7 @@ describe('BreakwaterControlPlane with every handler present', () => {
       });
     });
 
-    it('uploads web/ and a config.json naming the API, then invalidates the distribution', () => {
+    it('uploads web/ and a config.json naming the console API and sign-in, then invalidates the distribution', () => {
       const [deployment] = Object.values(template.findResources('Custom::CDKBucketDeployment'));
       expect(deployment!.Properties).toMatchObject({
         DestinationBucketName: { Ref: consoleBucketId() },
@@ -555,9 +559,15 @@ describe('BreakwaterControlPlane with every handler present', () => {
       });
       // Two sources: the web/ folder, and config.json whose markers are filled with the API URL
       expect(deployment!.Properties.SourceObjectKeys).toHaveLength(2);
-      expect(Object.values(deployment!.Properties.SourceMarkers[1])).toContainEqual({
-        Ref: logicalIdOf(stack, plane, 'Api'),
-      });
+      const markers = Object.values(deployment!.Properties.SourceMarkers[1]).map(render);
+      expect(markers).toEqual(
+        expect.arrayContaining([
+          `<${logicalIdOf(stack, plane, 'ConsoleApi')}>`,
+          `<${stack.getLogicalId(plane.console!.userPoolClient.node.defaultChild as never)}>`,
+          `<${stack.getLogicalId(plane.console!.userPoolDomain.node.defaultChild as never)}>`,
+        ]),
+      );
+      expect(markers).not.toContain(`<${logicalIdOf(stack, plane, 'Api')}>`);
       // AND the stack outputs where the dashboard is
       const outputs = Object.entries(template.findOutputs('*'));
       const consoleUrl = outputs.find(([key]) => key.includes('ConsoleUrl'))?.[1];
