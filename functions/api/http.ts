@@ -2,7 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { PayloadTooLargeError } from '../../src/api/errors.js';
 import { errorResponse } from '../../src/api/http-errors.js';
-import type { Log } from '../../src/workflow/deps.js';
+import type { Log } from '../../src/ports/log.js';
 
 /*
  * The HTTP plumbing the API router and the GitHub webhook share: JSON responses, the body size

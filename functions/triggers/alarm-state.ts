@@ -1,6 +1,7 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { ALARM_STATE_VALUES } from '../../src/core/alarm-state.js';
 import { parseAlarmEventTimestamp } from '../../src/ports/alarm-events.js';
 import { type AlarmWatchOutcome, handleAlarmAlert } from '../../src/workflow/alarm-watch.js';
 import type { StepDeps } from '../../src/workflow/deps.js';
@@ -17,7 +18,7 @@ import { parseEvent } from '../lib/step-handler.js';
  */
 
 const State = z.object({
-  value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+  value: z.enum(ALARM_STATE_VALUES),
   reason: z.optional(z.string()),
   timestamp: z.string().check(z.minLength(1)),
 });

@@ -2,6 +2,7 @@ import { describeBake } from '../core/bake.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
 import { targetBatches } from '../core/rollout.js';
+import { type StartRequest, StartRequestSchema } from '../core/start-request.js';
 import { parseOrThrow } from '../core/validation.js';
 import { refusalOfVetoedChange } from '../core/veto.js';
 import { isoNow } from '../ports/clock.js';
@@ -14,7 +15,6 @@ import type {
   TargetRecord,
   WaveRecord,
 } from '../ports/store.js';
-import { type StartRequest, StartRequestSchema } from '../workflow/inputs.js';
 import { checkChangeFitsPipeline } from '../workflow/start-deployment.js';
 import { vetoInForce } from '../workflow/veto.js';
 import { type DeploymentCharts, deploymentCharts } from './deployment-charts.js';

@@ -1,7 +1,7 @@
 import type { Clock } from '../ports/clock.js';
+import type { Log } from '../ports/log.js';
 import type { DeploymentStore } from '../ports/store.js';
 import type { WorkflowStarter } from '../ports/workflow.js';
-import type { Log } from '../workflow/deps.js';
 
 /**
  * What the HTTP API needs, injected by a composition root: `functions/lib/api-deps.ts` on AWS,

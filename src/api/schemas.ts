@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import { PipelineSchema } from '../core/pipeline.js';
+import { StartRequestSchema } from '../core/start-request.js';
 import { issuesFromZod } from '../core/validation.js';
-import { StartRequestSchema } from '../workflow/inputs.js';
 
 /*
  * The shapes of the HTTP API: what requests carry (parsed at the edge with these schemas) and

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ConflictError } from '../core/errors.js';
+import type { StartRequest } from '../core/start-request.js';
 import { refusalOfVetoedChange } from '../core/veto.js';
 import { isoAt } from '../ports/clock.js';
 import type { DeploymentStatus, PipelineRecord } from '../ports/store.js';
-import type { StartRequest } from '../workflow/inputs.js';
 import { vetoInForce } from '../workflow/veto.js';
 import type { TriggerDeps } from './deps.js';
 

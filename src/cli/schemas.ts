@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { PipelineSchema } from '../core/pipeline.js';
+import { StartRequestSchema } from '../core/start-request.js';
 import { scenarioJsonSchema } from '../local/scenario.js';
-import { StartRequestSchema } from '../workflow/inputs.js';
 
 /** The JSON Schemas of the documents users write, generated from the zod schemas the code uses. */
 export function jsonSchemas(): Record<string, unknown> {

@@ -11,8 +11,8 @@ import { CODECOMMIT_ROUTE, createCodeCommitRoute } from '../local/codecommit-rou
 import { type ClockStart, EVENT_LOG_FILE, LocalControlPlane } from '../local/control-plane.js';
 import type { ScenarioInput } from '../local/scenario.js';
 import { createLocalServer, type ProxyHandler } from '../local/server.js';
+import type { Log } from '../ports/log.js';
 import type { TimelineEvent } from '../ports/store.js';
-import type { Log } from '../workflow/deps.js';
 import { loadDocument } from './load.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));

@@ -1,4 +1,4 @@
-import type { AlarmStateValue } from '../ports/fleet.js';
+import type { AlarmStateValue } from './alarm-state.js';
 import { formatDuration } from './duration.js';
 
 /** What one poll of a bake or health check concludes. */

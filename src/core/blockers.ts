@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import type { AlarmStateValue } from './alarm-state.js';
 import type { WindowState } from './windows.js';
 
 /*
@@ -8,11 +9,9 @@ import type { WindowState } from './windows.js';
  * Blockers never hold a rollback or a wave that has already started.
  */
 
-export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
-
 export interface AlarmReading {
   readonly name: string;
-  readonly state: AlarmState;
+  readonly state: AlarmStateValue;
   /** When the alarm entered this state, if known (CloudWatch `StateUpdatedTimestamp`). */
   readonly sinceMs?: number;
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { AlarmStateValue } from '../core/alarm-state.js';
 import type { AlarmEventState, AlarmStateChangeEvent } from '../ports/alarm-events.js';
 import { alarmEventTimestamp } from '../ports/alarm-events.js';
 import { isoAt } from '../ports/clock.js';
-import type { AlarmStateValue } from '../ports/fleet.js';
-import { type Log, silentLog } from '../workflow/deps.js';
+import { type Log, silentLog } from '../ports/log.js';
 import type { AlarmChange, MetricAlarmEvaluation } from './fleet/alarms.js';
 import type { FleetSimulator } from './fleet/simulator.js';
 import { MINUTE_MS } from './fleet/types.js';

@@ -4,13 +4,14 @@ import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js
 import { DynamoDeploymentStore } from '../adapters/aws/dynamodb-store.js';
 import { ConflictError, InvalidInputError } from '../core/errors.js';
 import { aliasKey, type ResolvedPipeline } from '../core/pipeline.js';
+import type { StartRequest } from '../core/start-request.js';
 import { isoAt } from '../ports/clock.js';
 import type { DeploymentMetrics } from '../ports/deployment-metrics.js';
 import type { DeploymentEventPublisher, DeploymentStateChange } from '../ports/events.js';
+import { type Log, silentLog } from '../ports/log.js';
 import type { BakeProgress, DeploymentStore, TimelineEvent } from '../ports/store.js';
 import type { WorkflowStarter } from '../ports/workflow.js';
-import { type Log, type StepDeps, silentLog } from '../workflow/deps.js';
-import type { StartRequest } from '../workflow/inputs.js';
+import type { StepDeps } from '../workflow/deps.js';
 import { connectAlarmWatcher, type LocalAlarmWatcher } from './alarm-watcher.js';
 import { type LocalDynamo, startLocalDynamo } from './dynamo.js';
 import { FleetSimulator } from './fleet/simulator.js';

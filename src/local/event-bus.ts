@@ -1,4 +1,4 @@
-import { type Log, silentLog } from '../workflow/deps.js';
+import { type Log, silentLog } from '../ports/log.js';
 import { assertEventPattern, type EventPattern, matchesEventPattern } from './event-pattern.js';
 import type { VirtualTime } from './virtual-time.js';
 

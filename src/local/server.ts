@@ -7,7 +7,7 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { isBinaryMediaType } from '../api/binary-media-types.js';
 import { type Clock, systemClock } from '../ports/clock.js';
-import { type Log, silentLog } from '../workflow/deps.js';
+import { type Log, silentLog } from '../ports/log.js';
 
 /** An API Gateway REST (v1) proxy handler, as the Lambdas export. */
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;

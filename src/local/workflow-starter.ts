@@ -1,6 +1,6 @@
 import { ConflictError } from '../core/errors.js';
+import type { StartRequest } from '../core/start-request.js';
 import type { WorkflowStarter } from '../ports/workflow.js';
-import type { StartRequest } from '../workflow/inputs.js';
 import type { ExecutionOutcome, LocalStepFunctions } from './step-functions.js';
 
 export type DeploymentStart = StartRequest & { readonly deploymentId: string };

@@ -1,3 +1,4 @@
+import type { AlarmStateValue } from '../core/alarm-state.js';
 import { isoAt } from './clock.js';
 
 /*
@@ -9,7 +10,7 @@ import { isoAt } from './clock.js';
 
 /** The state block of an alarm state change (current or previous). */
 export interface AlarmEventState {
-  readonly value: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  readonly value: AlarmStateValue;
   readonly reason: string;
   /** JSON text CloudWatch adds for metric alarms (evaluated datapoints); absent for composites. */
   readonly reasonData?: string;

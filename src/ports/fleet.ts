@@ -1,3 +1,4 @@
+import type { AlarmStateValue } from '../core/alarm-state.js';
 import type { VersionMinute } from '../core/version-minute.js';
 
 /*
@@ -66,8 +67,6 @@ export interface TrafficRouter {
     request: { readonly code?: CodeSource; readonly description: string },
   ): Promise<PublishedVersion>;
 }
-
-export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 export interface AlarmReading {
   readonly name: string;

@@ -1,4 +1,4 @@
-import type { StartRequest } from '../workflow/inputs.js';
+import type { StartRequest } from '../core/start-request.js';
 
 /**
  * Starts workflows: on AWS a StartExecution of the Deployment state machine (the

@@ -1,3 +1,4 @@
+import type { AlarmStateValue } from '../core/alarm-state.js';
 import type { AlarmObservation } from '../core/bake.js';
 import type { BlockerAssessment, BlockerOverride, ManualBlock, StartingUnit } from '../core/blockers.js';
 import { assessBlockers } from '../core/blockers.js';
@@ -142,7 +143,7 @@ export async function assessStart(
       .filter((a) => a.state !== 'missing')
       .map((a) => ({
         name: a.name,
-        state: a.state as 'OK' | 'ALARM' | 'INSUFFICIENT_DATA',
+        state: a.state as AlarmStateValue,
         ...(a.sinceMs ? { sinceMs: a.sinceMs } : {}),
       })),
     window,

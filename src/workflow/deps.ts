@@ -3,19 +3,8 @@ import type { DeploymentMetrics } from '../ports/deployment-metrics.js';
 import type { DeploymentEventPublisher } from '../ports/events.js';
 import type { AlarmSource, MetricSource, TrafficRouter } from '../ports/fleet.js';
 import type { HookInvoker } from '../ports/hooks.js';
+import type { Log } from '../ports/log.js';
 import type { DeploymentStore } from '../ports/store.js';
-
-/**
- * Minimal structured logger. Powertools' Logger satisfies it and is what the Lambdas pass, so the
- * lines carry the keys the handlers append (deploymentId, wave, target).
- */
-export interface Log {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-  error(message: string, ...extra: Record<string, unknown>[]): void;
-}
-
-export const silentLog: Log = { info() {}, warn() {}, error() {} };
 
 /** Everything a workflow step needs, injected by a composition root (Lambda or embedded engine). */
 export interface StepDeps {

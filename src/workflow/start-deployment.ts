@@ -1,12 +1,12 @@
 import { ConflictError, type InputIssue, InvalidInputError } from '../core/errors.js';
 import type { ResolvedPipeline } from '../core/pipeline.js';
+import { type StartRequest, StartRequestSchema } from '../core/start-request.js';
 import { parseOrThrow } from '../core/validation.js';
 import { isoNow } from '../ports/clock.js';
 import type { ChangeRef, DeploymentRecord } from '../ports/store.js';
 import { record } from './context.js';
 import { countStarted } from './deployment-metrics.js';
 import type { StepDeps } from './deps.js';
-import { type StartRequest, StartRequestSchema } from './inputs.js';
 import { enforceVeto } from './veto.js';
 
 /** Checks that a change names what its pipeline's artifact needs (a version for every target). */

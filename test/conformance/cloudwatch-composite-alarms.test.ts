@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { AlarmStateValue } from '../../src/core/alarm-state.js';
 import { assessComposite, countRuleElements, parseRule } from '../../src/local/fleet/index.js';
 import { parseScenario, type ScenarioInput } from '../../src/local/scenario.js';
-import type { AlarmStateValue } from '../../src/ports/fleet.js';
 import { fleetWith, MINUTE, START_MS, stateOf, target } from '../unit/fleet/fixtures.js';
 
 /*

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AlarmStateValue } from '../../src/core/alarm-state.js';
 import { InvalidInputError } from '../../src/core/errors.js';
 import {
   assessMetricAlarm,
@@ -7,7 +8,6 @@ import {
   type MetricAssessmentInput,
 } from '../../src/local/fleet/index.js';
 import { parseScenario, type TreatMissingData } from '../../src/local/scenario.js';
-import type { AlarmStateValue } from '../../src/ports/fleet.js';
 import { fleetWith, MINUTE, START_MS, stateOf, target } from '../unit/fleet/fixtures.js';
 
 /*

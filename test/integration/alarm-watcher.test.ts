@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AlarmStateValue } from '../../src/core/alarm-state.js';
 import { type ResolvedPipeline, resolvePipeline } from '../../src/core/pipeline.js';
 import { toAlarmStateChangeEvent } from '../../src/local/alarm-events.js';
 import type { EmbeddedEngine } from '../../src/local/engine.js';
-import type { AlarmStateValue } from '../../src/ports/fleet.js';
 import { ACCOUNT, deploy, startEngine, target } from '../support/fixtures.js';
 
 /*

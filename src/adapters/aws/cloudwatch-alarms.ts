@@ -11,7 +11,8 @@ import {
   type MetricAlarm,
   type StateValue,
 } from '@aws-sdk/client-cloudwatch';
-import type { AlarmReading, AlarmSource, AlarmStateValue, Scope } from '../../ports/fleet.js';
+import type { AlarmStateValue } from '../../core/alarm-state.js';
+import type { AlarmReading, AlarmSource, Scope } from '../../ports/fleet.js';
 import type { ClientProvider } from './clients.js';
 import { withAwsErrors } from './errors.js';
 

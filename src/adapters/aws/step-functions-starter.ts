@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ConflictError } from '../../core/errors.js';
+import type { StartRequest } from '../../core/start-request.js';
 import type { WorkflowStarter } from '../../ports/workflow.js';
-import type { StartRequest } from '../../workflow/inputs.js';
 import { withAwsErrors } from './errors.js';
 
 export interface StepFunctionsWorkflowStarterOptions {

@@ -1,4 +1,4 @@
-import type { AlarmStateValue } from '../../ports/fleet.js';
+import type { AlarmStateValue } from '../../core/alarm-state.js';
 import type { Comparison, TreatMissingData } from '../scenario.js';
 import { evaluateRule, type RuleNode } from './rule.js';
 

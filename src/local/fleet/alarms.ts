@@ -1,8 +1,8 @@
+import type { AlarmStateValue } from '../../core/alarm-state.js';
 import type { InputIssue } from '../../core/errors.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { expandAlarmName } from '../../core/targets.js';
 import { isoAt } from '../../ports/clock.js';
-import type { AlarmStateValue } from '../../ports/fleet.js';
 import type { MetricAlarmDefinition, Scenario } from '../scenario.js';
 import {
   assessComposite,

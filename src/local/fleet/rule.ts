@@ -1,4 +1,4 @@
-import type { AlarmStateValue } from '../../ports/fleet.js';
+import type { AlarmStateValue } from '../../core/alarm-state.js';
 
 /*
  * CloudWatch composite alarm rules: `ALARM("a") OR (ALARM(b) AND NOT OK("c"))`, `TRUE`, `FALSE`,

@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { ConflictError } from '../../../src/core/errors.js';
+import type { StartRequest } from '../../../src/core/start-request.js';
 import type { Clock } from '../../../src/ports/clock.js';
+import type { Log } from '../../../src/ports/log.js';
 import type { DeploymentStore } from '../../../src/ports/store.js';
 import type { WorkflowStarter } from '../../../src/ports/workflow.js';
-import type { Log } from '../../../src/workflow/deps.js';
-import type { StartRequest } from '../../../src/workflow/inputs.js';
 
 /** An API Gateway REST (v1) proxy event, as the `{proxy+}` resource delivers it. */
 export function apiEvent(options: {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AlarmStateValue } from '../../../src/core/alarm-state.js';
 import {
   assessComposite,
   assessMetricAlarm,
@@ -6,7 +7,6 @@ import {
   parseRule,
 } from '../../../src/local/fleet/index.js';
 import type { TreatMissingData } from '../../../src/local/scenario.js';
-import type { AlarmStateValue } from '../../../src/ports/fleet.js';
 
 const X = 5; // breaching (threshold 1, GreaterThanThreshold)
 const O = 0; // not breaching

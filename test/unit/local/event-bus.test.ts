@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LocalEventBus } from '../../../src/local/event-bus.js';
 import { EventPatternError } from '../../../src/local/event-pattern.js';
 import { VirtualTime } from '../../../src/local/virtual-time.js';
-import type { Log } from '../../../src/workflow/deps.js';
+import type { Log } from '../../../src/ports/log.js';
 
 const START_MS = Date.parse('2026-11-23T09:00:00Z');
 

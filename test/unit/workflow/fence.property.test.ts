@@ -6,6 +6,7 @@ import type { RolloutStep } from '../../../src/core/rollout.js';
 import { FleetSimulator } from '../../../src/local/fleet/index.js';
 import { parseScenario } from '../../../src/local/scenario.js';
 import type { AliasState, TrafficRouter } from '../../../src/ports/fleet.js';
+import { silentLog } from '../../../src/ports/log.js';
 import type {
   DeploymentRecord,
   DeploymentStore,
@@ -13,7 +14,7 @@ import type {
   WatchRecord,
 } from '../../../src/ports/store.js';
 import { handleAlarmAlert } from '../../../src/workflow/alarm-watch.js';
-import { type StepDeps, silentLog } from '../../../src/workflow/deps.js';
+import type { StepDeps } from '../../../src/workflow/deps.js';
 import { aliasRef } from '../../../src/workflow/routing.js';
 import { applyStep } from '../../../src/workflow/shift-weight.js';
 import { target } from '../../support/fixtures.js';

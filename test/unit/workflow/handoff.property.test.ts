@@ -6,6 +6,7 @@ import { aliasKey } from '../../../src/core/targets.js';
 import { FleetSimulator } from '../../../src/local/fleet/index.js';
 import { parseScenario } from '../../../src/local/scenario.js';
 import type { TrafficRouter } from '../../../src/ports/fleet.js';
+import { silentLog } from '../../../src/ports/log.js';
 import type {
   AliasOwner,
   DeploymentRecord,
@@ -13,7 +14,7 @@ import type {
   TargetRecord,
   TimelineEvent,
 } from '../../../src/ports/store.js';
-import { type StepDeps, silentLog } from '../../../src/workflow/deps.js';
+import type { StepDeps } from '../../../src/workflow/deps.js';
 import { rollBack } from '../../../src/workflow/roll-back.js';
 import { aliasRef } from '../../../src/workflow/routing.js';
 import { target } from '../../support/fixtures.js';

@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, HookFailedError, ThrottledError } from '../../../src/core/errors.js';
 import { resolvePipeline } from '../../../src/core/pipeline.js';
 import type { HookAnswer, HookInvoker, HookRequest } from '../../../src/ports/hooks.js';
+import { silentLog } from '../../../src/ports/log.js';
 import type {
   DeploymentRecord,
   DeploymentStore,
   TargetRecord,
   WaveRecord,
 } from '../../../src/ports/store.js';
-import { type StepDeps, silentLog } from '../../../src/workflow/deps.js';
+import type { StepDeps } from '../../../src/workflow/deps.js';
 import { runHooks } from '../../../src/workflow/hooks.js';
 import { target } from '../../support/fixtures.js';
 
