@@ -33,12 +33,12 @@ import {
 import { Construct } from 'constructs';
 import { HOLIDAYS_FILE } from '../../functions/lib/date-holidays-lazy.js';
 import { lambdaTimeoutOf } from '../../functions/lib/step-timeouts.js';
-import { STATE_MACHINES, STEP_FUNCTIONS, type StepFunctionId } from '../../functions/steps/catalog.js';
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
 import { API_BINARY_MEDIA_TYPES } from '../../src/api/binary-media-types.js';
 import { CODECOMMIT_REFERENCE_PATTERN } from '../../src/api/codecommit.js';
 import { ALARM_STATE_CHANGE_PATTERN } from '../../src/ports/alarm-events.js';
 import { DEPLOYMENT_EVENT_SOURCE } from '../../src/ports/events.js';
+import { STATE_MACHINES, STEP_FUNCTIONS, type StepFunctionId } from '../../src/ports/step-catalog.js';
 import { aslPlaceholders, loadAslDefinition } from './asl.js';
 import { buildControlPlaneDashboard, ControlPlaneMetrics } from './monitoring.js';
 import { render as nagRender, nagResource } from './nag.js';

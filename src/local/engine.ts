@@ -1,6 +1,5 @@
 import './polyfill.js';
 import { fileURLToPath } from 'node:url';
-import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import { DynamoDeploymentStore } from '../adapters/aws/dynamodb-store.js';
 import { ConflictError, InvalidInputError } from '../core/errors.js';
 import { aliasKey, type ResolvedPipeline } from '../core/pipeline.js';
@@ -9,6 +8,7 @@ import { isoAt } from '../ports/clock.js';
 import type { DeploymentMetrics } from '../ports/deployment-metrics.js';
 import type { DeploymentEventPublisher, DeploymentStateChange } from '../ports/events.js';
 import { type Log, silentLog } from '../ports/log.js';
+import { STATE_MACHINES, STEP_FUNCTIONS } from '../ports/step-catalog.js';
 import type { BakeProgress, DeploymentStore, TimelineEvent } from '../ports/store.js';
 import type { WorkflowStarter } from '../ports/workflow.js';
 import type { StepDeps } from '../workflow/deps.js';

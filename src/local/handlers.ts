@@ -1,5 +1,4 @@
 import type { Context } from 'aws-lambda';
-import type { StepArnVariable } from '../../functions/steps/catalog.js';
 import { createHandler as checkWaveGate } from '../../functions/steps/check-wave-gate.js';
 import { createHandler as prepareTarget } from '../../functions/steps/prepare-target.js';
 import { createHandler as recordProgress } from '../../functions/steps/record-progress.js';
@@ -10,6 +9,7 @@ import { createHandler as shiftWeight } from '../../functions/steps/shift-weight
 import { createHandler as startDeployment } from '../../functions/steps/start-deployment.js';
 import { createHandler as startWave } from '../../functions/steps/start-wave.js';
 import { createHandler as waitForBake } from '../../functions/steps/wait-for-bake.js';
+import type { StepArnVariable } from '../ports/step-catalog.js';
 import type { StepDeps } from '../workflow/deps.js';
 import type { LambdaHandler } from './step-functions.js';
 

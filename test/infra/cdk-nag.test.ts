@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { App, Stack, aws_sqs as sqs, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import { bundleReport, formatBundleReport } from '../../infra/bundle-report.js';
 import { BreakwaterAlarmForwarder } from '../../infra/constructs/alarm-forwarder.js';
 import {
@@ -14,6 +13,7 @@ import {
   targetCallerRoleArns,
 } from '../../infra/constructs/control-plane.js';
 import { BreakwaterTargetRole } from '../../infra/constructs/target-role.js';
+import { STEP_FUNCTIONS } from '../../src/ports/step-catalog.js';
 import { ALL_HANDLERS, HOME_ACCOUNT, REGION, TARGET_ACCOUNT } from './helpers.js';
 
 interface ValidationReport {

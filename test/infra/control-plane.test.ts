@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { aws_iam as iam, type Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import { aslPlaceholders } from '../../infra/constructs/asl.js';
 import {
   ALARM_WATCHER,
@@ -15,6 +14,7 @@ import {
 } from '../../infra/constructs/control-plane.js';
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
 import { ALARM_STATE_CHANGE_PATTERN } from '../../src/ports/alarm-events.js';
+import { STATE_MACHINES, STEP_FUNCTIONS } from '../../src/ports/step-catalog.js';
 import {
   ALL_HANDLERS,
   buildControlPlane,

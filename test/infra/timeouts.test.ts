@@ -7,9 +7,9 @@ import {
   STEP_LAMBDA_TIMEOUT_SECONDS,
   STEP_TASK_TIMEOUT_SECONDS,
 } from '../../functions/lib/step-timeouts.js';
-import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import type { BreakwaterControlPlane } from '../../infra/constructs/control-plane.js';
 import { MAX_HOOK_TIMEOUT_SECONDS } from '../../src/core/pipeline.js';
+import { STATE_MACHINES, STEP_FUNCTIONS } from '../../src/ports/step-catalog.js';
 import { ALL_HANDLERS, buildControlPlane, logicalIdOf, render } from './helpers.js';
 
 type State = { Type: string; Resource?: string; TimeoutSeconds?: number } & Record<string, unknown>;

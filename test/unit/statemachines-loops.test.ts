@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import { type LambdaHandler, LocalStepFunctions } from '../../src/local/step-functions.js';
 import { VirtualTime } from '../../src/local/virtual-time.js';
+import { STATE_MACHINES, STEP_FUNCTIONS } from '../../src/ports/step-catalog.js';
 
 type MachineId = (typeof STATE_MACHINES)[number]['id'];
 type StepId = (typeof STEP_FUNCTIONS)[number]['id'];

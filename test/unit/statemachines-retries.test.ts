@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STEP_LAMBDA_TIMEOUT_SECONDS } from '../../functions/lib/step-timeouts.js';
-import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import * as errors from '../../src/core/errors.js';
 import {
   AliasConflictError,
@@ -16,6 +15,7 @@ import {
 } from '../../src/core/errors.js';
 import { type LambdaHandler, LocalStepFunctions } from '../../src/local/step-functions.js';
 import { VirtualTime } from '../../src/local/virtual-time.js';
+import { STATE_MACHINES, STEP_FUNCTIONS } from '../../src/ports/step-catalog.js';
 
 type Retrier = {
   ErrorEquals: string[];

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { STATE_MACHINES, STEP_FUNCTIONS } from '../../functions/steps/catalog.js';
 import { renderAsl } from '../../scripts/gen-asl.js';
+import { STATE_MACHINES, STEP_FUNCTIONS } from '../../src/ports/step-catalog.js';
 
 const definitions = STATE_MACHINES.map((m) => ({ ...m, text: readFileSync(m.file, 'utf8') }));
 

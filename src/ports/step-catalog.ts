@@ -1,7 +1,8 @@
 /*
  * The step Lambdas, named once: the CDK app creates one function per entry and passes its ARN to
  * the state machines under `arnVariable`; the embedded engine maps the same variables to the
- * handlers in-process. Kept free of runtime imports so infra/ can read it cheaply.
+ * handlers in-process. It is the contract between the state machines and the step Lambdas, so it
+ * lives with the ports, as data: free of imports, so infra/ and scripts/ can read it cheaply.
  */
 export const STEP_FUNCTIONS = [
   {
