@@ -6,13 +6,13 @@ import { createDocumentClient, DynamoDeploymentStore } from '../../src/adapters/
 import { StepFunctionsWorkflowStarter } from '../../src/adapters/aws/step-functions-starter.js';
 import type { ApiDeps } from '../../src/api/deps.js';
 import { parseOrThrow } from '../../src/core/validation.js';
+import { containerObservability } from '../../src/handlers/observability.js';
 import { systemClock } from '../../src/ports/clock.js';
-import { observability } from './observability.js';
 
 /*
  * The composition root of the API and trigger Lambdas on AWS: the environment checked with zod
- * and the SDK clients built once per container. In Lambda the handler modules build it at import
- * time, so a missing variable fails the cold start with its name.
+ * and the SDK clients built once per container. The entry files build it on their first
+ * invocation, so a missing variable fails that invocation with its name.
  */
 
 export const ApiEnvSchema = z.object({
@@ -57,7 +57,7 @@ export type WebhookEnv = z.output<typeof WebhookEnvSchema>;
  */
 export async function resolveWebhookSecret(
   env: WebhookEnv,
-  client: Pick<SecretsManagerClient, 'send'> = observability.tracer.captureAWSv3Client(
+  client: Pick<SecretsManagerClient, 'send'> = containerObservability().tracer.captureAWSv3Client(
     new SecretsManagerClient({}),
   ),
 ): Promise<string> {
@@ -82,7 +82,7 @@ let built: { deps: ApiDeps; env: ApiEnv } | undefined;
 export function apiLambdaDeps(): { deps: ApiDeps; env: ApiEnv } {
   if (built) return built;
   const env = readApiEnv();
-  const { logger, tracer } = observability;
+  const { logger, tracer } = containerObservability();
   const deps: ApiDeps = {
     store: new DynamoDeploymentStore({
       client: tracer.captureAWSv3Client(createDocumentClient()),

@@ -7,24 +7,24 @@ import { PowertoolsDeploymentMetrics } from '../../src/adapters/aws/emf-metrics.
 import { EventBridgePublisher } from '../../src/adapters/aws/eventbridge-publisher.js';
 import { LambdaHookInvoker } from '../../src/adapters/aws/lambda-hooks.js';
 import { LambdaTrafficRouter } from '../../src/adapters/aws/lambda-router.js';
+import { containerObservability } from '../../src/handlers/observability.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { StepDeps } from '../../src/workflow/deps.js';
 import { readLambdaEnv } from './env.js';
-import { observability } from './observability.js';
 import { FUNCTION_UPDATE_WAIT_SECONDS } from './step-timeouts.js';
 
 /*
- * The composition root for step Lambdas on AWS: SDK clients built once per container (module
- * scope), never inside a handler. In Lambda it is built at import time so a missing environment
- * variable fails the cold start with its name; elsewhere (tests, the embedded engine importing
- * the same modules) it is built only if a handler actually runs against AWS.
+ * The composition root for the step and alarm-state Lambdas on AWS: the environment checked
+ * with zod and the SDK clients built once per container, never per invocation. The entry files
+ * (functions/steps/*.ts) build it on their first invocation, so a missing environment variable
+ * fails that invocation with the variable's name; nothing is built when a module is imported.
  */
 let built: StepDeps | undefined;
 
 export function lambdaDeps(): StepDeps {
   if (built) return built;
   const env = readLambdaEnv();
-  const { logger, tracer, metrics } = observability;
+  const { logger, tracer, metrics } = containerObservability();
   // Every SDK call is a subsegment of the invocation's trace (the Tracer is off outside Lambda).
   const clients = new AwsClientProvider({
     homeAccount: env.HOME_ACCOUNT_ID,
@@ -60,5 +60,3 @@ export function lambdaDeps(): StepDeps {
   built = deps;
   return deps;
 }
-
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaDeps();

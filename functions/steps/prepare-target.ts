@@ -1,11 +1,5 @@
-import type { StepDeps } from '../../src/workflow/deps.js';
-import { prepareBatch } from '../../src/workflow/prepare-target.js';
-import { BatchInput } from '../../src/workflow/step-inputs.js';
+import { createPrepareTargetHandler } from '../../src/handlers/steps/prepare-target.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
-import { stepHandler } from '../lib/step-handler.js';
 
-/** Takes every target of a batch: alias locks, new versions published or resolved, serving versions recorded. */
-export const createHandler = (deps: () => StepDeps) =>
-  stepHandler(BatchInput, 'PrepareTarget input', (input) => prepareBatch(deps(), input));
-
-export const handler = createHandler(lambdaDeps);
+/** The PrepareTarget Lambda. Its dependencies are built on the first invocation (functions/lib/aws-deps.ts). */
+export const handler = createPrepareTargetHandler(lambdaDeps);

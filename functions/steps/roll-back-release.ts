@@ -1,11 +1,5 @@
-import type { StepDeps } from '../../src/workflow/deps.js';
-import { rollBackRelease } from '../../src/workflow/release-rollback.js';
-import { RollBackReleaseInput } from '../../src/workflow/step-inputs.js';
+import { createRollBackReleaseHandler } from '../../src/handlers/steps/roll-back-release.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
-import { stepHandler } from '../lib/step-handler.js';
 
-/** Takes back the due waves of a succeeded release; says whether it is done or how long to wait. */
-export const createHandler = (deps: () => StepDeps) =>
-  stepHandler(RollBackReleaseInput, 'RollBackRelease input', (input) => rollBackRelease(deps(), input));
-
-export const handler = createHandler(lambdaDeps);
+/** The RollBackRelease Lambda. Its dependencies are built on the first invocation (functions/lib/aws-deps.ts). */
+export const handler = createRollBackReleaseHandler(lambdaDeps);

@@ -1,11 +1,5 @@
-import type { StepDeps } from '../../src/workflow/deps.js';
-import { rollBack } from '../../src/workflow/roll-back.js';
-import { RollBackInput } from '../../src/workflow/step-inputs.js';
+import { createRollBackHandler } from '../../src/handlers/steps/roll-back.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
-import { stepHandler } from '../lib/step-handler.js';
 
-/** Rolls back a wave or a deployment: every target carrying the new version returns to the previous one. */
-export const createHandler = (deps: () => StepDeps) =>
-  stepHandler(RollBackInput, 'RollBack input', (input) => rollBack(deps(), input));
-
-export const handler = createHandler(lambdaDeps);
+/** The RollBack Lambda. Its dependencies are built on the first invocation (functions/lib/aws-deps.ts). */
+export const handler = createRollBackHandler(lambdaDeps);

@@ -1,11 +1,5 @@
-import type { StepDeps } from '../../src/workflow/deps.js';
-import { applyStepToBatch } from '../../src/workflow/shift-weight.js';
-import { BatchShiftInput } from '../../src/workflow/step-inputs.js';
+import { createShiftWeightHandler } from '../../src/handlers/steps/shift-weight.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
-import { stepHandler } from '../lib/step-handler.js';
 
-/** Shifts every target of a batch to the next rolling weight. */
-export const createHandler = (deps: () => StepDeps) =>
-  stepHandler(BatchShiftInput, 'ShiftWeight input', (input) => applyStepToBatch(deps(), input));
-
-export const handler = createHandler(lambdaDeps);
+/** The ShiftWeight Lambda. Its dependencies are built on the first invocation (functions/lib/aws-deps.ts). */
+export const handler = createShiftWeightHandler(lambdaDeps);

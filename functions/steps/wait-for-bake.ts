@@ -1,14 +1,5 @@
-import { checkHealth } from '../../src/workflow/check-health.js';
-import type { StepDeps } from '../../src/workflow/deps.js';
-import { CheckInput } from '../../src/workflow/step-inputs.js';
+import { createWaitForBakeHandler } from '../../src/handlers/steps/wait-for-bake.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
-import { stepHandler } from '../lib/step-handler.js';
 
-/**
- * One poll of a bake (one-box or wave): duration AND minimum data points of the new version,
- * alarms watched throughout; INSUFFICIENT_DATA or short data keeps baking until a deadline.
- */
-export const createHandler = (deps: () => StepDeps) =>
-  stepHandler(CheckInput, 'WaitForBake input', (input) => checkHealth(deps(), input));
-
-export const handler = createHandler(lambdaDeps);
+/** The WaitForBake Lambda. Its dependencies are built on the first invocation (functions/lib/aws-deps.ts). */
+export const handler = createWaitForBakeHandler(lambdaDeps);

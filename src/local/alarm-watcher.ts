@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { createAlarmStateHandler } from '../../functions/triggers/alarm-state.js';
+import { createAlarmStateHandler } from '../handlers/alarm-state.js';
 import { ALARM_STATE_CHANGE_PATTERN, type AlarmStateChangeEvent } from '../ports/alarm-events.js';
 import type { StepDeps } from '../workflow/deps.js';
 import { type AlarmEventCounts, type AlarmEventDelivery, publishAlarmEvents } from './alarm-events.js';

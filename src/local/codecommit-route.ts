@@ -4,16 +4,6 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
 import {
-  type ApiEvent,
-  type ApiResult,
-  bodyLimit,
-  DEFAULT_MAX_BODY_BYTES,
-  errorResponder,
-  json,
-  rawBody,
-} from '../../functions/api/http.js';
-import { createCodeCommitHandler } from '../../functions/triggers/codecommit.js';
-import {
   CODECOMMIT_REFERENCE_PATTERN,
   type CodeCommitEvent,
   CodeCommitEventSchema,
@@ -23,6 +13,16 @@ import type { TriggerDeps } from '../api/deps.js';
 import { UnprocessableError, UnsupportedMediaTypeError } from '../api/errors.js';
 import { parseRequest } from '../api/schemas.js';
 import { InvalidInputError } from '../core/errors.js';
+import { createCodeCommitHandler } from '../handlers/codecommit.js';
+import {
+  type ApiEvent,
+  type ApiResult,
+  bodyLimit,
+  DEFAULT_MAX_BODY_BYTES,
+  errorResponder,
+  json,
+  rawBody,
+} from '../handlers/http.js';
 import { matchesEventPattern } from './event-pattern.js';
 
 /*

@@ -1,14 +1,14 @@
 import type { Context } from 'aws-lambda';
-import { createHandler as checkWaveGate } from '../../functions/steps/check-wave-gate.js';
-import { createHandler as prepareTarget } from '../../functions/steps/prepare-target.js';
-import { createHandler as recordProgress } from '../../functions/steps/record-progress.js';
-import { createHandler as rollBack } from '../../functions/steps/roll-back.js';
-import { createHandler as rollBackRelease } from '../../functions/steps/roll-back-release.js';
-import { createHandler as runHooks } from '../../functions/steps/run-hooks.js';
-import { createHandler as shiftWeight } from '../../functions/steps/shift-weight.js';
-import { createHandler as startDeployment } from '../../functions/steps/start-deployment.js';
-import { createHandler as startWave } from '../../functions/steps/start-wave.js';
-import { createHandler as waitForBake } from '../../functions/steps/wait-for-bake.js';
+import { createCheckWaveGateHandler } from '../handlers/steps/check-wave-gate.js';
+import { createPrepareTargetHandler } from '../handlers/steps/prepare-target.js';
+import { createRecordProgressHandler } from '../handlers/steps/record-progress.js';
+import { createRollBackHandler } from '../handlers/steps/roll-back.js';
+import { createRollBackReleaseHandler } from '../handlers/steps/roll-back-release.js';
+import { createRunHooksHandler } from '../handlers/steps/run-hooks.js';
+import { createShiftWeightHandler } from '../handlers/steps/shift-weight.js';
+import { createStartDeploymentHandler } from '../handlers/steps/start-deployment.js';
+import { createStartWaveHandler } from '../handlers/steps/start-wave.js';
+import { createWaitForBakeHandler } from '../handlers/steps/wait-for-bake.js';
 import type { StepArnVariable } from '../ports/step-catalog.js';
 import type { StepDeps } from '../workflow/deps.js';
 import type { LambdaHandler } from './step-functions.js';
@@ -17,16 +17,16 @@ const factories: Record<
   StepArnVariable,
   (deps: () => StepDeps) => (event: unknown, context: Context) => Promise<unknown>
 > = {
-  StartDeploymentFunctionArn: startDeployment,
-  CheckWaveGateFunctionArn: checkWaveGate,
-  StartWaveFunctionArn: startWave,
-  PrepareTargetFunctionArn: prepareTarget,
-  ShiftWeightFunctionArn: shiftWeight,
-  WaitForBakeFunctionArn: waitForBake,
-  RollBackFunctionArn: rollBack,
-  RollBackReleaseFunctionArn: rollBackRelease,
-  RunHooksFunctionArn: runHooks,
-  RecordProgressFunctionArn: recordProgress,
+  StartDeploymentFunctionArn: createStartDeploymentHandler,
+  CheckWaveGateFunctionArn: createCheckWaveGateHandler,
+  StartWaveFunctionArn: createStartWaveHandler,
+  PrepareTargetFunctionArn: createPrepareTargetHandler,
+  ShiftWeightFunctionArn: createShiftWeightHandler,
+  WaitForBakeFunctionArn: createWaitForBakeHandler,
+  RollBackFunctionArn: createRollBackHandler,
+  RollBackReleaseFunctionArn: createRollBackReleaseHandler,
+  RunHooksFunctionArn: createRunHooksHandler,
+  RecordProgressFunctionArn: createRecordProgressHandler,
 };
 
 function lambdaContext(functionName: string): Context {

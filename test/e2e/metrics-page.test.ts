@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiHandler } from '../../functions/api/router.js';
 import { DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
 import { resolvePipeline } from '../../src/core/pipeline.js';
+import { createApiHandler } from '../../src/handlers/api.js';
 import { type LocalDynamo, startLocalDynamo } from '../../src/local/dynamo.js';
 import { createLocalServer } from '../../src/local/server.js';
 import {

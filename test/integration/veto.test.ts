@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApiHandler } from '../../functions/api/router.js';
 import type { ApiDeps } from '../../src/api/deps.js';
 import { vetoChange } from '../../src/api/vetoes.js';
+import { createApiHandler } from '../../src/handlers/api.js';
 import { type EmbeddedEngine, stateMachineArn } from '../../src/local/engine.js';
 import type { ExecutionOutcome } from '../../src/local/step-functions.js';
 import { LocalWorkflowStarter } from '../../src/local/workflow-starter.js';

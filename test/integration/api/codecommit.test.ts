@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCodeCommitHandler } from '../../../functions/triggers/codecommit.js';
 import { DynamoDeploymentStore } from '../../../src/adapters/aws/dynamodb-store.js';
 import { resolvePipeline } from '../../../src/core/pipeline.js';
+import { createCodeCommitHandler } from '../../../src/handlers/codecommit.js';
 import { type LocalDynamo, startLocalDynamo } from '../../../src/local/dynamo.js';
 import { ACCOUNT, lambdaContext, manualClock, RecordingStarter, recordingLog } from './support.js';
 

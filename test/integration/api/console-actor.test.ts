@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiHandler } from '../../../functions/api/router.js';
 import { DynamoDeploymentStore } from '../../../src/adapters/aws/dynamodb-store.js';
 import { actAs, signedInPerson } from '../../../src/api/actor.js';
 import { resolvePipeline } from '../../../src/core/pipeline.js';
+import { createApiHandler } from '../../../src/handlers/api.js';
 import { type LocalDynamo, startLocalDynamo } from '../../../src/local/dynamo.js';
 import type { DeploymentRecord } from '../../../src/ports/store.js';
 import {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiHandler } from '../../../functions/api/router.js';
 import type { DeploymentDetail } from '../../../src/api/deployments.js';
+import { createApiHandler } from '../../../src/handlers/api.js';
 import type { EmbeddedEngine } from '../../../src/local/engine.js';
 import type { DeploymentRecord } from '../../../src/ports/store.js';
 import { deploy, smallPipeline, startEngine } from '../../support/fixtures.js';

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiHandler } from '../../../functions/api/router.js';
-import { createGithubWebhookHandler } from '../../../functions/triggers/github-webhook.js';
 import { DynamoDeploymentStore } from '../../../src/adapters/aws/dynamodb-store.js';
 import { pushDeploymentId } from '../../../src/api/triggers.js';
 import { resolvePipeline } from '../../../src/core/pipeline.js';
+import { createApiHandler } from '../../../src/handlers/api.js';
+import { createGithubWebhookHandler } from '../../../src/handlers/github-webhook.js';
 import { type LocalDynamo, startLocalDynamo } from '../../../src/local/dynamo.js';
 import {
   ACCOUNT,

@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiHandler } from '../../../functions/api/router.js';
 import { DynamoDeploymentStore } from '../../../src/adapters/aws/dynamodb-store.js';
 import { resolvePipeline } from '../../../src/core/pipeline.js';
+import { createApiHandler } from '../../../src/handlers/api.js';
 import { type LocalDynamo, startLocalDynamo } from '../../../src/local/dynamo.js';
 import { EXPECTED, HISTORY, METRICS_PIPELINE, NOW, PERIOD } from '../../support/metrics-history.js';
 import {

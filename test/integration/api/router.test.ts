@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApiHandler } from '../../../functions/api/router.js';
 import { DynamoDeploymentStore } from '../../../src/adapters/aws/dynamodb-store.js';
 import type { ApiDeps } from '../../../src/api/deps.js';
 import { resolvePipeline } from '../../../src/core/pipeline.js';
+import { createApiHandler } from '../../../src/handlers/api.js';
 import { type LocalDynamo, startLocalDynamo } from '../../../src/local/dynamo.js';
 import type { DeploymentRecord, DeploymentStore } from '../../../src/ports/store.js';
 import {

@@ -1,8 +1,8 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
-import { apiRoutes } from '../../../functions/api/router.js';
 import type { ApiDeps } from '../../../src/api/deps.js';
 import { API_OPERATIONS, buildOpenApiDocument } from '../../../src/api/openapi.js';
+import { apiRoutes } from '../../../src/handlers/api.js';
 
 const unusedDeps = {} as ApiDeps;
 

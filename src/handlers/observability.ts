@@ -6,7 +6,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { METRICS_NAMESPACE } from '../../src/ports/deployment-metrics.js';
+import { METRICS_NAMESPACE } from '../ports/deployment-metrics.js';
 
 /*
  * Powertools for every control-plane Lambda: one Logger (also the workflow's Log port), one
@@ -43,15 +43,23 @@ export function createObservability(env: NodeJS.ProcessEnv = process.env): Obser
   };
 }
 
-/** The container's utilities (silent and untraced outside Lambda). */
-export const observability: Observability = createObservability();
+let container: Observability | undefined;
+
+/**
+ * The container's utilities (silent and untraced outside Lambda), built on first use rather than
+ * at import, so importing a handler reads nothing from the environment.
+ */
+export function containerObservability(): Observability {
+  container ??= createObservability();
+  return container;
+}
 
 /**
  * The Lambda context on every log line (request id, function, cold start) and a trace segment
  * per invocation; keys appended during an invocation are dropped when it ends.
  */
 export function observe<E = unknown, R = unknown>(
-  o: Pick<Observability, 'logger' | 'tracer'> = observability,
+  o: Pick<Observability, 'logger' | 'tracer'> = containerObservability(),
 ): MiddlewareObj<E, R, Error, Context>[] {
   return [
     injectLambdaContext(o.logger, { resetKeys: true }) as MiddlewareObj<E, R, Error, Context>,

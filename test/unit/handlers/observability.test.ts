@@ -2,8 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createObservability, deploymentKeysOf } from '../../../functions/lib/observability.js';
-import { stepHandler } from '../../../functions/lib/step-handler.js';
+import { createObservability, deploymentKeysOf } from '../../../src/handlers/observability.js';
+import { stepHandler } from '../../../src/handlers/step-handler.js';
 import { BatchInput, StartDeploymentInput, WaveInput } from '../../../src/workflow/step-inputs.js';
 
 const context = {

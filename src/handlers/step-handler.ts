@@ -1,8 +1,8 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as core from 'zod/v4/core';
-import { parseOrThrow } from '../../src/core/validation.js';
-import { deploymentKeys, type Observability, observability, observe } from './observability.js';
+import { parseOrThrow } from '../core/validation.js';
+import { containerObservability, deploymentKeys, type Observability, observe } from './observability.js';
 
 /**
  * Parses the event with a zod schema before the handler runs. A bad input fails with
@@ -31,7 +31,7 @@ export function stepHandler<S extends core.$ZodType, R>(
   schema: S,
   what: string,
   run: (input: core.output<S>) => Promise<R>,
-  o: Pick<Observability, 'logger' | 'tracer'> = observability,
+  o: Pick<Observability, 'logger' | 'tracer'> = containerObservability(),
 ) {
   return middy<unknown, R, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(observe(o))

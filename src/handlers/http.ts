@@ -1,8 +1,8 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { PayloadTooLargeError } from '../../src/api/errors.js';
-import { errorResponse } from '../../src/api/http-errors.js';
-import type { Log } from '../../src/ports/log.js';
+import { PayloadTooLargeError } from '../api/errors.js';
+import { errorResponse } from '../api/http-errors.js';
+import type { Log } from '../ports/log.js';
 
 /*
  * The HTTP plumbing the API router and the GitHub webhook share: JSON responses, the body size
