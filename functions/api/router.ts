@@ -18,5 +18,5 @@ function lambdaApiHandler(): ReturnType<typeof createApiHandler> {
 }
 
 /** The API Lambda (every route except the GitHub webhook). */
-export const handler = (event: ApiEvent, context: Context): Promise<ApiResult> =>
+export const handler = async (event: ApiEvent, context: Context): Promise<ApiResult> =>
   lambdaApiHandler()(event, context);

@@ -12,5 +12,5 @@ function lambdaCodeCommitHandler(): ReturnType<typeof createCodeCommitHandler> {
 }
 
 /** The CodeCommit trigger Lambda (EventBridge "CodeCommit Repository State Change"). */
-export const handler = (event: unknown, context: Context): Promise<CodeCommitResult> =>
+export const handler = async (event: unknown, context: Context): Promise<CodeCommitResult> =>
   lambdaCodeCommitHandler()(event, context);
