@@ -2,6 +2,7 @@ import {
   ConditionalCheckFailedException,
   InternalServerError,
   ProvisionedThroughputExceededException,
+  ResourceNotFoundException,
   ThrottlingException,
 } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -77,6 +78,24 @@ describe('DynamoDeploymentStore error translation', () => {
     ddb.on(GetCommand).rejects(validation);
 
     await expect(store.getDeployment('d1')).rejects.toBe(validation);
+  });
+
+  it('names the table and the operation of a throttled call', async () => {
+    ddb.on(QueryCommand).rejects(new ThrottlingException({ message: 'rate exceeded', ...metadata(400) }));
+
+    await expect(store.getDeploymentView('d1')).rejects.toThrow(
+      /^DynamoDB Query on table breakwater-test was throttled \(ThrottlingException: rate exceeded\)/,
+    );
+  });
+
+  it('keeps a missing table an unexpected error, not a record that was not found', async () => {
+    const missingTable = new ResourceNotFoundException({
+      message: 'Requested resource not found',
+      ...metadata(400),
+    });
+    ddb.on(GetCommand).rejects(missingTable);
+
+    await expect(store.getDeployment('d1')).rejects.toBe(missingTable);
   });
 });
 

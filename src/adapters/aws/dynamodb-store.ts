@@ -8,13 +8,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import {
-  ConflictError,
-  InvalidInputError,
-  NotFoundError,
-  ThrottledError,
-  TransientError,
-} from '../../core/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, TransientError } from '../../core/errors.js';
 import type { ResolvedPipeline } from '../../core/pipeline.js';
 import { type Clock, isoNow } from '../../ports/clock.js';
 import type {
@@ -36,6 +30,7 @@ import type {
   WatchRecord,
   WaveRecord,
 } from '../../ports/store.js';
+import { isAwsError, withAwsErrors } from './errors.js';
 import { ENTITY, GSI1, GSI1_PK, GSI1_SK, KEY_ATTRIBUTES, keys, PK, SK } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -55,12 +50,8 @@ const MAX_LOCK_ATTEMPTS = 5;
 const DEFAULT_PAGE_SIZE = 25;
 const MAX_PAGE_SIZE = 100;
 
-const THROTTLING_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-]);
-const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+/** A conditional write lost: the call sites decide what that means (exists, changed, gone). */
+const CONDITION_FAILED = 'ConditionalCheckFailedException';
 
 export interface DynamoDeploymentStoreOptions {
   /** A DocumentClient built with `removeUndefinedValues: true` (see {@link createDocumentClient}). */
@@ -86,8 +77,8 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
 /**
  * The {@link DeploymentStore} on one DynamoDB table (layout in `table.ts`). Only single-item
  * conditional writes, so it runs unchanged against dynalite. SDK failures come out as domain
- * errors: throttling as {@link ThrottledError}, 5xx and network failures as
- * {@link TransientError}, each with the SDK error as `cause`.
+ * errors through the one translator ({@link withAwsErrors}): throttling as `ThrottledError`, 5xx
+ * and network failures as {@link TransientError}, each with the SDK error as `cause`.
  *
  * @example
  * const store = new DynamoDeploymentStore({ client: createDocumentClient(), tableName: 'breakwater', clock: systemClock });
@@ -192,7 +183,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
         ),
       );
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
+      if (!isAwsError(error, CONDITION_FAILED)) throw error;
       // A newer version is already LATEST.
     }
   }
@@ -288,7 +279,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
       );
       return toRecord<DeploymentRecord>(out.Attributes ?? {});
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
+      if (!isAwsError(error, CONDITION_FAILED)) throw error;
     }
     const current = await this.getDeployment(id);
     if (current === undefined) throw new NotFoundError(`deployment "${id}" not found`);
@@ -655,7 +646,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
         );
         return { acquired: true };
       } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
+        if (!isAwsError(error, CONDITION_FAILED)) throw error;
       }
       const current = await this.#get<{ holder: string }>(key[PK], key[SK]);
       if (current !== undefined && current.holder !== holder)
@@ -679,7 +670,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
         ),
       );
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
+      if (!isAwsError(error, CONDITION_FAILED)) throw error;
       // Not held, or held by someone else: nothing to release.
     }
   }
@@ -790,7 +781,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
       );
       return toRecord<VetoRecord>(out.Attributes ?? {});
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
+      if (isAwsError(error, CONDITION_FAILED)) return undefined;
       throw error;
     }
   }
@@ -827,7 +818,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
       );
       return true;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
+      if (isAwsError(error, CONDITION_FAILED)) return false;
       throw error;
     }
   }
@@ -853,7 +844,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
         ),
       );
     } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new NotFoundError(`${what} not found`, { cause: error });
+      if (isAwsError(error, CONDITION_FAILED)) throw new NotFoundError(`${what} not found`, { cause: error });
       throw error;
     }
   }
@@ -873,49 +864,17 @@ export class DynamoDeploymentStore implements DeploymentStore {
     return items;
   }
 
-  async #call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw translateError(error, `${operation} on table ${this.#tableName}`);
-    }
+  /** One SDK call, its failures translated (src/adapters/aws/errors.ts); a lost condition passes through. */
+  #call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return withAwsErrors(
+      {
+        operation: `DynamoDB ${operation}`,
+        resource: `on table ${this.#tableName}`,
+        untranslated: ['ResourceNotFoundException'],
+      },
+      send,
+    );
   }
-}
-
-/**
- * Maps an SDK failure to a domain error. ConditionalCheckFailed and anything not listed pass
- * through unchanged: the call sites decide what a lost condition means.
- */
-export function translateError(error: unknown, during: string): unknown {
-  if (!(error instanceof Error)) return error;
-  const meta = error as Error & {
-    $metadata?: { httpStatusCode?: number };
-    $fault?: 'client' | 'server';
-    code?: string;
-  };
-  if (THROTTLING_ERRORS.has(error.name)) {
-    return new ThrottledError(`DynamoDB throttled ${during}: ${error.name}`, { cause: error });
-  }
-  const status = meta.$metadata?.httpStatusCode;
-  if ((status !== undefined && status >= 500) || meta.$fault === 'server') {
-    return new TransientError(`DynamoDB failed ${during} (HTTP ${status ?? '5xx'}): ${error.name}`, {
-      cause: error,
-    });
-  }
-  if (
-    (meta.code !== undefined && NETWORK_ERROR_CODES.has(meta.code)) ||
-    error.name === 'TimeoutError' ||
-    error.name === 'RequestTimeout'
-  ) {
-    return new TransientError(`DynamoDB unreachable during ${during}: ${meta.code ?? error.name}`, {
-      cause: error,
-    });
-  }
-  return error;
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 /** `SET #f0 = :f0, ...` for every defined field that is not part of the record's identity. */

@@ -18,9 +18,16 @@ export interface AwsCallContext {
   readonly operation: string;
   /** The resource it was applied to, e.g. `payments:live` or `3 alarms`. */
   readonly resource: string;
-  readonly region: string;
+  /** Named in the message when given. */
+  readonly region?: string;
   /** Named in the message when given: cross-account mistakes are otherwise hard to spot. */
   readonly account?: string;
+  /**
+   * SDK error names this call leaves as they are. A DynamoDB table's ResourceNotFoundException
+   * means the table itself is missing (a deployment mistake: a 500), not that a record is absent
+   * (a 404), so the store keeps it out of NotFoundError.
+   */
+  readonly untranslated?: readonly string[];
 }
 
 /**
@@ -65,6 +72,7 @@ interface SdkErrorShape {
   readonly code?: unknown;
   readonly message?: unknown;
   readonly $metadata?: { readonly httpStatusCode?: unknown };
+  readonly $fault?: unknown;
   readonly $retryable?: { readonly throttling?: unknown };
 }
 
@@ -89,6 +97,7 @@ export function translateAwsError(error: unknown, context: AwsCallContext): unkn
   }
   const sdkError = error as SdkErrorShape;
   const name = typeof sdkError.name === 'string' ? sdkError.name : '';
+  if (context.untranslated?.includes(name)) return error;
   const code = typeof sdkError.code === 'string' ? sdkError.code : '';
   const status = sdkError.$metadata?.httpStatusCode;
   const what = describeCall(context);
@@ -111,7 +120,8 @@ export function translateAwsError(error: unknown, context: AwsCallContext): unkn
     TRANSIENT_NAMES.has(name) ||
     NETWORK_CODES.has(code) ||
     NETWORK_CODES.has(name) ||
-    (typeof status === 'number' && status >= 500)
+    (typeof status === 'number' && status >= 500) ||
+    sdkError.$fault === 'server'
   ) {
     const statusText = typeof status === 'number' ? ` with HTTP ${status}` : '';
     return new TransientError(`${what} failed transiently${statusText}${detail}`, options);
@@ -131,9 +141,21 @@ export async function withAwsErrors<T>(context: AwsCallContext, call: () => Prom
   }
 }
 
+/**
+ * Whether an SDK call failed with the named error: the outcomes an adapter expects and handles
+ * itself (a lost DynamoDB condition, an execution that already exists), which the translator
+ * leaves unchanged.
+ *
+ * @example if (isAwsError(error, 'ConditionalCheckFailedException')) return undefined;
+ */
+export function isAwsError(error: unknown, name: string): error is Error {
+  return error instanceof Error && error.name === name;
+}
+
 function describeCall(context: AwsCallContext): string {
+  const region = context.region === undefined ? '' : ` in ${context.region}`;
   const account = context.account === undefined ? '' : ` (account ${context.account})`;
-  return `${context.operation} ${context.resource} in ${context.region}${account}`;
+  return `${context.operation} ${context.resource}${region}${account}`;
 }
 
 function describeOriginal(name: string, message: unknown): string {

@@ -3,7 +3,7 @@ import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from 
 import { ConflictError } from '../../core/errors.js';
 import type { StartRequest } from '../../core/start-request.js';
 import type { WorkflowStarter } from '../../ports/workflow.js';
-import { withAwsErrors } from './errors.js';
+import { isAwsError, withAwsErrors } from './errors.js';
 
 export interface StepFunctionsWorkflowStarterOptions {
   /** A client in the control plane's region, built once per container. */
@@ -64,7 +64,7 @@ export class StepFunctionsWorkflowStarter implements WorkflowStarter {
       return { executionArn: out.executionArn ?? executionArn };
     } catch (error) {
       // One release rollback per deployment, always with the same input: the existing one is it.
-      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return { executionArn };
+      if (isAwsError(error, 'ExecutionAlreadyExists')) return { executionArn };
       throw error;
     }
   }
@@ -90,7 +90,7 @@ export class StepFunctionsWorkflowStarter implements WorkflowStarter {
       );
       return { executionArn: out.executionArn ?? this.#executionArn(request.deploymentId) };
     } catch (error) {
-      if (!(error instanceof Error) || error.name !== 'ExecutionAlreadyExists') throw error;
+      if (!isAwsError(error, 'ExecutionAlreadyExists')) throw error;
       return this.#existing(request, error);
     }
   }

@@ -8,7 +8,7 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import { translateAwsError, withAwsErrors } from '../../../src/adapters/aws/errors.js';
+import { isAwsError, translateAwsError, withAwsErrors } from '../../../src/adapters/aws/errors.js';
 import {
   AliasConflictError,
   NotFoundError,
@@ -143,6 +143,56 @@ describe('translateAwsError', () => {
 
     // Assess
     expect(translated).toBe(error);
+  });
+
+  it('turns an error the SDK marks as a server fault into a TransientError, whatever its status', () => {
+    // Prepare
+    const error = Object.assign(new Error('the service failed'), { name: 'Unexpected', $fault: 'server' });
+
+    // Act
+    const translated = translateAwsError(error, context);
+
+    // Assess
+    expect(translated).toBeInstanceOf(TransientError);
+  });
+
+  it('leaves the names a call lists as untranslated as they are', () => {
+    // Prepare
+    const missingTable = cloudWatchError('ResourceNotFoundException', 400);
+
+    // Act
+    const kept = translateAwsError(missingTable, { ...context, untranslated: ['ResourceNotFoundException'] });
+    const translated = translateAwsError(missingTable, context);
+
+    // Assess
+    expect(kept).toBe(missingTable);
+    expect(translated).toBeInstanceOf(NotFoundError);
+  });
+
+  it('names no region when the call has none', () => {
+    // Act
+    const translated = translateAwsError(cloudWatchError('Throttling', 400), {
+      operation: 'DynamoDB GetItem',
+      resource: 'on table breakwater',
+    }) as ThrottledError;
+
+    // Assess
+    expect(translated.message).toBe(
+      'DynamoDB GetItem on table breakwater was throttled (Throttling: Throttling from CloudWatch)',
+    );
+  });
+});
+
+describe('isAwsError', () => {
+  it('recognises an SDK error by name, and nothing else', () => {
+    // Prepare
+    const conflict = new ResourceConflictException({ message: 'in progress', $metadata: {} });
+
+    // Act & Assess
+    expect(isAwsError(conflict, 'ResourceConflictException')).toBe(true);
+    expect(isAwsError(conflict, 'ConditionalCheckFailedException')).toBe(false);
+    expect(isAwsError({ name: 'ResourceConflictException' }, 'ResourceConflictException')).toBe(false);
+    expect(isAwsError('ResourceConflictException', 'ResourceConflictException')).toBe(false);
   });
 });
 
