@@ -683,6 +683,24 @@ export class BreakwaterControlPlane extends Construct {
         reason:
           'The API describes and cancels deployments: executions of the Deployment state machine, whose names (the deployment ids) are generated per deployment.',
       });
+      // Asked again, the API reads the last ReleaseRollback execution to restart one that ended.
+      const releaseRollbackExecutions = stack.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${machineNames.ReleaseRollback}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      handlerFunctions.api.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['states:DescribeExecution'],
+          resources: [releaseRollbackExecutions],
+        }),
+      );
+      Validations.of(handlerFunctions.api.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(stack, releaseRollbackExecutions)}]`,
+        reason:
+          'The API reads (DescribeExecution only) the ReleaseRollback executions of a deployment to restart one that ended before the rollback did; their names are the deployment ids, generated per deployment.',
+      });
     }
     for (const starter of [handlerFunctions.githubWebhook, handlerFunctions.codeCommit]) {
       if (!starter) continue;
