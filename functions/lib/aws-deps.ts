@@ -1,5 +1,4 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { assumeRoleWithSts } from '../../src/adapters/aws/client-factories.js';
 import { createDocumentClient, DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
 import { PowertoolsDeploymentMetrics } from '../../src/adapters/aws/emf-metrics.js';
 import { EventBridgePublisher } from '../../src/adapters/aws/eventbridge-publisher.js';
@@ -52,7 +51,6 @@ function buildDeps(ports: StepPorts): StepDeps {
   const clients = new ScopedClientProvider({
     homeAccount: env.HOME_ACCOUNT_ID,
     roleArnTemplate: env.TARGET_ROLE_ARN_TEMPLATE,
-    assumeRole: assumeRoleWithSts,
     ...ports.router?.clients,
     ...ports.alarms?.clients,
     ...ports.metrics?.clients,

@@ -1,4 +1,5 @@
 import {
+  assumeRoleWithSts,
   createCloudWatchClient,
   createHookLambdaClient,
   createLambdaClient,
@@ -18,10 +19,10 @@ import { FUNCTION_UPDATE_WAIT_SECONDS } from './step-timeouts.js';
  * start would otherwise parse for nothing.
  */
 
-/** The client factories a port's adapter calls on the ClientProvider. */
+/** The client factories a port's adapter calls on the ClientProvider, and STS for other accounts. */
 type ClientFactories = Pick<
   ScopedClientProviderOptions,
-  'createLambdaClient' | 'createCloudWatchClient' | 'createHookLambdaClient'
+  'createLambdaClient' | 'createCloudWatchClient' | 'createHookLambdaClient' | 'assumeRole'
 >;
 
 /** A port of StepDeps built on the target accounts' SDK clients. */
@@ -38,25 +39,25 @@ export type StepPorts = { readonly [K in AwsPort]?: PortFactory<K> };
 
 /** Lambda aliases (PrepareTarget, ShiftWeight, RollBack, RollBackRelease). */
 export const trafficRouter: PortFactory<'router'> = {
-  clients: { createLambdaClient },
+  clients: { createLambdaClient, assumeRole: assumeRoleWithSts },
   // Each of its two waits (code update, new version Active) ends within the Lambda timeout.
   build: (clients) => new LambdaTrafficRouter(clients, { maxWaitSeconds: FUNCTION_UPDATE_WAIT_SECONDS }),
 };
 
 /** CloudWatch alarm states (bakes and blockers). */
 export const alarmSource: PortFactory<'alarms'> = {
-  clients: { createCloudWatchClient },
+  clients: { createCloudWatchClient, assumeRole: assumeRoleWithSts },
   build: (clients) => new CloudWatchAlarmSource(clients),
 };
 
 /** CloudWatch invocation and error counts (bakes). */
 export const metricSource: PortFactory<'metrics'> = {
-  clients: { createCloudWatchClient },
+  clients: { createCloudWatchClient, assumeRole: assumeRoleWithSts },
   build: (clients) => new CloudWatchMetricSource(clients),
 };
 
 /** Deployment hooks, invoked as Lambda functions. */
 export const hookInvoker: PortFactory<'hooks'> = {
-  clients: { createHookLambdaClient },
+  clients: { createHookLambdaClient, assumeRole: assumeRoleWithSts },
   build: (clients) => new LambdaHookInvoker(clients),
 };

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_HOLD_SECONDS } from './hold.js';
 import { MAX_HOOK_TIMEOUT_SECONDS } from './hook-limits.js';
 import { historyBudgetIssues } from './rollout.js';
 import { parseOrThrow } from './validation.js';
-import { TimeWindowSchema } from './windows.js';
+import { TimeWindowSchema } from './window-schema.js';
 
 /*
  * The pipeline model: what authors write (TypeScript through definePipeline, or JSON), validated

@@ -9,11 +9,7 @@ import {
   createHookLambdaClient,
   createLambdaClient,
 } from './client-factories.js';
-import {
-  type AssumeRoleRequest,
-  ScopedClientProvider,
-  type ScopedClientProviderOptions,
-} from './scoped-clients.js';
+import { ScopedClientProvider, type ScopedClientProviderOptions } from './scoped-clients.js';
 
 export {
   type AssumeRoleRequest,
@@ -23,13 +19,13 @@ export {
   DEFAULT_ROLE_ARN_TEMPLATE,
 } from './scoped-clients.js';
 
-export interface AwsClientProviderOptions extends Omit<ScopedClientProviderOptions, 'assumeRole'> {
+export interface AwsClientProviderOptions extends ScopedClientProviderOptions {
   /**
    * Builds the credential provider for a role. Its results are cached per account until five
    * minutes before they expire.
    * @default STS AssumeRole through `fromTemporaryCredentials` of `@aws-sdk/credential-providers`
    */
-  readonly assumeRole?: (request: AssumeRoleRequest) => ReturnType<ScopedClientProviderOptions['assumeRole']>;
+  readonly assumeRole?: ScopedClientProviderOptions['assumeRole'];
 }
 
 /**

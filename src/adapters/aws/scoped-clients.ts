@@ -57,9 +57,9 @@ export interface ScopedClientProviderOptions {
   readonly createHookLambdaClient?: (config: ClientConfig) => LambdaClient;
   /**
    * Builds the credential provider for a role. Its results are cached per account until five
-   * minutes before they expire.
+   * minutes before they expire. Without it, a scope in another account fails.
    */
-  readonly assumeRole: (request: AssumeRoleRequest) => AwsCredentialIdentityProvider;
+  readonly assumeRole?: (request: AssumeRoleRequest) => AwsCredentialIdentityProvider;
   /** @default systemClock */
   readonly clock?: Clock;
   /**
@@ -77,9 +77,9 @@ export const CREDENTIAL_REFRESH_MARGIN_MS = 5 * 60 * 1000;
 const ACCOUNT_ID = /^\d{12}$/;
 
 /** A client kind this provider was not given a factory for: a wiring mistake in the composition root. */
-function missingFactory(kind: string): never {
+function missingFactory(option: string): never {
   throw new Error(
-    `no ${kind} client factory: pass create${kind}Client to the client provider of this Lambda (functions/lib/aws-ports.ts)`,
+    `no ${option} given to the client provider: name the port that needs it in this Lambda's lambdaDeps() (functions/lib/aws-ports.ts)`,
   );
 }
 
@@ -136,10 +136,11 @@ export class ScopedClientProvider implements ClientProvider {
     this.#homeAccount = options.homeAccount;
     this.#roleArnTemplate = roleArnTemplate;
     this.#roleSessionName = options.roleSessionName ?? 'breakwater';
-    this.#createLambdaClient = options.createLambdaClient ?? (() => missingFactory('Lambda'));
-    this.#createCloudWatchClient = options.createCloudWatchClient ?? (() => missingFactory('CloudWatch'));
+    this.#createLambdaClient = options.createLambdaClient ?? (() => missingFactory('createLambdaClient'));
+    this.#createCloudWatchClient =
+      options.createCloudWatchClient ?? (() => missingFactory('createCloudWatchClient'));
     this.#createHookLambdaClient = options.createHookLambdaClient;
-    this.#assumeRole = options.assumeRole;
+    this.#assumeRole = options.assumeRole ?? (() => missingFactory('assumeRole'));
     this.#clock = options.clock ?? systemClock;
     this.#traceClient = options.traceClient ?? ((client) => client);
   }
