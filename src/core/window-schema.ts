@@ -1,4 +1,3 @@
-import Holidays from 'date-holidays';
 import { DateTime, IANAZone } from 'luxon';
 import * as z from 'zod';
 import { parseOrThrow } from './validation.js';
