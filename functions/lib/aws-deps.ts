@@ -1,47 +1,72 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { AwsClientProvider } from '../../src/adapters/aws/clients.js';
-import { CloudWatchAlarmSource } from '../../src/adapters/aws/cloudwatch-alarms.js';
-import { CloudWatchMetricSource } from '../../src/adapters/aws/cloudwatch-metrics.js';
 import { createDocumentClient, DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
 import { PowertoolsDeploymentMetrics } from '../../src/adapters/aws/emf-metrics.js';
 import { EventBridgePublisher } from '../../src/adapters/aws/eventbridge-publisher.js';
-import { LambdaHookInvoker } from '../../src/adapters/aws/lambda-hooks.js';
-import { LambdaTrafficRouter } from '../../src/adapters/aws/lambda-router.js';
+import { ScopedClientProvider } from '../../src/adapters/aws/scoped-clients.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { StepDeps } from '../../src/workflow/deps.js';
+import type { AwsPort, StepPorts } from './aws-ports.js';
 import { readLambdaEnv } from './env.js';
 import { observability } from './observability.js';
-import { FUNCTION_UPDATE_WAIT_SECONDS } from './step-timeouts.js';
 
 /*
  * The composition root for step Lambdas on AWS: SDK clients built once per container (module
- * scope), never inside a handler. In Lambda it is built at import time so a missing environment
- * variable fails the cold start with its name; elsewhere (tests, the embedded engine importing
- * the same modules) it is built only if a handler actually runs against AWS.
+ * scope), never inside a handler. Each step names the target-account ports it uses (aws-ports.ts)
+ * and the others stay out of its bundle. In Lambda it is built at import time so a missing
+ * environment variable fails the cold start with its name; elsewhere (tests, the embedded engine
+ * importing the same modules) it is built only if a handler actually runs against AWS.
  */
-let built: StepDeps | undefined;
 
-export function lambdaDeps(): StepDeps {
-  if (built) return built;
+/** A port this Lambda was built without: any call is a wiring mistake, named as such. */
+export function unwiredPort<K extends AwsPort>(port: K): StepDeps[K] {
+  return new Proxy({} as NonNullable<StepDeps[K]>, {
+    get: (_target, method) => () => {
+      throw new Error(
+        `this step was built without the ${port} port (called ${String(method)}): name it in lambdaDeps() in its functions/steps module`,
+      );
+    },
+  });
+}
+
+/**
+ * The deps of a step Lambda with the given target-account ports; built once, on first call (at
+ * import time in Lambda).
+ *
+ * @example export const handler = createHandler(lambdaDeps({ router: trafficRouter }));
+ */
+export function lambdaDeps(ports: StepPorts = {}): () => StepDeps {
+  let built: StepDeps | undefined;
+  const deps = (): StepDeps => {
+    built ??= buildDeps(ports);
+    return built;
+  };
+  if (process.env.AWS_LAMBDA_FUNCTION_NAME) deps();
+  return deps;
+}
+
+function buildDeps(ports: StepPorts): StepDeps {
   const env = readLambdaEnv();
   const { logger, tracer, metrics } = observability;
   // Every SDK call is a subsegment of the invocation's trace (the Tracer is off outside Lambda).
-  const clients = new AwsClientProvider({
+  const clients = new ScopedClientProvider({
     homeAccount: env.HOME_ACCOUNT_ID,
     roleArnTemplate: env.TARGET_ROLE_ARN_TEMPLATE,
+    ...ports.router?.clients,
+    ...ports.alarms?.clients,
+    ...ports.metrics?.clients,
+    ...ports.hooks?.clients,
     traceClient: (client) => tracer.captureAWSv3Client(client),
   });
-  const deps: StepDeps = {
+  return {
     store: new DynamoDeploymentStore({
       client: tracer.captureAWSv3Client(createDocumentClient()),
       tableName: env.TABLE_NAME,
       clock: systemClock,
     }),
-    // Each of its two waits (code update, new version Active) ends within the Lambda timeout.
-    router: new LambdaTrafficRouter(clients, { maxWaitSeconds: FUNCTION_UPDATE_WAIT_SECONDS }),
-    alarms: new CloudWatchAlarmSource(clients),
-    metrics: new CloudWatchMetricSource(clients),
-    hooks: new LambdaHookInvoker(clients),
+    router: ports.router?.build(clients) ?? unwiredPort('router'),
+    alarms: ports.alarms?.build(clients) ?? unwiredPort('alarms'),
+    metrics: ports.metrics?.build(clients) ?? unwiredPort('metrics'),
+    ...(ports.hooks ? { hooks: ports.hooks.build(clients) } : {}),
     clock: systemClock,
     // The Logger itself: its lines carry the keys the handler middleware appends (deploymentId...).
     log: logger,
@@ -57,8 +82,4 @@ export function lambdaDeps(): StepDeps {
         }
       : {}),
   };
-  built = deps;
-  return deps;
 }
-
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaDeps();

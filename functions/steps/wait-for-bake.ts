@@ -2,6 +2,7 @@ import { checkHealth } from '../../src/workflow/check-health.js';
 import type { StepDeps } from '../../src/workflow/deps.js';
 import { CheckInput } from '../../src/workflow/step-inputs.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
+import { alarmSource, metricSource, type StepPorts } from '../lib/aws-ports.js';
 import { stepHandler } from '../lib/step-handler.js';
 
 /**
@@ -11,4 +12,7 @@ import { stepHandler } from '../lib/step-handler.js';
 export const createHandler = (deps: () => StepDeps) =>
   stepHandler(CheckInput, 'WaitForBake input', (input) => checkHealth(deps(), input));
 
-export const handler = createHandler(lambdaDeps);
+/** The target-account ports the step uses (alarms, metrics): its bundle holds only their SDK clients. */
+export const ports: StepPorts = { alarms: alarmSource, metrics: metricSource };
+
+export const handler = createHandler(lambdaDeps(ports));

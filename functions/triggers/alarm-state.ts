@@ -5,6 +5,7 @@ import { parseAlarmEventTimestamp } from '../../src/ports/alarm-events.js';
 import { type AlarmWatchOutcome, handleAlarmAlert } from '../../src/workflow/alarm-watch.js';
 import type { StepDeps } from '../../src/workflow/deps.js';
 import { lambdaDeps } from '../lib/aws-deps.js';
+import { alarmSource } from '../lib/aws-ports.js';
 import { observe } from '../lib/observability.js';
 import { parseEvent } from '../lib/step-handler.js';
 
@@ -66,4 +67,4 @@ export function createAlarmStateHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = createAlarmStateHandler(lambdaDeps);
+export const handler = createAlarmStateHandler(lambdaDeps({ alarms: alarmSource }));

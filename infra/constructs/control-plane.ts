@@ -1650,9 +1650,15 @@ export const BUNDLING: nodejs.BundlingOptions = {
   // runs the exact versions it was tested with, and a bundled SDK imports in about a third of the
   // CPU time of the same clients loaded as packages (`npm run bench -- --bundles-only`).
   externalModules: [],
-  // Every country's holiday calendars are most of what is left: they ship beside the bundle and
-  // load on a window's first holiday lookup (functions/lib/date-holidays-lazy.ts).
-  esbuildArgs: { '--alias': `date-holidays=${join(PROJECT_ROOT, 'functions/lib/date-holidays-lazy.ts')}` },
+  esbuildArgs: {
+    // Every country's holiday calendars ship beside the bundle and load on a window's first
+    // holiday lookup (functions/lib/date-holidays-lazy.ts).
+    '--alias:date-holidays': join(PROJECT_ROOT, 'functions/lib/date-holidays-lazy.ts'),
+    // The SDK's default credential chain becomes the environment's credentials, all Lambda gives:
+    // its SSO, config-file, web-identity and IMDS links and their clients are ~90 KB
+    // (functions/lib/lambda-credentials.ts).
+    '--alias:@aws-sdk/credential-provider-node': join(PROJECT_ROOT, 'functions/lib/lambda-credentials.ts'),
+  },
   commandHooks: {
     beforeBundling: () => [],
     beforeInstall: () => [],

@@ -1,22 +1,27 @@
 import type { Context } from 'aws-lambda';
+import { unwiredPort } from '../../functions/lib/aws-deps.js';
+import type { StepPorts } from '../../functions/lib/aws-ports.js';
 import type { StepArnVariable } from '../../functions/steps/catalog.js';
-import { createHandler as checkWaveGate } from '../../functions/steps/check-wave-gate.js';
-import { createHandler as prepareTarget } from '../../functions/steps/prepare-target.js';
-import { createHandler as recordProgress } from '../../functions/steps/record-progress.js';
-import { createHandler as rollBack } from '../../functions/steps/roll-back.js';
-import { createHandler as rollBackRelease } from '../../functions/steps/roll-back-release.js';
-import { createHandler as runHooks } from '../../functions/steps/run-hooks.js';
-import { createHandler as shiftWeight } from '../../functions/steps/shift-weight.js';
-import { createHandler as startDeployment } from '../../functions/steps/start-deployment.js';
-import { createHandler as startWave } from '../../functions/steps/start-wave.js';
-import { createHandler as waitForBake } from '../../functions/steps/wait-for-bake.js';
+import * as checkWaveGate from '../../functions/steps/check-wave-gate.js';
+import * as prepareTarget from '../../functions/steps/prepare-target.js';
+import * as recordProgress from '../../functions/steps/record-progress.js';
+import * as rollBack from '../../functions/steps/roll-back.js';
+import * as rollBackRelease from '../../functions/steps/roll-back-release.js';
+import * as runHooks from '../../functions/steps/run-hooks.js';
+import * as shiftWeight from '../../functions/steps/shift-weight.js';
+import * as startDeployment from '../../functions/steps/start-deployment.js';
+import * as startWave from '../../functions/steps/start-wave.js';
+import * as waitForBake from '../../functions/steps/wait-for-bake.js';
 import type { StepDeps } from '../workflow/deps.js';
 import type { LambdaHandler } from './step-functions.js';
 
-const factories: Record<
-  StepArnVariable,
-  (deps: () => StepDeps) => (event: unknown, context: Context) => Promise<unknown>
-> = {
+/** A step module: its handler factory and the target-account ports its Lambda is built with. */
+interface StepModule {
+  readonly createHandler: (deps: () => StepDeps) => (event: unknown, context: Context) => Promise<unknown>;
+  readonly ports: StepPorts;
+}
+
+const factories: Record<StepArnVariable, StepModule> = {
   StartDeploymentFunctionArn: startDeployment,
   CheckWaveGateFunctionArn: checkWaveGate,
   StartWaveFunctionArn: startWave,
@@ -46,6 +51,22 @@ function lambdaContext(functionName: string): Context {
   };
 }
 
+const AWS_PORTS = ['router', 'alarms', 'metrics', 'hooks'] as const;
+
+/**
+ * The engine's deps as the step's Lambda has them: a target-account port the Lambda is not built
+ * with fails when called, here as on AWS, so the tests catch a step that lacks one.
+ */
+export function withPortsOf(deps: StepDeps, ports: StepPorts): StepDeps {
+  const narrowed: Record<string, unknown> = { ...deps };
+  for (const port of AWS_PORTS) {
+    if (ports[port] !== undefined) continue;
+    if (port === 'hooks') delete narrowed.hooks;
+    else narrowed[port] = unwiredPort(port);
+  }
+  return narrowed as unknown as StepDeps;
+}
+
 /** The same middy handlers the Lambdas run, built over the embedded engine's dependencies. */
 export function localStepHandlers(deps: StepDeps): Map<StepArnVariable, LambdaHandler> {
   const out = new Map<StepArnVariable, LambdaHandler>();
@@ -53,7 +74,8 @@ export function localStepHandlers(deps: StepDeps): Map<StepArnVariable, LambdaHa
     StepArnVariable,
     (typeof factories)[StepArnVariable],
   ][]) {
-    const handler = create(() => deps);
+    const stepDeps = withPortsOf(deps, create.ports);
+    const handler = create.createHandler(() => stepDeps);
     const context = lambdaContext(`breakwater-${variable.replace(/FunctionArn$/, '')}`);
     out.set(variable, (event) => handler(event, context));
   }
