@@ -1,47 +1,59 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { AwsClientProvider } from '../../src/adapters/aws/clients.js';
-import { CloudWatchAlarmSource } from '../../src/adapters/aws/cloudwatch-alarms.js';
-import { CloudWatchMetricSource } from '../../src/adapters/aws/cloudwatch-metrics.js';
 import { createDocumentClient, DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
 import { PowertoolsDeploymentMetrics } from '../../src/adapters/aws/emf-metrics.js';
 import { EventBridgePublisher } from '../../src/adapters/aws/eventbridge-publisher.js';
-import { LambdaHookInvoker } from '../../src/adapters/aws/lambda-hooks.js';
-import { LambdaTrafficRouter } from '../../src/adapters/aws/lambda-router.js';
+import { ScopedClientProvider } from '../../src/adapters/aws/scoped-clients.js';
 import { containerObservability } from '../../src/handlers/observability.js';
 import { systemClock } from '../../src/ports/clock.js';
-import type { StepDeps } from '../../src/workflow/deps.js';
+import { type StepDeps, unwiredPort } from '../../src/workflow/deps.js';
+import type { StepPorts } from './aws-ports.js';
 import { readLambdaEnv } from './env.js';
-import { FUNCTION_UPDATE_WAIT_SECONDS } from './step-timeouts.js';
 
 /*
- * The composition root for the step and alarm-state Lambdas on AWS: the environment checked
- * with zod and the SDK clients built once per container, never per invocation. The entry files
- * (functions/steps/*.ts) build it on their first invocation, so a missing environment variable
- * fails that invocation with the variable's name; nothing is built when a module is imported.
+ * The composition root for step Lambdas on AWS: SDK clients built once per container (module
+ * scope), never inside a handler. Each step names the target-account ports it uses (aws-ports.ts)
+ * and the others stay out of its bundle. Nothing is built when a module is imported: the first
+ * invocation builds it, and a missing environment variable fails that invocation with its name.
  */
-let built: StepDeps | undefined;
 
-export function lambdaDeps(): StepDeps {
-  if (built) return built;
+/**
+ * The deps of a step Lambda with the given target-account ports (the ones its entry of the step
+ * catalog names); built once, on the first invocation.
+ *
+ * @example export const handler = createHandler(lambdaDeps({ router: trafficRouter }));
+ */
+export function lambdaDeps(ports: StepPorts = {}): () => StepDeps {
+  let built: StepDeps | undefined;
+  const deps = (): StepDeps => {
+    built ??= buildDeps(ports);
+    return built;
+  };
+  return deps;
+}
+
+function buildDeps(ports: StepPorts): StepDeps {
   const env = readLambdaEnv();
   const { logger, tracer, metrics } = containerObservability();
   // Every SDK call is a subsegment of the invocation's trace (the Tracer is off outside Lambda).
-  const clients = new AwsClientProvider({
+  const clients = new ScopedClientProvider({
     homeAccount: env.HOME_ACCOUNT_ID,
     roleArnTemplate: env.TARGET_ROLE_ARN_TEMPLATE,
+    ...ports.router?.clients,
+    ...ports.alarms?.clients,
+    ...ports.metrics?.clients,
+    ...ports.hooks?.clients,
     traceClient: (client) => tracer.captureAWSv3Client(client),
   });
-  const deps: StepDeps = {
+  return {
     store: new DynamoDeploymentStore({
       client: tracer.captureAWSv3Client(createDocumentClient()),
       tableName: env.TABLE_NAME,
       clock: systemClock,
     }),
-    // Each of its two waits (code update, new version Active) ends within the Lambda timeout.
-    router: new LambdaTrafficRouter(clients, { maxWaitSeconds: FUNCTION_UPDATE_WAIT_SECONDS }),
-    alarms: new CloudWatchAlarmSource(clients),
-    metrics: new CloudWatchMetricSource(clients),
-    hooks: new LambdaHookInvoker(clients),
+    router: ports.router?.build(clients) ?? unwiredPort('router'),
+    alarms: ports.alarms?.build(clients) ?? unwiredPort('alarms'),
+    metrics: ports.metrics?.build(clients) ?? unwiredPort('metrics'),
+    ...(ports.hooks ? { hooks: ports.hooks.build(clients) } : {}),
     clock: systemClock,
     // The Logger itself: its lines carry the keys the handler middleware appends (deploymentId...).
     log: logger,
@@ -57,6 +69,4 @@ export function lambdaDeps(): StepDeps {
         }
       : {}),
   };
-  built = deps;
-  return deps;
 }

@@ -683,6 +683,24 @@ export class BreakwaterControlPlane extends Construct {
         reason:
           'The API describes and cancels deployments: executions of the Deployment state machine, whose names (the deployment ids) are generated per deployment.',
       });
+      // Asked again, the API reads the last ReleaseRollback execution to restart one that ended.
+      const releaseRollbackExecutions = stack.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${machineNames.ReleaseRollback}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      handlerFunctions.api.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['states:DescribeExecution'],
+          resources: [releaseRollbackExecutions],
+        }),
+      );
+      Validations.of(handlerFunctions.api.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(stack, releaseRollbackExecutions)}]`,
+        reason:
+          'The API reads (DescribeExecution only) the ReleaseRollback executions of a deployment to restart one that ended before the rollback did; their names are the deployment ids, generated per deployment.',
+      });
     }
     for (const starter of [handlerFunctions.githubWebhook, handlerFunctions.codeCommit]) {
       if (!starter) continue;
@@ -1632,9 +1650,15 @@ export const BUNDLING: nodejs.BundlingOptions = {
   // runs the exact versions it was tested with, and a bundled SDK imports in about a third of the
   // CPU time of the same clients loaded as packages (`npm run bench -- --bundles-only`).
   externalModules: [],
-  // Every country's holiday calendars are most of what is left: they ship beside the bundle and
-  // load on a window's first holiday lookup (functions/lib/date-holidays-lazy.ts).
-  esbuildArgs: { '--alias': `date-holidays=${join(PROJECT_ROOT, 'functions/lib/date-holidays-lazy.ts')}` },
+  esbuildArgs: {
+    // Every country's holiday calendars ship beside the bundle and load on a window's first
+    // holiday lookup (functions/lib/date-holidays-lazy.ts).
+    '--alias:date-holidays': join(PROJECT_ROOT, 'functions/lib/date-holidays-lazy.ts'),
+    // The SDK's default credential chain becomes the environment's credentials, all Lambda gives:
+    // its SSO, config-file, web-identity and IMDS links and their clients are ~90 KB
+    // (functions/lib/lambda-credentials.ts).
+    '--alias:@aws-sdk/credential-provider-node': join(PROJECT_ROOT, 'functions/lib/lambda-credentials.ts'),
+  },
   commandHooks: {
     beforeBundling: () => [],
     beforeInstall: () => [],

@@ -2,9 +2,10 @@ import * as z from 'zod';
 import { DurationSchema } from './duration-schema.js';
 import { InvalidInputError } from './errors.js';
 import { DEFAULT_MAX_HOLD_SECONDS } from './hold.js';
+import { MAX_HOOK_TIMEOUT_SECONDS } from './hook-limits.js';
 import { historyBudgetIssues } from './rollout.js';
 import { parseOrThrow } from './validation.js';
-import { TimeWindowSchema } from './windows.js';
+import { TimeWindowSchema } from './window-schema.js';
 
 /*
  * The pipeline model: what authors write (TypeScript through definePipeline, or JSON), validated
@@ -140,8 +141,8 @@ export const AnalysisSettingsSchema = z
       "and latency are compared with the previous version's in the same target (both serve at once); fail rolls back.",
   });
 
-/** The longest a hook may take to answer: the hook step's Lambda runs at most 15 minutes. */
-export const MAX_HOOK_TIMEOUT_SECONDS = 840;
+/** The longest a hook may take to answer (src/core/hook-limits.ts). */
+export { MAX_HOOK_TIMEOUT_SECONDS };
 
 export const HookSchema = z
   .object({

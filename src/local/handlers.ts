@@ -9,8 +9,13 @@ import { createShiftWeightHandler } from '../handlers/steps/shift-weight.js';
 import { createStartDeploymentHandler } from '../handlers/steps/start-deployment.js';
 import { createStartWaveHandler } from '../handlers/steps/start-wave.js';
 import { createWaitForBakeHandler } from '../handlers/steps/wait-for-bake.js';
-import type { StepArnVariable } from '../ports/step-catalog.js';
-import type { StepDeps } from '../workflow/deps.js';
+import {
+  STEP_FUNCTIONS,
+  type StepArnVariable,
+  TARGET_ACCOUNT_PORTS,
+  type TargetAccountPort,
+} from '../ports/step-catalog.js';
+import { type StepDeps, unwiredPort } from '../workflow/deps.js';
 import type { LambdaHandler } from './step-functions.js';
 
 const factories: Record<
@@ -46,14 +51,28 @@ function lambdaContext(functionName: string): Context {
   };
 }
 
+/**
+ * The engine's deps as the step's Lambda has them (the ports its catalog entry names): a
+ * target-account port the Lambda is not built with fails when called, here as on AWS, so the
+ * tests catch a step that lacks one.
+ */
+export function withPortsOf(deps: StepDeps, ports: readonly TargetAccountPort[]): StepDeps {
+  const narrowed: Record<string, unknown> = { ...deps };
+  for (const port of TARGET_ACCOUNT_PORTS) {
+    if (ports.includes(port)) continue;
+    if (port === 'hooks') delete narrowed.hooks;
+    else narrowed[port] = unwiredPort(port);
+  }
+  return narrowed as unknown as StepDeps;
+}
+
 /** The same middy handlers the Lambdas run, built over the embedded engine's dependencies. */
 export function localStepHandlers(deps: StepDeps): Map<StepArnVariable, LambdaHandler> {
   const out = new Map<StepArnVariable, LambdaHandler>();
-  for (const [variable, create] of Object.entries(factories) as [
-    StepArnVariable,
-    (typeof factories)[StepArnVariable],
-  ][]) {
-    const handler = create(() => deps);
+  for (const step of STEP_FUNCTIONS) {
+    const variable = step.arnVariable;
+    const stepDeps = withPortsOf(deps, step.ports);
+    const handler = factories[variable](() => stepDeps);
     const context = lambdaContext(`breakwater-${variable.replace(/FunctionArn$/, '')}`);
     out.set(variable, (event) => handler(event, context));
   }

@@ -73,24 +73,29 @@ export class LocalWorkflowStarter implements WorkflowStarter {
   }
 
   /** Release rollbacks started, by deployment id (one per deployment, as on AWS). */
-  private readonly releaseRollbacks = new Map<string, KnownExecution>();
+  private readonly releaseRollbacks = new Map<string, KnownExecution[]>();
 
   async startReleaseRollback(request: {
     readonly deploymentId: string;
   }): Promise<{ readonly executionArn: string }> {
     const id = request.deploymentId;
-    const known = this.releaseRollbacks.get(id);
-    if (known) return { executionArn: known.arn };
+    // As on AWS: the running attempt is it; one that ended before the rollback did is restarted
+    // under the next name (<id>-2, ...), and carries on from the records.
+    const attempts = this.releaseRollbacks.get(id) ?? [];
+    const last = attempts.at(-1);
+    if (last?.status === 'RUNNING') return { executionArn: last.arn };
     const machine = this.options.releaseRollbackArn;
     if (!machine)
       throw new Error('the embedded engine was started without the ReleaseRollback state machine');
-    const execution = this.options.stepFunctions.startExecution(machine, { deploymentId: id }, id);
+    this.options.beforeReleaseRollback?.();
+    const name = attempts.length === 0 ? id : `${id}-${attempts.length + 1}`;
+    const execution = this.options.stepFunctions.startExecution(machine, { deploymentId: id }, name);
     const record: KnownExecution = {
       arn: execution.arn,
       input: stableJson({ deploymentId: id }),
       status: 'RUNNING',
     };
-    this.releaseRollbacks.set(id, record);
+    this.releaseRollbacks.set(id, [...attempts, record]);
     void execution.done.then((outcome) => {
       record.status = outcome.status;
       this.options.onEnd?.(id, outcome);

@@ -130,6 +130,32 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     }
   });
 
+  it('bundles into each step Lambda only the SDK clients its step uses, and no credential link Lambda never needs', () => {
+    // THEN each step's bundle holds exactly the clients of its ports (the API handlers are fixtures here) (STS only to reach target accounts):
+    // no SSO, SSO OIDC or sign-in client of the default credential chain
+    const expected: Record<string, string[]> = {
+      StartDeployment: ['DynamoDB', 'EventBridge'],
+      CheckWaveGate: ['CloudWatch', 'DynamoDB', 'EventBridge', 'STS'],
+      StartWave: ['DynamoDB', 'EventBridge'],
+      PrepareTarget: ['CloudWatch', 'DynamoDB', 'EventBridge', 'Lambda', 'STS'],
+      ShiftWeight: ['DynamoDB', 'EventBridge', 'Lambda', 'STS'],
+      WaitForBake: ['CloudWatch', 'DynamoDB', 'EventBridge', 'STS'],
+      RollBack: ['DynamoDB', 'EventBridge', 'Lambda', 'STS'],
+      RollBackRelease: ['DynamoDB', 'EventBridge', 'Lambda', 'STS'],
+      RunHooks: ['DynamoDB', 'EventBridge', 'Lambda', 'STS'],
+      RecordProgress: ['DynamoDB', 'EventBridge'],
+    };
+    const sizes = bundleReport(result.outdir);
+    for (const [id, services] of Object.entries(expected)) {
+      const size = sizes.find((s) => new RegExp(`${id}Function`).test(s.function));
+      expect(size, id).toBeDefined();
+      const code = readFileSync(size?.entryFile ?? '', 'utf8');
+      // Each SDK client names its service in its runtime config: `serviceId: config?.serviceId ?? "Lambda"`
+      const bundled = [...new Set([...code.matchAll(/serviceId\?\?"([^"]+)"/g)].map((m) => m[1]))].sort();
+      expect(bundled, id).toEqual(services);
+    }
+  });
+
   it('does report a finding that nobody acknowledged (the check is live)', () => {
     // GIVEN a stack with a queue that has no DLQ and no SSL policy, acknowledged by nobody
     const unchecked = synthWithNag((app) => {

@@ -280,7 +280,7 @@ describe('BreakwaterControlPlane with every handler present', () => {
         ],
         [
           new RegExp(
-            `^arn:<AWS::Partition>:states:${REGION}:${HOME_ACCOUNT}:execution:breakwater-(Wave|Batch|Deployment):\\*$`,
+            `^arn:<AWS::Partition>:states:${REGION}:${HOME_ACCOUNT}:execution:breakwater-(Wave|Batch|Deployment|ReleaseRollback):\\*$`,
           ),
           /^states:(DescribeExecution|StopExecution)$/,
         ],
@@ -413,7 +413,7 @@ describe('BreakwaterControlPlane with every handler present', () => {
       },
     );
 
-    it('lets the API start, describe and stop Deployment executions, and start ReleaseRollback ones, only', () => {
+    it('lets the API start, describe and stop Deployment executions, and start and describe ReleaseRollback ones, only', () => {
       expect(statesGrants('ApiRole')).toEqual([
         {
           actions: ['states:StartExecution'],
@@ -424,6 +424,13 @@ describe('BreakwaterControlPlane with every handler present', () => {
           resources: [`<${logicalIdOf(stack, plane, 'ReleaseRollbackStateMachine')}>`],
         },
         { actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [deploymentExecutions] },
+        // to restart a release rollback whose execution ended before the rollback did
+        {
+          actions: ['states:DescribeExecution'],
+          resources: [
+            `arn:<AWS::Partition>:states:${REGION}:${HOME_ACCOUNT}:execution:breakwater-ReleaseRollback:*`,
+          ],
+        },
       ]);
     });
 

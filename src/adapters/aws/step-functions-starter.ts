@@ -5,6 +5,9 @@ import type { StartRequest } from '../../core/start-request.js';
 import type { WorkflowStarter } from '../../ports/workflow.js';
 import { isAwsError, withAwsErrors } from './errors.js';
 
+/** How many ReleaseRollback executions one deployment may have (each a restart of the last). */
+const MAX_RELEASE_ROLLBACK_ATTEMPTS = 10;
+
 export interface StepFunctionsWorkflowStarterOptions {
   /** A client in the control plane's region, built once per container. */
   readonly client: SFNClient;
@@ -37,6 +40,13 @@ export class StepFunctionsWorkflowStarter implements WorkflowStarter {
     this.#releaseRollbackArn = options.releaseRollbackStateMachineArn;
   }
 
+  /**
+   * Starts the ReleaseRollback execution of a deployment, named by its id. Asked again while that
+   * execution runs, returns it. If it ended without finishing the job (stopped by hand, timed out,
+   * failed: the deployment is still rolling back, which is why the API asks again), starts the next
+   * attempt as `<id>-2`, `<id>-3`...: the workflow reads what is done from the records, so an
+   * attempt carries on where the last one stopped. A rollback is always reachable.
+   */
   async startReleaseRollback(request: {
     readonly deploymentId: string;
   }): Promise<{ readonly executionArn: string }> {
@@ -44,29 +54,30 @@ export class StepFunctionsWorkflowStarter implements WorkflowStarter {
     if (!machine) {
       throw new Error('this starter was built without the ReleaseRollback state machine ARN');
     }
-    const executionArn = `${machine.replace(':stateMachine:', ':execution:')}:${request.deploymentId}`;
-    try {
-      const out = await withAwsErrors(
-        {
-          operation: 'StartExecution',
-          resource: `release rollback "${request.deploymentId}"`,
-          region: regionOf(machine),
-        },
-        () =>
-          this.#client.send(
-            new StartExecutionCommand({
-              stateMachineArn: machine,
-              name: request.deploymentId,
-              input: JSON.stringify({ deploymentId: request.deploymentId }),
-            }),
-          ),
-      );
-      return { executionArn: out.executionArn ?? executionArn };
-    } catch (error) {
-      // One release rollback per deployment, always with the same input: the existing one is it.
-      if (isAwsError(error, 'ExecutionAlreadyExists')) return { executionArn };
-      throw error;
+    const region = regionOf(machine);
+    const input = JSON.stringify({ deploymentId: request.deploymentId });
+    for (let attempt = 1; attempt <= MAX_RELEASE_ROLLBACK_ATTEMPTS; attempt++) {
+      const name = attempt === 1 ? request.deploymentId : `${request.deploymentId}-${attempt}`;
+      const executionArn = `${machine.replace(':stateMachine:', ':execution:')}:${name}`;
+      try {
+        const out = await withAwsErrors(
+          { operation: 'StartExecution', resource: `release rollback "${name}"`, region },
+          () => this.#client.send(new StartExecutionCommand({ stateMachineArn: machine, name, input })),
+        );
+        return { executionArn: out.executionArn ?? executionArn };
+      } catch (error) {
+        if (!isAwsError(error, 'ExecutionAlreadyExists')) throw error;
+        const existing = await withAwsErrors(
+          { operation: 'DescribeExecution', resource: executionArn, region },
+          () => this.#client.send(new DescribeExecutionCommand({ executionArn })),
+        );
+        if (existing.status === 'RUNNING' || existing.status === 'PENDING_REDRIVE') return { executionArn };
+      }
     }
+    throw new ConflictError(
+      `the release rollback of deployment "${request.deploymentId}" was started ${MAX_RELEASE_ROLLBACK_ATTEMPTS} times and none is running: look at its executions`,
+      { deploymentId: request.deploymentId },
+    );
   }
 
   async startDeployment(

@@ -124,12 +124,34 @@ describe('StepFunctionsWorkflowStarter.startReleaseRollback', () => {
     });
   });
 
-  it('returns the existing execution when the release rollback was started before', async () => {
+  it('returns the running execution when the release rollback was started before', async () => {
     sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
+    sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: rollbackExecution, status: 'RUNNING' });
 
     const result = await withReleaseRollback().startReleaseRollback({ deploymentId: 'd-1' });
 
     expect(result).toEqual({ executionArn: rollbackExecution });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+  });
+
+  it('starts the next attempt (<id>-2) when the last execution ended before the rollback did', async () => {
+    sfnMock
+      .on(StartExecutionCommand, { name: 'd-1' })
+      .rejects(alreadyExists())
+      .on(StartExecutionCommand, { name: 'd-1-2' })
+      .resolves({ executionArn: `${rollbackExecution}-2`, startDate: new Date(0) });
+    sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: rollbackExecution, status: 'ABORTED' });
+
+    const result = await withReleaseRollback().startReleaseRollback({ deploymentId: 'd-1' });
+
+    expect(result).toEqual({ executionArn: `${rollbackExecution}-2` });
+    expect(sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).toEqual([
+      'd-1',
+      'd-1-2',
+    ]);
+    expect(sfnMock.commandCalls(StartExecutionCommand)[1]!.args[0].input.input).toBe(
+      JSON.stringify({ deploymentId: 'd-1' }),
+    );
   });
 
   it('refuses to start without the ReleaseRollback machine ARN', async () => {

@@ -73,6 +73,13 @@ describe('Lambda entry files', () => {
     }
   });
 
+  it('build each step with exactly the target-account ports its catalog entry names', async () => {
+    for (const step of STEP_FUNCTIONS) {
+      const module = (await import(pathToFileURL(join(ROOT, step.entry)).href)) as { ports: object };
+      expect(Object.keys(module.ports).sort(), step.entry).toEqual([...step.ports].sort());
+    }
+  });
+
   it('fail a step’s first invocation naming the variables that are missing', async () => {
     const handler = await handlerOf('functions/steps/start-deployment.ts');
 

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../src/core/errors.js';
+import { parseTimeWindow, TimeWindowSchema } from '../../../src/core/window-schema.js';
 import {
   ALWAYS_OPEN_WINDOW,
   evaluateWindow,
   mergeWindow,
   nextOpening,
-  parseTimeWindow,
   predictSchedule,
   type TimeWindow,
-  TimeWindowSchema,
   WindowNeverOpensError,
 } from '../../../src/core/windows.js';
 
