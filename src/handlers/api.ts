@@ -1,9 +1,6 @@
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
-import httpEventNormalizer from '@middy/http-event-normalizer';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpRouterHandler, { type Route } from '@middy/http-router';
-import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { type ActorField, actAs, signedInPerson } from '../api/actor.js';
@@ -42,14 +39,7 @@ import {
 } from '../api/schemas.js';
 import { liftVeto, listVetoes, vetoChange } from '../api/vetoes.js';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
-import {
-  type ApiEvent,
-  type ApiResult,
-  bodyLimit,
-  DEFAULT_MAX_BODY_BYTES,
-  errorResponder,
-  json,
-} from './http.js';
+import { type ApiEvent, type ApiResult, httpMiddlewares, json } from './http.js';
 import { observe } from './observability.js';
 
 /*
@@ -344,11 +334,7 @@ export function createApiHandler(
       // First, so that its `after` and `onError` run last: on whatever answer the others made.
       .use(allowOrigin(options.allowOrigin))
       .use(observe<ApiEvent, ApiResult>())
-      .use(httpHeaderNormalizer())
-      .use(httpEventNormalizer())
-      .use(httpSecurityHeaders())
-      .use(errorResponder(deps.log))
-      .use(bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
+      .use(httpMiddlewares(deps.log, options.maxBodyBytes))
       .handler(router as unknown as (event: ApiEvent, context: Context) => Promise<ApiResult>)
   );
 }

@@ -1,7 +1,4 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
-import httpEventNormalizer from '@middy/http-event-normalizer';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import type { TriggerDeps } from '../api/deps.js';
@@ -13,15 +10,7 @@ import {
   parseGithubWebhookBody,
 } from '../api/github.js';
 import { parseRequest } from '../api/schemas.js';
-import {
-  type ApiEvent,
-  type ApiResult,
-  bodyLimit,
-  DEFAULT_MAX_BODY_BYTES,
-  errorResponder,
-  json,
-  rawBody,
-} from './http.js';
+import { type ApiEvent, type ApiResult, httpMiddlewares, json, rawBody } from './http.js';
 import { observe } from './observability.js';
 
 /*
@@ -62,11 +51,7 @@ export function createGithubWebhookHandler(
 ): MiddyfiedHandler<ApiEvent, ApiResult, Error, Context> {
   return middy<ApiEvent, ApiResult, Error, Context>()
     .use(observe<ApiEvent, ApiResult>())
-    .use(httpHeaderNormalizer())
-    .use(httpEventNormalizer())
-    .use(httpSecurityHeaders())
-    .use(errorResponder(deps.log))
-    .use(bodyLimit(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES))
+    .use(httpMiddlewares(deps.log, deps.maxBodyBytes))
     .handler(async (event) => {
       // The exact bytes: API Gateway passes the body base64-encoded (binary media types).
       const body = rawBody(event);

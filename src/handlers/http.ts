@@ -1,12 +1,16 @@
 import type { MiddlewareObj } from '@middy/core';
+import httpEventNormalizer from '@middy/http-event-normalizer';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { PayloadTooLargeError } from '../api/errors.js';
 import { errorResponse } from '../api/http-errors.js';
 import type { Log } from '../ports/log.js';
 
 /*
- * The HTTP plumbing the API router and the GitHub webhook share: JSON responses, the body size
- * limit, and the one error handler that decides what the caller sees.
+ * The HTTP plumbing the API, the GitHub webhook and the local CodeCommit route share: JSON
+ * responses, the body size limit, the one error handler that decides what the caller sees, and
+ * the middleware chain that puts them in order.
  */
 
 export type ApiEvent = APIGatewayProxyEvent;
@@ -74,4 +78,23 @@ export function errorResponder(log: Log): MiddlewareObj<ApiEvent, ApiResult> {
       request.response = json(response.statusCode, response.body, { ...response.headers });
     },
   };
+}
+
+/**
+ * The chain every API Gateway handler here shares, in order: header and event normalizers,
+ * security headers, the one error handler, then the body size limit (so a 413 is answered by it).
+ *
+ * @example middy<ApiEvent, ApiResult>().use(httpMiddlewares(log)).handler(async (event) => json(200, {}));
+ */
+export function httpMiddlewares(
+  log: Log,
+  maxBodyBytes: number = DEFAULT_MAX_BODY_BYTES,
+): MiddlewareObj<ApiEvent, ApiResult>[] {
+  return [
+    httpHeaderNormalizer() as MiddlewareObj<ApiEvent, ApiResult>,
+    httpEventNormalizer() as MiddlewareObj<ApiEvent, ApiResult>,
+    httpSecurityHeaders() as MiddlewareObj<ApiEvent, ApiResult>,
+    errorResponder(log),
+    bodyLimit(maxBodyBytes),
+  ];
 }

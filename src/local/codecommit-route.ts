@@ -1,7 +1,4 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
-import httpEventNormalizer from '@middy/http-event-normalizer';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
 import {
   CODECOMMIT_REFERENCE_PATTERN,
@@ -14,15 +11,7 @@ import { UnprocessableError, UnsupportedMediaTypeError } from '../api/errors.js'
 import { parseRequest } from '../api/schemas.js';
 import { InvalidInputError } from '../core/errors.js';
 import { createCodeCommitHandler } from '../handlers/codecommit.js';
-import {
-  type ApiEvent,
-  type ApiResult,
-  bodyLimit,
-  DEFAULT_MAX_BODY_BYTES,
-  errorResponder,
-  json,
-  rawBody,
-} from '../handlers/http.js';
+import { type ApiEvent, type ApiResult, httpMiddlewares, json, rawBody } from '../handlers/http.js';
 import { matchesEventPattern } from './event-pattern.js';
 
 /*
@@ -61,11 +50,7 @@ export function createCodeCommitRoute(
 ): MiddyfiedHandler<ApiEvent, ApiResult, Error, Context> {
   const trigger = createCodeCommitHandler(deps);
   return middy<ApiEvent, ApiResult, Error, Context>()
-    .use(httpHeaderNormalizer())
-    .use(httpEventNormalizer())
-    .use(httpSecurityHeaders())
-    .use(errorResponder(deps.log))
-    .use(bodyLimit(DEFAULT_MAX_BODY_BYTES))
+    .use(httpMiddlewares(deps.log))
     .handler(async (request) => {
       if (request.httpMethod !== 'POST') {
         return json(
