@@ -44,8 +44,28 @@ import { buildControlPlaneDashboard, ControlPlaneMetrics } from './monitoring.js
 import { render as nagRender, nagResource } from './nag.js';
 import { ACCOUNT_ID, FUNCTION_NAME, ORGANISATION_ID, REGION, ROLE_NAME, Validator } from './validation.js';
 
-/** The repository root: entries, lock file and ASL files are resolved against it. */
+/**
+ * The root this module sits under: the repository in a clone (`infra/constructs/` → `./`), the
+ * package's `dist/` once installed (`dist/infra/constructs/` → `dist/`, where `npm run build` puts
+ * the ASL files, `web/` and the Lambda bundles). ASL files and `web/` are read from it, never
+ * from the working directory; source entries and the lock file too, when bundling from source.
+ */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Where `npm run build` puts each Lambda's bundle: `<root>/lambda/<Id>/index.mjs` (scripts/build.ts). */
+export const PREBUILT_LAMBDA_DIR = join(PROJECT_ROOT, 'lambda');
+
+/**
+ * The folder of the prebuilt bundle of the Lambda `id` (`Api`, `WaitForBake`, …) if the package
+ * ships one, else undefined (a clone: the construct bundles from source with esbuild).
+ */
+export function prebuiltBundle(id: string, root: string = PREBUILT_LAMBDA_DIR): string | undefined {
+  const dir = join(root, id);
+  return existsSync(join(dir, 'index.mjs')) ? dir : undefined;
+}
+
+/** The construct id of a handler kind's Lambda: `githubWebhook` → `GithubWebhook`. */
+const handlerId = (kind: keyof ControlPlaneHandlerEntries) => `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
 
 /** The source of Breakwater's own events on EventBridge (see docs/deploy.md). */
 export const EVENT_SOURCE = DEPLOYMENT_EVENT_SOURCE;
@@ -75,14 +95,24 @@ export const DEFAULT_HANDLER_ENTRIES: Required<ControlPlaneHandlerEntries> = {
   alarmState: 'functions/triggers/alarm-state.ts',
 };
 
-/** The default handler entries that exist on disk now; missing handlers are skipped, never stubbed. */
+/** The entries Breakwater ships (steps and handlers): the ones `npm run build` prebuilds. */
+const DEFAULT_ENTRIES: ReadonlySet<string> = new Set([
+  ...STEP_FUNCTIONS.map((step) => step.entry),
+  ...Object.values(DEFAULT_HANDLER_ENTRIES),
+]);
+
+/**
+ * The default handler entries that exist now, as source or as a prebuilt bundle; missing handlers
+ * are skipped, never stubbed.
+ */
 export function discoverHandlerEntries(projectRoot: string = PROJECT_ROOT): ControlPlaneHandlerEntries {
   const found: { -readonly [K in keyof ControlPlaneHandlerEntries]: string } = {};
   for (const [kind, entry] of Object.entries(DEFAULT_HANDLER_ENTRIES) as [
     keyof ControlPlaneHandlerEntries,
     string,
   ][]) {
-    if (existsSync(join(projectRoot, entry))) found[kind] = entry;
+    const bundled = prebuiltBundle(handlerId(kind), join(projectRoot, 'lambda')) !== undefined;
+    if (bundled || existsSync(join(projectRoot, entry))) found[kind] = entry;
   }
   return found;
 }
@@ -161,7 +191,8 @@ export interface BreakwaterControlPlaneProps {
   readonly stateMachineLogLevel?: sfn.LogLevel;
   /**
    * API and trigger handler entries (relative to the project root, or absolute). A kind left out
-   * is not built: no Lambda, no route, no rule target.
+   * is not built: no Lambda, no route, no rule target. A default entry uses the package's
+   * prebuilt bundle when installed; an entry of your own (absolute) is bundled from source.
    * @default discoverHandlerEntries() — the conventional files that exist on disk
    */
   readonly handlers?: ControlPlaneHandlerEntries;
@@ -379,7 +410,7 @@ export class BreakwaterControlPlane extends Construct {
   /** The single table (see src/adapters/aws/table.ts). */
   readonly table: dynamodb.Table;
   /** One function per workflow step, by catalog id. */
-  readonly stepFunctions: Readonly<Record<StepFunctionId, nodejs.NodejsFunction>>;
+  readonly stepFunctions: Readonly<Record<StepFunctionId, lambda.Function>>;
   /** The three state machines, by catalog id. */
   readonly stateMachines: Readonly<Record<MachineId, sfn.StateMachine>>;
   /** The machine a deployment starts in; the execution name is the deployment id. */
@@ -387,9 +418,7 @@ export class BreakwaterControlPlane extends Construct {
   /** The REST API; undefined when neither the API handler nor the webhook handler exists. */
   readonly api?: apigateway.RestApi;
   /** The API and trigger Lambdas that were built. */
-  readonly handlerFunctions: Readonly<
-    Partial<Record<keyof ControlPlaneHandlerEntries, nodejs.NodejsFunction>>
-  >;
+  readonly handlerFunctions: Readonly<Partial<Record<keyof ControlPlaneHandlerEntries, lambda.Function>>>;
   /**
    * The HMAC secret shared with GitHub (generated); only the webhook Lambda may read it, by the
    * ARN in its GITHUB_WEBHOOK_SECRET_ARN. Undefined when the webhook handler does not exist.
@@ -506,7 +535,7 @@ export class BreakwaterControlPlane extends Construct {
     };
 
     // Steps ------------------------------------------------------------------------------------
-    const stepFunctions = {} as Record<StepFunctionId, nodejs.NodejsFunction>;
+    const stepFunctions = {} as Record<StepFunctionId, lambda.Function>;
     const callerRoles: iam.Role[] = [];
     for (const step of STEP_FUNCTIONS) {
       const role = new iam.Role(this, `${step.id}Role`, {
@@ -597,7 +626,7 @@ export class BreakwaterControlPlane extends Construct {
     });
 
     // API and triggers ---------------------------------------------------------------------------
-    const handlerFunctions: Partial<Record<keyof ControlPlaneHandlerEntries, nodejs.NodejsFunction>> = {};
+    const handlerFunctions: Partial<Record<keyof ControlPlaneHandlerEntries, lambda.Function>> = {};
     const triggerEnvironment = {
       DEPLOYMENT_STATE_MACHINE_ARN: machines.Deployment.stateMachineArn,
       RELEASE_ROLLBACK_STATE_MACHINE_ARN: machines.ReleaseRollback.stateMachineArn,
@@ -618,7 +647,7 @@ export class BreakwaterControlPlane extends Construct {
     for (const kind of Object.keys(DEFAULT_HANDLER_ENTRIES) as (keyof ControlPlaneHandlerEntries)[]) {
       const entry = handlers[kind];
       if (entry === undefined) continue;
-      const id = `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
+      const id = handlerId(kind);
       if (kind === 'alarmState') {
         // The alarm watcher runs the RollBack step's service: the steps' environment, and a role
         // with a fixed name (like the steps') that target accounts trust.
@@ -645,7 +674,7 @@ export class BreakwaterControlPlane extends Construct {
       callerRoles.push(watcher.role as iam.Role);
     }
     this.targetCallerRoles = callerRoles;
-    const callers: [TargetCallerId, nodejs.NodejsFunction][] = TARGET_CALLER_STEPS.map((id) => [
+    const callers: [TargetCallerId, lambda.Function][] = TARGET_CALLER_STEPS.map((id) => [
       id,
       stepFunctions[id],
     ]);
@@ -839,17 +868,13 @@ export class BreakwaterControlPlane extends Construct {
     role: iam.Role,
     extraEnvironment: Record<string, string>,
     deadLetterQueue?: sqs.IQueue,
-  ): nodejs.NodejsFunction {
+  ): lambda.Function {
     const timeoutSeconds = lambdaTimeoutOf(id);
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.#logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const fn = new nodejs.NodejsFunction(this, `${id}Function`, {
-      entry: isAbsolute(entry) ? entry : join(PROJECT_ROOT, entry),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+    const options = {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: this.#memorySize,
@@ -860,8 +885,25 @@ export class BreakwaterControlPlane extends Construct {
       role,
       logGroup,
       environment: { ...this.#baseEnvironment, ...extraEnvironment },
-      bundling: BUNDLING,
       ...(deadLetterQueue ? { deadLetterQueue } : {}),
+    };
+    // The installed package ships every default entry prebuilt (same BUNDLING, by `npm run build`);
+    // a clone, or an entry of your own, is bundled from source.
+    const prebuilt = DEFAULT_ENTRIES.has(entry) ? prebuiltBundle(id) : undefined;
+    if (prebuilt !== undefined) {
+      return new lambda.Function(this, `${id}Function`, {
+        ...options,
+        code: lambda.Code.fromAsset(prebuilt),
+        handler: 'index.handler',
+      });
+    }
+    const fn = new nodejs.NodejsFunction(this, `${id}Function`, {
+      ...options,
+      entry: isAbsolute(entry) ? entry : join(PROJECT_ROOT, entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: BUNDLING,
     });
     return fn;
   }
@@ -916,7 +958,7 @@ export class BreakwaterControlPlane extends Construct {
 
   #grantTargetAccess(
     callerId: TargetCallerId,
-    fn: nodejs.NodejsFunction,
+    fn: lambda.Function,
     scope: {
       targetAccounts: readonly string[];
       targetRegions: readonly string[];
@@ -1116,7 +1158,7 @@ export class BreakwaterControlPlane extends Construct {
   }
 
   #createApi(
-    handlers: Partial<Record<keyof ControlPlaneHandlerEntries, nodejs.NodejsFunction>>,
+    handlers: Partial<Record<keyof ControlPlaneHandlerEntries, lambda.Function>>,
     rate: number,
     burst: number,
     cloudWatchRole: boolean,
@@ -1207,7 +1249,7 @@ export class BreakwaterControlPlane extends Construct {
    * The GitHub webhook HMAC secret, generated by Secrets Manager. The webhook Lambda gets its ARN
    * (never its value: that would sit in the function configuration) and may read that one secret.
    */
-  #createWebhookSecret(webhook: nodejs.NodejsFunction): secretsmanager.Secret {
+  #createWebhookSecret(webhook: lambda.Function): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, 'GithubWebhookSecret', {
       description:
         'Breakwater: the secret of the GitHub webhook (X-Hub-Signature-256 HMAC). Paste its value into the webhook settings on GitHub.',
@@ -1237,7 +1279,7 @@ export class BreakwaterControlPlane extends Construct {
    * Its config.json gives it that API and the sign-in settings.
    */
   #createConsole(
-    apiHandler: nodejs.NodejsFunction,
+    apiHandler: lambda.Function,
     options: { removalPolicy: RemovalPolicy; rate: number; burst: number; domainPrefix: string },
   ): BreakwaterConsole {
     const { removalPolicy } = options;
@@ -1412,7 +1454,7 @@ export class BreakwaterControlPlane extends Construct {
    */
   #createConsoleApi(
     userPool: cognito.UserPool,
-    apiHandler: nodejs.NodejsFunction,
+    apiHandler: lambda.Function,
     rate: number,
     burst: number,
   ): apigateway.RestApi {
@@ -1457,7 +1499,7 @@ export class BreakwaterControlPlane extends Construct {
   #connectConsole(
     consoleApi: apigateway.RestApi,
     userPool: cognito.UserPool,
-    apiHandler: nodejs.NodejsFunction,
+    apiHandler: lambda.Function,
     consoleUrl: string,
   ): cognito.UserPoolClient {
     const client = userPool.addClient('ConsoleClient', {

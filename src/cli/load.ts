@@ -4,6 +4,24 @@ import { pathToFileURL } from 'node:url';
 import { InvalidInputError } from '../core/errors.js';
 
 /**
+ * Imports a pipeline or scenario module. A TypeScript file that Node cannot load by itself (the
+ * installed CLI is plain JavaScript, Node 20 strips no types) goes through tsx's `tsImport`, loaded
+ * only then and only for that file; under a loader already (the repository's `npm run breakwater`,
+ * the tests) the file is imported directly.
+ */
+async function importModule(path: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(path).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/.test(path)) throw error;
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  }
+}
+
+/**
  * Reads a user document: JSON, or a TypeScript/JavaScript module whose default export (or a
  * named `pipeline` / `scenario` export) is the document. Problems become InvalidInputError with
  * the file and what was wrong, never a stack trace.
@@ -13,7 +31,7 @@ export async function loadDocument(file: string, kind: 'pipeline' | 'scenario'):
   let text: string;
   if (/\.(m|c)?[jt]s$/.test(path)) {
     try {
-      const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+      const mod = await importModule(path);
       const value = mod.default ?? mod[kind];
       if (value === undefined) {
         throw new InvalidInputError(file, [

@@ -1,6 +1,6 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { InvalidInputError } from '../core/errors.js';
@@ -25,8 +25,16 @@ import { renderSummary, simulate } from './simulate.js';
  */
 export const EXIT = { ok: 0, internal: 1, invalid: 2, rolledBack: 3 } as const;
 
+// src/cli/ in a clone, dist/src/cli/ once installed: package.json is two or three levels up.
 const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(
+    readFileSync(
+      ['../../package.json', '../../../package.json']
+        .map((path) => new URL(path, import.meta.url))
+        .find((url) => existsSync(url))!,
+      'utf8',
+    ),
+  ) as { version: string }
 ).version;
 
 const errColours = paletteFor(process.stderr);

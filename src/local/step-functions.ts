@@ -13,6 +13,7 @@ type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenera
  * patch-package) makes the interpreter behave as AWS does where 3.0.0 does not: a failed Map
  * iteration starts no queued iteration, and States.ALL does not match States.DataLimitExceeded
  * or States.Runtime. Without it the local engine would quietly run workflows AWS would not.
+ * The installed package imports a bundled, patched copy instead (scripts/build.ts).
  */
 if (!('BREAKWATER_PATCH' in interpreter)) {
   throw new Error(
