@@ -22,6 +22,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   'src/handlers': ['src/api', 'src/workflow', 'src/ports', 'src/core'],
   'src/local': ['src/handlers', 'src/adapters', 'src/api', 'src/workflow', 'src/ports', 'src/core'],
   'src/cli': ['src/local', 'src/handlers', 'src/api', 'src/workflow', 'src/ports', 'src/core', 'examples'],
+  // The npm package's entry ('breakwater'): what pipeline and scenario files import.
+  'src/index.ts': ['src/local', 'src/core'],
 };
 
 /** Relative module specifiers of `import … from`, `export … from`, `import '…'` and `import('…')`. */
@@ -38,7 +40,7 @@ function tsFilesUnder(dir: string): string[] {
   });
 }
 
-/** `src/core` for src/core/bake.ts, `functions` for functions/lib/env.ts. */
+/** `src/core` for src/core/bake.ts, `src/index.ts` for itself, `functions` for functions/lib/env.ts. */
 function moduleOf(path: string): string {
   const [top, second] = relative(ROOT, path).split('/');
   return top === 'src' ? `src/${second}` : top!;
