@@ -1,10 +1,10 @@
-import type { Context } from 'aws-lambda';
 import { createAlarmStateHandler } from '../handlers/alarm-state.js';
 import { ALARM_STATE_CHANGE_PATTERN, type AlarmStateChangeEvent } from '../ports/alarm-events.js';
 import type { StepDeps } from '../workflow/deps.js';
 import { type AlarmEventCounts, type AlarmEventDelivery, publishAlarmEvents } from './alarm-events.js';
 import { type EventBusStats, LocalEventBus } from './event-bus.js';
 import type { FleetSimulator } from './fleet/simulator.js';
+import { localLambdaContext } from './lambda-context.js';
 import type { VirtualTime } from './virtual-time.js';
 
 /** The embedded alarm watcher: fleet → alarm events → local bus → the alarm-state Lambda handler. */
@@ -19,20 +19,7 @@ export interface LocalAlarmWatcher {
   stop(): void;
 }
 
-const CONTEXT = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'breakwater-AlarmWatcher',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:breakwater-AlarmWatcher',
-  memoryLimitInMB: '256',
-  awsRequestId: 'local',
-  logGroupName: '/aws/lambda/breakwater-AlarmWatcher',
-  logStreamName: 'local',
-  getRemainingTimeInMillis: () => 60_000,
-  done: () => {},
-  fail: () => {},
-  succeed: () => {},
-} satisfies Context;
+const CONTEXT = localLambdaContext('breakwater-AlarmWatcher');
 
 /**
  * Wires the embedded engine the way the CDK app wires AWS: the simulated fleet publishes

@@ -13,6 +13,7 @@ import { InvalidInputError } from '../core/errors.js';
 import { createCodeCommitHandler } from '../handlers/codecommit.js';
 import { type ApiEvent, type ApiResult, httpMiddlewares, json, rawBody } from '../handlers/http.js';
 import { matchesEventPattern } from './event-pattern.js';
+import { localLambdaContext } from './lambda-context.js';
 
 /*
  * POST /triggers/codecommit, on the local control plane only: what EventBridge does on AWS for a
@@ -25,20 +26,7 @@ import { matchesEventPattern } from './event-pattern.js';
 /** Where the route answers (token-authenticated like the API). */
 export const CODECOMMIT_ROUTE = '/triggers/codecommit';
 
-const CONTEXT = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'breakwater-CodeCommitTrigger',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:breakwater-CodeCommitTrigger',
-  memoryLimitInMB: '256',
-  awsRequestId: 'local',
-  logGroupName: '/aws/lambda/breakwater-CodeCommitTrigger',
-  logStreamName: 'local',
-  getRemainingTimeInMillis: () => 60_000,
-  done: () => {},
-  fail: () => {},
-  succeed: () => {},
-} satisfies Context;
+const CONTEXT = localLambdaContext('breakwater-CodeCommitTrigger');
 
 /**
  * The route's handler (API Gateway proxy events, as the local server makes them).

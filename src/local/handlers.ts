@@ -16,6 +16,7 @@ import {
   type TargetAccountPort,
 } from '../ports/step-catalog.js';
 import { type StepDeps, unwiredPort } from '../workflow/deps.js';
+import { localLambdaContext } from './lambda-context.js';
 import type { LambdaHandler } from './step-functions.js';
 
 const factories: Record<
@@ -33,23 +34,6 @@ const factories: Record<
   RunHooksFunctionArn: createRunHooksHandler,
   RecordProgressFunctionArn: createRecordProgressHandler,
 };
-
-function lambdaContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: 'local',
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
 
 /**
  * The engine's deps as the step's Lambda has them (the ports its catalog entry names): a
@@ -73,7 +57,7 @@ export function localStepHandlers(deps: StepDeps): Map<StepArnVariable, LambdaHa
     const variable = step.arnVariable;
     const stepDeps = withPortsOf(deps, step.ports);
     const handler = factories[variable](() => stepDeps);
-    const context = lambdaContext(`breakwater-${variable.replace(/FunctionArn$/, '')}`);
+    const context = localLambdaContext(`breakwater-${variable.replace(/FunctionArn$/, '')}`);
     out.set(variable, (event) => handler(event, context));
   }
   return out;

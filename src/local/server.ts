@@ -8,6 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { isBinaryMediaType } from '../api/binary-media-types.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import { type Log, silentLog } from '../ports/log.js';
+import { localLambdaContext } from './lambda-context.js';
 
 /** An API Gateway REST (v1) proxy handler, as the Lambdas export. */
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -200,7 +201,9 @@ async function handle(options: LocalServerOptions, req: IncomingMessage, res: Se
   const event = toProxyEvent(req, url, body, requestId, (options.clock ?? systemClock).nowMs());
   if (claims) event.requestContext.authorizer = { claims };
   const around = options.around ?? ((work) => work());
-  const result = await around(() => handler(event, lambdaContext(requestId)));
+  const result = await around(() =>
+    handler(event, localLambdaContext('breakwater-api', { memoryMb: 512, timeoutMs: 29_000, requestId })),
+  );
   if (options.clockState) res.setHeader('X-Breakwater-Clock', options.clockState());
   sendProxyResult(res, result, (options.clock ?? systemClock).nowMs());
 }
@@ -359,23 +362,6 @@ export function toProxyEvent(
         userArn: null,
       },
     },
-  };
-}
-
-function lambdaContext(requestId: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'breakwater-api',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:breakwater-api',
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/breakwater-api',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 29_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
   };
 }
 

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeploymentStore } from '../../src/adapters/aws/dynamodb-store.js';
 import { resolvePipeline } from '../../src/core/pipeline.js';
@@ -18,6 +17,7 @@ import {
   recordingLog,
   sequentialIds,
 } from '../integration/api/support.js';
+import { launchChromium } from '../support/chromium.js';
 
 /*
  * The hosted console's sign-in in headless Chromium: the local server serves the dashboard with
@@ -144,7 +144,6 @@ const pageErrors: string[] = [];
 
 describe('the hosted console sign-in', () => {
   beforeAll(async () => {
-    execFileSync('bash', [join(ROOT, 'scripts/ensure-chromium.sh')], { stdio: 'inherit' });
     const clock = manualClock();
     local = await startLocalDynamo();
     const store = new DynamoDeploymentStore({
@@ -173,19 +172,7 @@ describe('the hosted console sign-in', () => {
       consoleConfig: { cognito: { domain: cognitoUrl, clientId: CLIENT_ID, region: 'eu-west-1' } },
     });
     base = await listen(server);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-dev-shm-usage',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
   }, 300_000);
