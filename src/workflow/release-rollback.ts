@@ -82,11 +82,14 @@ async function begin(
 ): Promise<void> {
   const definitions = new Map(pipeline.waves.flatMap((w) => w.targets.map((t) => [t.id, t] as const)));
   const now = isoNow(deps.clock);
-  for (const t of view.targets) {
-    const definition = definitions.get(t.targetId);
-    if (!definition || except.has(t.targetId) || !t.newVersion || t.status === 'rolled_back') continue;
-    await acquireLock(deps, aliasKey(definition), deployment.id, now);
-  }
+  // One conditional write per alias, independent of each other: all at once, as revertTargets does.
+  await Promise.all(
+    view.targets.map(async (t) => {
+      const definition = definitions.get(t.targetId);
+      if (!definition || except.has(t.targetId) || !t.newVersion || t.status === 'rolled_back') return;
+      await acquireLock(deps, aliasKey(definition), deployment.id, now);
+    }),
+  );
   for (const left of deployment.releaseRollback?.leave ?? []) {
     const target = view.targets.find((t) => t.targetId === left.targetId);
     await record(deps, deployment.id, {
