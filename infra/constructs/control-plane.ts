@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   Arn,
   ArnFormat,
@@ -31,7 +30,6 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { HOLIDAYS_FILE } from '../../functions/lib/date-holidays-lazy.js';
 import { lambdaTimeoutOf } from '../../functions/lib/step-timeouts.js';
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
 import { API_BINARY_MEDIA_TYPES } from '../../src/api/binary-media-types.js';
@@ -40,29 +38,10 @@ import { ALARM_STATE_CHANGE_PATTERN } from '../../src/ports/alarm-events.js';
 import { DEPLOYMENT_EVENT_SOURCE } from '../../src/ports/events.js';
 import { STATE_MACHINES, STEP_FUNCTIONS, type StepFunctionId } from '../../src/ports/step-catalog.js';
 import { aslPlaceholders, loadAslDefinition } from './asl.js';
+import { BUNDLING, PROJECT_ROOT, prebuiltBundle } from './bundling.js';
 import { buildControlPlaneDashboard, ControlPlaneMetrics } from './monitoring.js';
 import { render as nagRender, nagResource } from './nag.js';
 import { ACCOUNT_ID, FUNCTION_NAME, ORGANISATION_ID, REGION, ROLE_NAME, Validator } from './validation.js';
-
-/**
- * The root this module sits under: the repository in a clone (`infra/constructs/` → `./`), the
- * package's `dist/` once installed (`dist/infra/constructs/` → `dist/`, where `npm run build` puts
- * the ASL files, `web/` and the Lambda bundles). ASL files and `web/` are read from it, never
- * from the working directory; source entries and the lock file too, when bundling from source.
- */
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Where `npm run build` puts each Lambda's bundle: `<root>/lambda/<Id>/index.mjs` (scripts/build.ts). */
-export const PREBUILT_LAMBDA_DIR = join(PROJECT_ROOT, 'lambda');
-
-/**
- * The folder of the prebuilt bundle of the Lambda `id` (`Api`, `WaitForBake`, …) if the package
- * ships one, else undefined (a clone: the construct bundles from source with esbuild).
- */
-export function prebuiltBundle(id: string, root: string = PREBUILT_LAMBDA_DIR): string | undefined {
-  const dir = join(root, id);
-  return existsSync(join(dir, 'index.mjs')) ? dir : undefined;
-}
 
 /** The construct id of a handler kind's Lambda: `githubWebhook` → `GithubWebhook`. */
 const handlerId = (kind: keyof ControlPlaneHandlerEntries) => `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
@@ -1675,42 +1654,3 @@ export class BreakwaterControlPlane extends Construct {
     }
   }
 }
-
-/** How every Breakwater Lambda is bundled (see docs/deploy.md for the measurements behind it). */
-export const BUNDLING: nodejs.BundlingOptions = {
-  forceDockerBundling: false,
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  format: nodejs.OutputFormat.ESM,
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  // Bundled CommonJS dependencies call require() for Node built-ins; ESM has none without this.
-  banner:
-    "import { createRequire as __bwCreateRequire } from 'node:module'; const require = __bwCreateRequire(import.meta.url);",
-  // The SDK v3 clients are bundled (and tree-shaken) instead of taken from the runtime: the code
-  // runs the exact versions it was tested with, and a bundled SDK imports in about a third of the
-  // CPU time of the same clients loaded as packages (`npm run bench -- --bundles-only`).
-  externalModules: [],
-  esbuildArgs: {
-    // Every country's holiday calendars ship beside the bundle and load on a window's first
-    // holiday lookup (functions/lib/date-holidays-lazy.ts).
-    '--alias:date-holidays': join(PROJECT_ROOT, 'functions/lib/date-holidays-lazy.ts'),
-    // The SDK's default credential chain becomes the environment's credentials, all Lambda gives:
-    // its SSO, config-file, web-identity and IMDS links and their clients are ~90 KB
-    // (functions/lib/lambda-credentials.ts).
-    '--alias:@aws-sdk/credential-provider-node': join(PROJECT_ROOT, 'functions/lib/lambda-credentials.ts'),
-  },
-  commandHooks: {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (_inputDir, outputDir) => [
-      [
-        JSON.stringify(join(PROJECT_ROOT, 'node_modules/.bin/esbuild')),
-        JSON.stringify(join(PROJECT_ROOT, 'node_modules/date-holidays/lib/index.cjs')),
-        '--bundle --platform=node --format=cjs --target=node22 --minify --log-level=warning',
-        `--outfile=${JSON.stringify(join(outputDir, HOLIDAYS_FILE))}`,
-      ].join(' '),
-    ],
-  },
-};
