@@ -1,11 +1,7 @@
 import { type App, Stack } from 'aws-cdk-lib';
 import type { InfraConfig } from './config.js';
 import { BreakwaterAlarmForwarder } from './constructs/alarm-forwarder.js';
-import {
-  BreakwaterControlPlane,
-  controlPlaneEventBusArn,
-  targetCallerRoleArns,
-} from './constructs/control-plane.js';
+import { BreakwaterControlPlane, controlPlaneEventBusArn, targetCallerRoleArns } from './constructs/index.js';
 import { BreakwaterTargetRole } from './constructs/target-role.js';
 
 /** The stacks of the Breakwater app (what `infra/app.ts` synthesizes). */

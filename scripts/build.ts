@@ -81,10 +81,10 @@ function vendorInterpreter(): void {
   writeFileSync(importer, rewritten);
 }
 
-/** Every Lambda of the control plane made from one of its entries: `<Id>Function` → Id. */
+/** Every Lambda of the control plane (in any of its parts) made from one of its entries: `<Id>Function` → Id. */
 function breakwaterFunctions(scope: IConstruct): [string, lambda.Function][] {
   const found: [string, lambda.Function][] = [];
-  for (const child of scope.node.children) {
+  for (const child of scope.node.findAll()) {
     if (child instanceof lambda.Function && child.node.id.endsWith('Function')) {
       found.push([child.node.id.slice(0, -'Function'.length), child]);
     }

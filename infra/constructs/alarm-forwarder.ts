@@ -6,7 +6,7 @@ import {
   Token,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { alarmStateChangeEventPattern } from './control-plane.js';
+import { alarmStateChangeEventPattern } from './triggers.js';
 import { BreakwaterConfigError, EVENT_BUS_ARN, Validator } from './validation.js';
 
 export interface BreakwaterAlarmForwarderProps {

@@ -1,4 +1,4 @@
-import { type Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, type Stack, Token } from 'aws-cdk-lib';
 
 /**
  * How cdk-nag spells a resource inside a finding id such as `AwsSolutions-IAM5[Resource::…]`:
@@ -28,4 +28,15 @@ export function render(value: unknown): string {
     }
   }
   return JSON.stringify(value);
+}
+
+/** The ARN of the Lambda function (or `name:qualifier`, or a `*` pattern) `resourceName` in `region`. */
+export function lambdaFunctionArn(stack: Stack, region: string, resourceName: string): string {
+  return stack.formatArn({
+    service: 'lambda',
+    region,
+    resource: 'function',
+    resourceName,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }

@@ -1,6 +1,6 @@
 import { ArnFormat, Duration, aws_iam as iam, Stack, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { nagResource } from './nag.js';
+import { lambdaFunctionArn, nagResource } from './nag.js';
 import {
   ALIAS_NAME,
   BreakwaterConfigError,
@@ -137,14 +137,7 @@ export class BreakwaterTargetRole extends Construct {
       maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
     });
 
-    const fnArn = (region: string, resourceName: string) =>
-      stack.formatArn({
-        service: 'lambda',
-        region,
-        resource: 'function',
-        resourceName,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
+    const fnArn = (region: string, resourceName: string) => lambdaFunctionArn(stack, region, resourceName);
     const functionArns = regions.flatMap((region) =>
       props.functions.map((fn) => fnArn(region, fn.functionName)),
     );

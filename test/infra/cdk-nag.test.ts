@@ -11,7 +11,7 @@ import {
   BreakwaterControlPlane,
   controlPlaneEventBusArn,
   targetCallerRoleArns,
-} from '../../infra/constructs/control-plane.js';
+} from '../../infra/constructs/index.js';
 import { BreakwaterTargetRole } from '../../infra/constructs/target-role.js';
 import { STEP_FUNCTIONS } from '../../src/ports/step-catalog.js';
 import { ALL_HANDLERS, HOME_ACCOUNT, REGION, TARGET_ACCOUNT } from './helpers.js';

@@ -9,6 +9,7 @@ import {
   HOME_ACCOUNT,
   identityStatements,
   logicalIdOf,
+  logicalIdOfConstruct,
   render,
 } from './helpers.js';
 
@@ -21,8 +22,7 @@ describe('BreakwaterControlPlane hosted console sign-in', () => {
   let stack: Stack;
   let plane: BreakwaterControlPlane;
   let template: Template;
-  const idOf = (construct: IConstruct) =>
-    stack.getLogicalId((construct.node.defaultChild ?? construct) as never);
+  const idOf = (construct: IConstruct) => logicalIdOfConstruct(stack, construct);
   const consoleUrl = () => `https://<${logicalIdOf(stack, plane, 'ConsoleDistribution')}.DomainName>`;
 
   beforeAll(() => {

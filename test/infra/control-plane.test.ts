@@ -11,16 +11,18 @@ import {
   TARGET_CALLER_STEPS,
   TARGET_CALLERS,
   targetCallerRoleArns,
-} from '../../infra/constructs/control-plane.js';
+} from '../../infra/constructs/index.js';
 import { GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL_ATTRIBUTE } from '../../src/adapters/aws/table.js';
 import { ALARM_STATE_CHANGE_PATTERN } from '../../src/ports/alarm-events.js';
 import { STATE_MACHINES, STEP_FUNCTIONS } from '../../src/ports/step-catalog.js';
 import {
   ALL_HANDLERS,
   buildControlPlane,
+  childOf,
   HOME_ACCOUNT,
   identityStatements,
   logicalIdOf,
+  logicalIdOfConstruct,
   REGION,
   render,
   type Statement,
@@ -36,7 +38,7 @@ describe('BreakwaterControlPlane with every handler present', () => {
   const consoleBucketId = () => logicalIdOf(stack, plane, 'ConsoleBucket');
   /** The logical id of a handler role's default policy, e.g. `GithubWebhookRole`. */
   const defaultPolicyOf = (role: string) =>
-    stack.getLogicalId(plane.node.findChild(role).node.findChild('DefaultPolicy').node.defaultChild as never);
+    logicalIdOfConstruct(stack, childOf(plane, role).node.findChild('DefaultPolicy'));
   const deploymentExecutions = `arn:<AWS::Partition>:states:${REGION}:${HOME_ACCOUNT}:execution:breakwater-Deployment:*`;
 
   beforeAll(() => {
@@ -205,7 +207,7 @@ describe('BreakwaterControlPlane with every handler present', () => {
           .map((s) => `<${fnId(s.id)}.Arn>`);
         // THEN the machine role's lambda:InvokeFunction lists exactly those, unqualified
         const defaultPolicy = plane.stateMachines[id as 'Deployment'].role.node.findChild('DefaultPolicy');
-        const policyId = stack.getLogicalId(defaultPolicy.node.defaultChild as never);
+        const policyId = logicalIdOfConstruct(stack, defaultPolicy);
         const invoke = statements.filter(
           (s) => s.actions.includes('lambda:InvokeFunction') && s.policy === policyId,
         );
@@ -542,7 +544,7 @@ describe('BreakwaterControlPlane with every handler present', () => {
       expect(csp).toContain("default-src 'self'");
       expect(csp).toContain(
         `connect-src 'self' https://<${logicalIdOf(stack, plane, 'ConsoleApi')}>.execute-api.${REGION}.<AWS::URLSuffix> ` +
-          `https://<${stack.getLogicalId(plane.console!.userPoolDomain.node.defaultChild as never)}>.auth.${REGION}.amazoncognito.com;`,
+          `https://<${logicalIdOfConstruct(stack, plane.console!.userPoolDomain)}>.auth.${REGION}.amazoncognito.com;`,
       );
       expect(headers).toMatchObject({
         StrictTransportSecurity: {
@@ -570,8 +572,8 @@ describe('BreakwaterControlPlane with every handler present', () => {
       expect(markers).toEqual(
         expect.arrayContaining([
           `<${logicalIdOf(stack, plane, 'ConsoleApi')}>`,
-          `<${stack.getLogicalId(plane.console!.userPoolClient.node.defaultChild as never)}>`,
-          `<${stack.getLogicalId(plane.console!.userPoolDomain.node.defaultChild as never)}>`,
+          `<${logicalIdOfConstruct(stack, plane.console!.userPoolClient)}>`,
+          `<${logicalIdOfConstruct(stack, plane.console!.userPoolDomain)}>`,
         ]),
       );
       expect(markers).not.toContain(`<${logicalIdOf(stack, plane, 'Api')}>`);

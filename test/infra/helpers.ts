@@ -1,9 +1,11 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import {
   BreakwaterControlPlane,
   type BreakwaterControlPlaneProps,
-} from '../../infra/constructs/control-plane.js';
+  ControlPlanePart,
+} from '../../infra/constructs/index.js';
 
 /** The stand-in entry used for the API/trigger handlers that do not exist yet. */
 export const FIXTURE_HANDLER = 'test/infra/fixtures/noop-handler.ts';
@@ -93,9 +95,29 @@ export function identityStatements(template: Template): Statement[] {
   return statements;
 }
 
-/** The logical id of the resource at a construct path below `ControlPlane/`. */
-export function logicalIdOf(stack: Stack, plane: BreakwaterControlPlane, child: string): string {
-  const construct = plane.node.findChild(child);
+/** The logical id in the template of `construct` (its L1 resource), overrides included. */
+export function logicalIdOfConstruct(stack: Stack, construct: IConstruct): string {
   const resource = construct.node.defaultChild ?? construct;
-  return stack.getLogicalId(resource as never);
+  return stack.resolve((resource as CfnElement).logicalId) as string;
+}
+
+/**
+ * The logical id of the resource the control plane (or one of its parts: store, steps,
+ * workflows...) holds under the construct id `child`.
+ */
+export function logicalIdOf(stack: Stack, plane: BreakwaterControlPlane, child: string): string {
+  return logicalIdOfConstruct(stack, childOf(plane, child));
+}
+
+/** The construct with id `child` in the control plane or in one of its parts. */
+export function childOf(plane: BreakwaterControlPlane, child: string): IConstruct {
+  const found = [plane, ...plane.node.children.filter((c) => c instanceof ControlPlanePart)]
+    .map((scope) => scope.node.tryFindChild(child))
+    .filter((c) => c !== undefined && !(c instanceof ControlPlanePart));
+  if (found.length !== 1) {
+    throw new Error(
+      `expected one construct with id ${child} in the control plane or its parts, found ${found.length}`,
+    );
+  }
+  return found[0]!;
 }

@@ -1,7 +1,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TARGET_CALLERS, targetCallerRoleArns } from '../../infra/constructs/control-plane.js';
+import { TARGET_CALLERS, targetCallerRoleArns } from '../../infra/constructs/index.js';
 import { BreakwaterTargetRole, type BreakwaterTargetRoleProps } from '../../infra/constructs/target-role.js';
 import { HOME_ACCOUNT, identityStatements, REGION, type Statement, TARGET_ACCOUNT } from './helpers.js';
 
