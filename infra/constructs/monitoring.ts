@@ -87,11 +87,15 @@ export class ControlPlaneMetrics {
     });
   }
 
-  /** A deployment count summed over every pipeline (and outcome). */
+  /** A deployment (or release rollback) count summed over every pipeline (and outcome, mode). */
   deploymentCount(
     name: Extract<
       DeploymentMetricName,
-      'DeploymentsStarted' | 'DeploymentsSucceeded' | 'DeploymentsRolledBack'
+      | 'DeploymentsStarted'
+      | 'DeploymentsSucceeded'
+      | 'DeploymentsRolledBack'
+      | 'ReleaseRollbacksStarted'
+      | 'ReleaseRollbacksCompleted'
     >,
     period: Duration = Duration.hours(1),
   ): cloudwatch.MathExpression {
@@ -138,6 +142,9 @@ const DIMENSIONS: Readonly<Record<DeploymentMetricName, string>> = {
   BakeVerdicts: 'pipeline,service,verdict',
   AlarmToTrafficOffSeconds: 'pipeline,service',
   LeadTimeSeconds: 'pipeline,service',
+  ReleaseRollbacksStarted: 'mode,pipeline,service',
+  ReleaseRollbacksCompleted: 'mode,outcome,pipeline,service',
+  ReleaseRollbackSeconds: 'mode,pipeline,service',
 };
 
 /** A CloudWatch SEARCH over every pipeline's series of a workflow metric. */
@@ -148,7 +155,7 @@ function search(name: DeploymentMetricName, statistic: string, period: Duration)
 /**
  * The control plane's dashboard: its own health first (failed executions, Lambda errors and
  * throttles, dead letters, table throttles), then what it did (deployments, bake verdicts, how
- * fast traffic came off after an alarm, lead time).
+ * fast traffic came off after an alarm, lead time, release rollbacks and how long they took).
  */
 export function buildControlPlaneDashboard(
   scope: Construct,
@@ -221,6 +228,20 @@ export function buildControlPlaneDashboard(
   dashboard.addWidgets(
     graph('Bake verdicts', [metrics.perPipeline('BakeVerdicts', 'Sum')]),
     graph('Rollbacks by outcome', [metrics.perPipeline('DeploymentsRolledBack', 'Sum')]),
+  );
+  dashboard.addWidgets(
+    graph('Release rollbacks (all pipelines)', [
+      metrics.deploymentCount('ReleaseRollbacksStarted'),
+      metrics.deploymentCount('ReleaseRollbacksCompleted'),
+    ]),
+    graph(
+      'Release rollback: request → last target back (p50, p99)',
+      [
+        metrics.perPipeline('ReleaseRollbackSeconds', 'p50'),
+        metrics.perPipeline('ReleaseRollbackSeconds', 'p99'),
+      ],
+      'seconds',
+    ),
   );
   return dashboard;
 }

@@ -1,6 +1,7 @@
 /*
  * The facts the workflow counts as it runs (deployments started, succeeded and rolled back, bake
- * verdicts, how fast traffic came off after an alarm, lead time). On AWS they become CloudWatch
+ * verdicts, how fast traffic came off after an alarm, lead time, release rollbacks started and
+ * ended and how long they took). On AWS they become CloudWatch
  * metrics through the Embedded Metric Format (src/adapters/aws/emf-metrics.ts); on the embedded
  * engine nothing records them unless a recorder is injected.
  */
@@ -16,6 +17,9 @@ export const DEPLOYMENT_METRIC_NAMES = [
   'BakeVerdicts',
   'AlarmToTrafficOffSeconds',
   'LeadTimeSeconds',
+  'ReleaseRollbacksStarted',
+  'ReleaseRollbacksCompleted',
+  'ReleaseRollbackSeconds',
 ] as const;
 export type DeploymentMetricName = (typeof DEPLOYMENT_METRIC_NAMES)[number];
 
@@ -23,7 +27,9 @@ export type DeploymentMetricUnit = 'Count' | 'Seconds';
 
 /**
  * Dimensions of one data point. Every metric carries `pipeline`; `BakeVerdicts` adds `verdict`,
- * `DeploymentsRolledBack` adds `outcome`. Kept few and bounded: each combination is a metric.
+ * `DeploymentsRolledBack` adds `outcome`; the release rollback metrics add `mode` (`fast` or
+ * `reverse-waves`, as first requested) and `ReleaseRollbacksCompleted` also `outcome`. Kept few
+ * and bounded: each combination is a metric.
  */
 export type DeploymentMetricDimensions = Readonly<Record<string, string>> & { readonly pipeline: string };
 

@@ -1,6 +1,11 @@
 import type { BakeVerdict } from '../core/bake.js';
 import type { DeploymentMetricName, DeploymentMetricUnit } from '../ports/deployment-metrics.js';
-import type { DeploymentRecord, DeploymentStatus, RollbackInfo } from '../ports/store.js';
+import type {
+  DeploymentRecord,
+  DeploymentStatus,
+  ReleaseRollbackRequest,
+  RollbackInfo,
+} from '../ports/store.js';
 import type { StepDeps } from './deps.js';
 
 /*
@@ -76,4 +81,44 @@ export function recordTrafficOff(
   if (seconds !== undefined) {
     emit(deps, 'AlarmToTrafficOffSeconds', seconds, 'Seconds', { pipeline: deployment.pipelineName });
   }
+}
+
+/**
+ * The mode a release rollback was first asked for: a hurried rollback (`hurriedBy`) was
+ * `reverse-waves` before it became `fast`. One dimension value per rollback, whenever it is counted.
+ */
+function requestedMode(request: ReleaseRollbackRequest): ReleaseRollbackRequest['mode'] {
+  return request.hurriedBy !== undefined ? 'reverse-waves' : request.mode;
+}
+
+/** A release rollback started (its start recorded now, not found recorded already by a retry). */
+export function countReleaseRollbackStarted(
+  deps: MetricDeps,
+  deployment: DeploymentRecord,
+  request: ReleaseRollbackRequest,
+): void {
+  emit(deps, 'ReleaseRollbacksStarted', 1, 'Count', {
+    pipeline: deployment.pipelineName,
+    mode: requestedMode(request),
+  });
+}
+
+/**
+ * A release rollback ended as `outcome` (its status written now, by the call that moved it from
+ * rolling_back). Fully rolled back, it also records how long it took from the request to
+ * `restoredAt`, when the last of its targets was back on its previous version.
+ */
+export function countReleaseRollbackCompleted(
+  deps: MetricDeps,
+  deployment: DeploymentRecord,
+  request: ReleaseRollbackRequest,
+  outcome: Extract<DeploymentStatus, 'rolled_back' | 'failed'>,
+  restoredAt: string,
+): void {
+  const pipeline = deployment.pipelineName;
+  const mode = requestedMode(request);
+  emit(deps, 'ReleaseRollbacksCompleted', 1, 'Count', { pipeline, mode, outcome });
+  if (outcome !== 'rolled_back') return;
+  const seconds = secondsBetween(request.requestedAt, restoredAt);
+  if (seconds !== undefined) emit(deps, 'ReleaseRollbackSeconds', seconds, 'Seconds', { pipeline, mode });
 }

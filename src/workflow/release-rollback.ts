@@ -5,6 +5,7 @@ import { aliasKey } from '../core/targets.js';
 import { isoNow } from '../ports/clock.js';
 import type { DeploymentRecord, DeploymentView } from '../ports/store.js';
 import { acquireLock, loadDeployment, loadPipeline, record, releaseAll } from './context.js';
+import { countReleaseRollbackCompleted, countReleaseRollbackStarted } from './deployment-metrics.js';
 import type { StepDeps } from './deps.js';
 import { revertTargets } from './roll-back.js';
 
@@ -107,6 +108,8 @@ async function begin(
     type: 'release-rollback-started',
     message: `rolling back the release ${mode === 'fast' ? 'on every wave at once' : 'wave by wave, last wave first, with the pipeline bake between'}`,
   });
+  // Counted by the call that recorded the start; a retry finds it recorded and does not begin again.
+  if (deployment.releaseRollback) countReleaseRollbackStarted(deps, deployment, deployment.releaseRollback);
 }
 
 /** The release's waves as {@link nextReleaseRollbackStep} needs them, from the records. */
@@ -201,5 +204,15 @@ async function finish(
     endedAt: now,
     ...(rollback ? { rollback: { ...rollback, trafficOffAt: rollback.trafficOffAt ?? now } } : {}),
   });
+  // Counted by the call that moved it from rolling_back; a retry finds it ended and returns early.
+  if (deployment.status === 'rolling_back') {
+    countReleaseRollbackCompleted(deps, deployment, request, status, lastWaveBackAt(view) ?? now);
+  }
   return status;
+}
+
+/** When the last wave of the release was all back (its `rolledBackAt`), if any was taken back. */
+function lastWaveBackAt(view: DeploymentView): string | undefined {
+  const times = view.waves.flatMap((w) => (w.rolledBackAt ? [w.rolledBackAt] : []));
+  return times.length > 0 ? times.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) : undefined;
 }

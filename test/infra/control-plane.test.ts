@@ -888,6 +888,22 @@ describe('BreakwaterControlPlane with every handler present', () => {
       );
     });
 
+    it('charts release rollbacks: started and completed (all pipelines), and request to last target back p50 and p99', () => {
+      const body = dashboardBody();
+      expect(body).toContain('"title":"Release rollbacks (all pipelines)"');
+      expect(body).toContain(
+        `SUM(SEARCH('{Breakwater,mode,pipeline,service} MetricName=\\"ReleaseRollbacksStarted\\"', 'Sum', 3600))`,
+      );
+      expect(body).toContain(
+        `SUM(SEARCH('{Breakwater,mode,outcome,pipeline,service} MetricName=\\"ReleaseRollbacksCompleted\\"', 'Sum', 3600))`,
+      );
+      for (const statistic of ['p50', 'p99']) {
+        expect(body).toContain(
+          `SEARCH('{Breakwater,mode,pipeline,service} MetricName=\\"ReleaseRollbackSeconds\\"', '${statistic}', 3600)`,
+        );
+      }
+    });
+
     it('exposes its metric factories, and names the machines it has when asked for one it does not', () => {
       const metric = plane.monitoringMetrics.executionsFailed('Deployment');
       expect(metric.metricName).toBe('ExecutionsFailed');
