@@ -10,8 +10,9 @@ import { BUNDLING } from '../infra/constructs/bundling.js';
 /*
  * (h) The Lambda bundles: `cdk synth` exactly as `npm run synth` does, then per function the
  * bundle's size and the CPU time of a cold import (`await import(index.mjs)` in a fresh Node
- * process, median of N). The SDK is external (the runtime has it); here it resolves from the
- * project's node_modules, so its load is part of the figure, as it is on Lambda.
+ * process, median of N). The SDK is bundled (BUNDLING); the floor's second row takes it from the
+ * runtime instead, and here it resolves from the project's node_modules, so its load is part of
+ * the figure, as it is on Lambda.
  */
 
 const run = promisify(execFile);

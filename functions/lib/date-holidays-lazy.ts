@@ -80,7 +80,9 @@ const KNOWN_COUNTRY = 'an ISO 3166-1 alpha-2 country code date-holidays knows, l
 /**
  * A date-holidays class reading its calendars from `dir` (a HOLIDAYS_DIR written by
  * infra/holiday-files.ts). Without a country, the instance knows every country, state and region
- * (getCountries, getStates, getRegions) and no holidays, as date-holidays' own does.
+ * (getCountries, getStates, getRegions) and no holidays, as date-holidays' own does. An instance
+ * holds its own country's data only: construct a new one for another country (`init()` with
+ * another country would find no rules).
  *
  * @throws InvalidInputError for a country date-holidays does not know (date-holidays itself
  *   would answer no holidays at all, which would silently open every window).
