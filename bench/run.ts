@@ -524,7 +524,8 @@ async function main(): Promise<void> {
   }
   if (options.bundles) {
     write('Lambda bundles: cdk synth, then a cold import of each bundle in a fresh process');
-    write(bundleTable(await measureBundles(options.importRuns), options.importRuns));
+    const { bundles, floors } = await measureBundles(options.importRuns);
+    write(bundleTable(bundles, options.importRuns, floors));
     write();
   }
 }

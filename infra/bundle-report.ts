@@ -12,7 +12,7 @@ export interface BundleSize {
   readonly entryFile: string;
   /** Bytes of that bundle: what a cold start parses. */
   readonly codeBytes: number;
-  /** Bytes of the other code files, loaded only when needed (the holiday calendars). */
+  /** Bytes of the other files (in subfolders too), loaded only when needed (the holiday calendars). */
   readonly onDemandBytes: number;
   /** Bytes of the source maps shipped beside it. */
   readonly sourceMapBytes: number;
@@ -53,7 +53,7 @@ export function bundleReport(assemblyDir = 'cdk.out'): BundleSize[] {
       let onDemandBytes = 0;
       let sourceMapBytes = 0;
       let zippedBytes = 0;
-      for (const name of readdirSync(dir)) {
+      for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
         const path = join(dir, name);
         if (!statSync(path).isFile()) continue;
         const content = readFileSync(path);

@@ -16,11 +16,12 @@ import { BreakwaterControlPlane } from '../infra/constructs/control-plane.js';
  *   dist/vendor/aws-local-stepfunctions.mjs             the local Step Functions interpreter with
  *                                                        patches/ applied, bundled (see vendorInterpreter)
  *   dist/lambda/<Id>/                                    each Lambda's bundle (index.mjs, its map,
- *                                                        date-holidays.cjs), made by the construct
+ *                                                        holiday-calendars/ where it evaluates
+ *                                                        windows), made by the construct
  *                                                        itself, so with exactly its BUNDLING
  *
  * The bundles come from constructing the control plane once from source and copying the asset
- * folders CDK staged: whatever BUNDLING says (esbuild options, the date-holidays split) is what
+ * folders CDK staged: whatever BUNDLING says (esbuild options, the holiday calendars) is what
  * ships, with no second copy of the options to drift.
  */
 

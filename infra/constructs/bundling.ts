@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { aws_lambda_nodejs as nodejs } from 'aws-cdk-lib';
-import { HOLIDAYS_FILE } from '../../functions/lib/date-holidays-lazy.js';
 
 /**
  * The root this module sits under: the repository in a clone (`infra/constructs/` → `./`), the
@@ -41,8 +40,8 @@ export const BUNDLING: nodejs.BundlingOptions = {
   // CPU time of the same clients loaded as packages (`npm run bench -- --bundles-only`).
   externalModules: [],
   esbuildArgs: {
-    // Every country's holiday calendars ship beside the bundle and load on a window's first
-    // holiday lookup (functions/lib/date-holidays-lazy.ts).
+    // The holiday calendars ship beside the bundles that reach them, one file per country, and a
+    // window's first holiday lookup loads its country's only (functions/lib/date-holidays-lazy.ts).
     '--alias:date-holidays': join(PROJECT_ROOT, 'functions/lib/date-holidays-lazy.ts'),
     // The SDK's default credential chain becomes the environment's credentials, all Lambda gives:
     // its SSO, config-file, web-identity and IMDS links and their clients are ~90 KB
@@ -52,13 +51,11 @@ export const BUNDLING: nodejs.BundlingOptions = {
   commandHooks: {
     beforeBundling: () => [],
     beforeInstall: () => [],
+    // Writes the calendars if the bundle reaches date-holidays, else nothing (infra/holiday-files.ts).
     afterBundling: (_inputDir, outputDir) => [
-      [
-        JSON.stringify(join(PROJECT_ROOT, 'node_modules/.bin/esbuild')),
-        JSON.stringify(join(PROJECT_ROOT, 'node_modules/date-holidays/lib/index.cjs')),
-        '--bundle --platform=node --format=cjs --target=node22 --minify --log-level=warning',
-        `--outfile=${JSON.stringify(join(outputDir, HOLIDAYS_FILE))}`,
-      ].join(' '),
+      [join(PROJECT_ROOT, 'node_modules/.bin/tsx'), join(PROJECT_ROOT, 'infra/holiday-files.ts'), outputDir]
+        .map((arg) => JSON.stringify(arg))
+        .join(' '),
     ],
   },
 };

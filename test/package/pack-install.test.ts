@@ -114,11 +114,15 @@ describe('the npm package', () => {
         'dist/vendor/aws-local-stepfunctions.mjs',
         'dist/lambda/Api/index.mjs',
         'dist/lambda/WaitForBake/index.mjs',
-        'dist/lambda/WaitForBake/date-holidays.cjs',
+        'dist/lambda/CheckWaveGate/holiday-calendars/engine.cjs',
+        'dist/lambda/CheckWaveGate/holiday-calendars/US.json',
+        'dist/lambda/CheckWaveGate/holiday-calendars/zones/America/New_York.json',
         'docs/schema/pipeline.schema.json',
         'README.md',
       ]),
     );
+    // the holiday calendars only beside the bundles that evaluate windows
+    expect(packedFiles.filter((f) => f.startsWith('dist/lambda/WaitForBake/holiday-calendars/'))).toEqual([]);
     const sources = packedFiles.filter((f) => /\.[cm]?ts$/.test(f) && !f.endsWith('.d.ts'));
     expect(sources.filter((f) => !f.startsWith('examples/'))).toEqual([]);
     expect(packedFiles.filter((f) => f.startsWith('test/') || f.startsWith('src/'))).toEqual([]);
