@@ -1,5 +1,5 @@
 import Holidays from 'date-holidays';
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
 import { BreakwaterError } from './errors.js';
 import { regionInfo } from './regions.js';
 import type { Blackout, TimeWindow } from './window-schema.js';
@@ -22,7 +22,11 @@ const DAY_MS = 86_400_000;
 /** How far {@link nextOpening} looks before giving up. */
 export const WINDOW_SEARCH_HORIZON_DAYS = 400;
 const HORIZON_MS = WINDOW_SEARCH_HORIZON_DAYS * DAY_MS;
-export const UTC = IANAZone.create('UTC');
+/**
+ * UTC, as luxon's fixed-offset zone: the same offsets as the IANA zone "UTC" without building an
+ * Intl.DateTimeFormat when the module loads (a cold start pays for that otherwise).
+ */
+export const UTC: Zone = FixedOffsetZone.utcInstance;
 
 export const DAY_NAMES = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
 export type DayName = (typeof DAY_NAMES)[number];
@@ -230,7 +234,7 @@ function resolveWindow(window: TimeWindow, ctx: WindowContext): ResolvedWindow {
   };
 }
 
-function resolveBlackout(b: Blackout, zone: IANAZone) {
+function resolveBlackout(b: Blackout, zone: Zone) {
   if (typeof b === 'string') {
     return {
       fromMs: blackoutBound(b, zone, false),
@@ -250,7 +254,7 @@ function resolveBlackout(b: Blackout, zone: IANAZone) {
  * The instant a blackout bound stands for. A date is the start of that local day, or for an end
  * bound the start of the next (dates are inclusive); a date-time without an offset is local.
  */
-export function blackoutBound(text: string, zone: IANAZone, isEnd: boolean): number {
+export function blackoutBound(text: string, zone: Zone, isEnd: boolean): number {
   if (ISO_DATE.test(text)) {
     const wall = DateTime.fromISO(text, { zone: 'utc' }).toMillis();
     return instantOfWall(zone, isEnd ? wall + DAY_MS : wall);
@@ -265,7 +269,7 @@ export function blackoutBound(text: string, zone: IANAZone, isEnd: boolean): num
 // Wall-clock arithmetic. A "wall" value is the local date-time written as if it were UTC epoch ms.
 // ---------------------------------------------------------------------------------------------
 
-function wallOf(zone: IANAZone, instant: number): number {
+function wallOf(zone: Zone, instant: number): number {
   return instant + zone.offset(instant) * MINUTE_MS;
 }
 
@@ -273,7 +277,7 @@ function wallOf(zone: IANAZone, instant: number): number {
  * The earliest instant whose local wall time is `wall`; inside a spring-forward gap (a wall time
  * that never happens) the first instant after the gap. In a fall-back overlap, the first of the two.
  */
-function instantOfWall(zone: IANAZone, wall: number): number {
+function instantOfWall(zone: Zone, wall: number): number {
   const guesses = [
     wall - zone.offset(wall - DAY_MS) * MINUTE_MS,
     wall - zone.offset(wall + DAY_MS) * MINUTE_MS,
@@ -302,7 +306,7 @@ interface LocalInstant {
   readonly year: number;
 }
 
-function localAt(zone: IANAZone, instant: number): LocalInstant {
+function localAt(zone: Zone, instant: number): LocalInstant {
   const wall = wallOf(zone, instant);
   const dayWall = Math.floor(wall / DAY_MS) * DAY_MS;
   const day = DateTime.fromMillis(dayWall, { zone: 'utc' });
