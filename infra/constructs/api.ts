@@ -39,6 +39,7 @@ export function stageOptions(accessLogs: logs.ILogGroup, throttling: ApiThrottli
 export interface BreakwaterApiProps {
   /** Prefix of the REST API's name: `<name>-api`. */
   readonly name: string;
+  /** The table: the API Lambda reads and writes it. */
   readonly store: BreakwaterStore;
   /** The API starts and stops deployments and starts release rollbacks. */
   readonly workflows: BreakwaterWorkflows;
@@ -51,8 +52,11 @@ export interface BreakwaterApiProps {
   readonly githubWebhook?: lambda.Function;
   /** Environment of the API Lambda. */
   readonly environment: Readonly<Record<string, string>>;
+  /** Retention of the log groups this part creates. */
   readonly logRetention: logs.RetentionDays;
+  /** Memory of each Lambda this part creates, in MB. */
   readonly memorySize: number;
+  /** Rate and burst of the stage. */
   readonly throttling: ApiThrottling;
   /**
    * Create the account-level role API Gateway needs to write logs (one per account and region).

@@ -37,6 +37,7 @@ export interface BreakwaterConsoleProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /** Retention of the log groups this part creates. */
   readonly logRetention: logs.RetentionDays;
   /** Rate and burst of the console API's stage. */
   readonly throttling: ApiThrottling;

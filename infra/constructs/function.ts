@@ -58,9 +58,13 @@ export const RUNS_FROM_PACKAGE = import.meta.url.endsWith('.js');
 export interface BreakwaterFunctionOptions {
   /** The handler's entry file (see ControlPlaneHandlerEntries and the step catalog). */
   readonly entry: string;
+  /** The function's execution role. */
   readonly role: iam.IRole;
+  /** The function's environment variables. */
   readonly environment: Readonly<Record<string, string>>;
+  /** Retention of the log groups this part creates. */
   readonly logRetention: logs.RetentionDays;
+  /** Memory of each Lambda this part creates, in MB. */
   readonly memorySize: number;
   /** Where Lambda puts an asynchronous invocation it could not handle. @default none */
   readonly deadLetterQueue?: sqs.IQueue;

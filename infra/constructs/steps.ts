@@ -15,7 +15,9 @@ export interface BreakwaterStepsProps {
   readonly environment: Readonly<Record<string, string>>;
   /** Source of the events the steps publish on the default bus. */
   readonly eventSource: string;
+  /** Retention of the log groups this part creates. */
   readonly logRetention: logs.RetentionDays;
+  /** Memory of each Lambda this part creates, in MB. */
   readonly memorySize: number;
   /**
    * Hook functions in this account, named by ARN in pipelines: RunHooks may invoke these (and

@@ -47,6 +47,7 @@ export function codeCommitReferenceEventPattern(): events.EventPattern {
 export interface BreakwaterTriggersProps {
   /** Prefix of the alarm watcher's role name and of the bus policy's statement id. */
   readonly name: string;
+  /** The table: the GitHub and CodeCommit triggers read it, the alarm watcher reads and writes it. */
   readonly store: BreakwaterStore;
   /** The GitHub and CodeCommit triggers start deployments. */
   readonly workflows: BreakwaterWorkflows;
@@ -58,7 +59,9 @@ export interface BreakwaterTriggersProps {
   readonly triggerEnvironment: Readonly<Record<string, string>>;
   /** Source of the events the alarm watcher publishes on the default bus. */
   readonly eventSource: string;
+  /** Retention of the log groups this part creates. */
   readonly logRetention: logs.RetentionDays;
+  /** Memory of each Lambda this part creates, in MB. */
   readonly memorySize: number;
   /** Accounts whose alarm state changes the default bus accepts (see organisationId). */
   readonly targetAccounts: readonly string[];

@@ -29,6 +29,7 @@ export interface BreakwaterWorkflowsProps {
   readonly name: string;
   /** The step Lambdas the ASL files name. */
   readonly steps: BreakwaterSteps;
+  /** Retention of the log groups this part creates. */
   readonly logRetention: logs.RetentionDays;
   /**
    * The state machines' log level. ALL records every state transition (what ran, with what
