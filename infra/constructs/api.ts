@@ -13,11 +13,14 @@ import { createBreakwaterFunction } from './function.js';
 import { nagResource } from './nag.js';
 import { ControlPlanePart } from './part.js';
 import type { BreakwaterStore } from './store.js';
+import { BreakwaterConfigError } from './validation.js';
 import type { BreakwaterWorkflows } from './workflows.js';
 
 /** Steady-state requests per second and burst of an API stage. */
 export interface ApiThrottling {
+  /** Steady-state requests per second. */
   readonly rate: number;
+  /** Requests above the rate taken at once. */
   readonly burst: number;
 }
 
@@ -78,6 +81,14 @@ export class BreakwaterApi extends ControlPlanePart {
 
   constructor(scope: Construct, id: string, props: BreakwaterApiProps) {
     super(scope, id);
+    if (props.entry === undefined && props.githubWebhook === undefined) {
+      throw new BreakwaterConfigError(
+        'BreakwaterApi',
+        'entry, githubWebhook',
+        {},
+        'the API handler entry, the GitHub webhook Lambda, or both (a REST API needs a route)',
+      );
+    }
     const handler = props.entry === undefined ? undefined : this.#createHandler(props.entry, props);
     this.handler = handler;
     const cloudWatchRole = props.cloudWatchRole ?? true;

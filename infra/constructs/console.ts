@@ -54,7 +54,9 @@ export class BreakwaterConsole extends ControlPlanePart {
   readonly bucket: s3.Bucket;
   /** S3 server access logs of `bucket` and CloudFront standard logs. */
   readonly logBucket: s3.Bucket;
+  /** Serves `bucket` over HTTPS with the dashboard's security headers. */
   readonly distribution: cloudfront.Distribution;
+  /** Copies `web/` and `config.json` into `bucket` and invalidates the distribution. */
   readonly deployment: s3deploy.BucketDeployment;
   /** The people who may sign in to the dashboard (created by an administrator; no self sign-up). */
   readonly userPool: cognito.UserPool;

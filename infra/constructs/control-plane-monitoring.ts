@@ -14,7 +14,10 @@ import { ControlPlanePart } from './part.js';
 export interface BreakwaterMonitoringProps {
   /** The dashboard is named `<name>-control-plane`. */
   readonly name: string;
-  /** What to watch: the state machines, every Lambda, the table, the dead-letter queues. */
+  /**
+   * What to watch: the state machines (by catalog id; `Deployment` also gets a timed-out alarm),
+   * every Lambda, the table, the dead-letter queues (`Rollback`, `AlarmEvent`: an alarm each).
+   */
   readonly resources: ControlPlaneMonitoredResources;
   /** Where the alarms notify. @default no action (alarms visible in the console) */
   readonly alarmTopic?: sns.ITopic;
@@ -30,6 +33,7 @@ export class BreakwaterMonitoring extends ControlPlanePart {
   readonly metrics: ControlPlaneMetrics;
   /** The control plane's own alarms. */
   readonly alarms: readonly cloudwatch.Alarm[];
+  /** The CloudWatch dashboard `<name>-control-plane`. */
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: BreakwaterMonitoringProps) {
@@ -68,21 +72,25 @@ export class BreakwaterMonitoring extends ControlPlanePart {
         `Breakwater ${id} executions failed (a rolled-back deployment also ends failed: read its timeline).`,
       );
     }
-    add(
-      'DeploymentExecutionsTimedOutAlarm',
-      metrics.executionsTimedOut('Deployment'),
-      'A Breakwater deployment execution timed out.',
-    );
+    if (resources.stateMachines.Deployment) {
+      add(
+        'DeploymentExecutionsTimedOutAlarm',
+        metrics.executionsTimedOut('Deployment'),
+        'A Breakwater deployment execution timed out.',
+      );
+    }
     for (const name of Object.keys(metrics.resources.functions)) {
       add(`${name}ErrorsAlarm`, metrics.lambdaErrors(name), `Breakwater ${name} Lambda errors.`);
       add(`${name}ThrottlesAlarm`, metrics.lambdaThrottles(name), `Breakwater ${name} Lambda throttles.`);
     }
     add('TableThrottlesAlarm', metrics.tableThrottles(), 'The Breakwater table throttled requests.');
-    add(
-      'RollbackDeadLetterAlarm',
-      metrics.deadLetters('Rollback'),
-      'A console-stop rollback could not be delivered to the RollBack Lambda: roll the deployment back by hand (see docs/deploy.md).',
-    );
+    if (resources.deadLetterQueues.Rollback) {
+      add(
+        'RollbackDeadLetterAlarm',
+        metrics.deadLetters('Rollback'),
+        'A console-stop rollback could not be delivered to the RollBack Lambda: roll the deployment back by hand (see docs/deploy.md).',
+      );
+    }
     if (resources.deadLetterQueues.AlarmEvent) {
       add(
         'AlarmEventDeadLetterAlarm',

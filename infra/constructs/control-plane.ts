@@ -1,4 +1,5 @@
 import {
+  type aws_apigateway as apigateway,
   type aws_cloudwatch as cloudwatch,
   type aws_dynamodb as dynamodb,
   type aws_events as events,
@@ -11,10 +12,8 @@ import {
   type aws_stepfunctions as sfn,
   type aws_sns as sns,
   type aws_sqs as sqs,
-  Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { GSI1 } from '../../src/adapters/aws/table.js';
 import { DEPLOYMENT_EVENT_SOURCE } from '../../src/ports/events.js';
 import type { StepFunctionId } from '../../src/ports/step-catalog.js';
 import { BreakwaterApi } from './api.js';
@@ -53,8 +52,9 @@ export function controlPlaneEventBusArn(account: string, region: string, partiti
 export interface BreakwaterControlPlaneProps {
   /**
    * Prefix of the physical names that must be known in advance: the state machines
-   * (`<name>-Deployment`, `<name>-Wave`, `<name>-Batch`) and the step Lambdas' roles
-   * (`<name>-<StepId>-<region>`), which target accounts trust by ARN.
+   * (`<name>-Deployment`, `<name>-Wave`, `<name>-Batch`, `<name>-ReleaseRollback`) and the roles
+   * of the step Lambdas and the alarm watcher (`<name>-<StepId>-<region>`,
+   * `<name>-AlarmState-<region>`), which target accounts trust by ARN.
    * @default 'breakwater'
    */
   readonly name?: string;
@@ -157,8 +157,8 @@ export interface BreakwaterControlPlaneProps {
    * Host the dashboard (`web/`) in a private S3 bucket behind CloudFront. People sign in with a
    * Cognito user pool (Hosted UI, authorization code with PKCE); the dashboard calls a console
    * API, the API handler behind a Cognito authorizer, which records the signed-in person on
-   * every command. Its `config.json` names that API and the sign-in settings. Built only when
-   * the API handler exists (see docs/deploy.md, "Hosted dashboard").
+   * every command. Its `config.json` names that API and the sign-in settings. Built only with
+   * the API handler (the default, or `api` in `handlers`; see docs/deploy.md, "Hosted dashboard").
    * @default true
    */
   readonly console?: boolean;
@@ -192,8 +192,9 @@ const MAX_API_BODY = 10 * 1024 * 1024;
  * - `console` (BreakwaterConsole): the hosted dashboard and its sign-in;
  * - `monitoring` (BreakwaterMonitoring): alarms and a dashboard on the control plane itself.
  *
- * Every resource keeps the logical ID it had before the parts existed (see ControlPlanePart),
- * so a stack deployed with an earlier version updates in place.
+ * Every stateful or named resource keeps the logical ID it had before the parts existed (see
+ * ControlPlanePart), so a stack deployed with an earlier version updates in place; only Lambda
+ * permissions and API deployments, which CloudFormation replaces freely, get new ones.
  *
  * @example
  * ```ts
@@ -212,8 +213,14 @@ export class BreakwaterControlPlane extends Construct {
   readonly targetAccess: BreakwaterTargetAccess;
   /** The GitHub webhook, CodeCommit and alarm watcher triggers. */
   readonly triggers: BreakwaterTriggers;
-  /** The REST API; undefined when neither the API handler nor the webhook handler is built. */
+  /**
+   * The REST API part (`api.restApi`, `api.handler`, `api.grantInvoke`); undefined when neither
+   * the API handler nor the webhook handler is built. Before the parts, `api` was the RestApi:
+   * that is `restApi` now.
+   */
   readonly api?: BreakwaterApi;
+  /** The REST API; `api.restApi`. */
+  readonly restApi?: apigateway.RestApi;
   /** The hosted dashboard; undefined when `console` is false or there is no API handler. */
   readonly console?: BreakwaterConsole;
   /** Alarms and a dashboard on the control plane's own health. */
@@ -331,7 +338,6 @@ export class BreakwaterControlPlane extends Construct {
       name,
       store: this.store,
       environment: stepEnvironment,
-      eventSource: EVENT_SOURCE,
       hookFunctionArns: props.hookFunctionArns,
       ...common,
     });
@@ -359,7 +365,6 @@ export class BreakwaterControlPlane extends Construct {
       entries: handlers,
       stepEnvironment,
       triggerEnvironment,
-      eventSource: EVENT_SOURCE,
       targetAccounts,
       organisationId: props.organisationId,
       ...common,
@@ -384,6 +389,7 @@ export class BreakwaterControlPlane extends Construct {
         ...common,
       });
     }
+    this.restApi = this.api?.restApi;
     const apiHandler = this.api?.handler;
     this.handlerFunctions = {
       ...(apiHandler ? { api: apiHandler } : {}),
@@ -437,7 +443,6 @@ export class BreakwaterControlPlane extends Construct {
     this.alarms = this.monitoring.alarms;
     this.monitoringMetrics = this.monitoring.metrics;
     this.dashboard = this.monitoring.dashboard;
-    this.#acknowledgeStackWide();
   }
 
   /** Allows `grantee` to start deployments (states:StartExecution on the Deployment machine). */
@@ -466,27 +471,5 @@ export class BreakwaterControlPlane extends Construct {
   /** Every Lambda of the control plane: the steps, then the API and trigger handlers. */
   #ownFunctions(): lambda.Function[] {
     return [...Object.values(this.stepFunctions), ...Object.values(this.handlerFunctions)];
-  }
-
-  /** Findings that every function in the construct shares, each with its reason. */
-  #acknowledgeStackWide(): void {
-    const stack = Stack.of(this);
-    for (const fn of this.#ownFunctions()) {
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason:
-          'nodejs22.x on purpose: the code is tested on Node 20 and 22; nodejs24.x is adopted after the test matrix covers it.',
-      });
-      const role = fn.role as iam.Role;
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Active X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions.',
-      });
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${stack.resolve((this.table.node.defaultChild as dynamodb.CfnTable).logicalId)}.Arn>/index/*]`,
-        reason: `Table grant from CDK (grantReadData/grantReadWriteData) covers the table's indexes; the table has exactly one, ${GSI1}, which the deployment listings query.`,
-      });
-    }
   }
 }

@@ -8,13 +8,19 @@ import {
   RemovalPolicy,
   Stack,
   type aws_sqs as sqs,
+  Validations,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { lambdaTimeoutOf } from '../../functions/lib/step-timeouts.js';
+import { DEPLOYMENT_EVENT_SOURCE } from '../../src/ports/events.js';
 import { STEP_FUNCTIONS } from '../../src/ports/step-catalog.js';
 import { BUNDLING, PREBUILT_LAMBDA_DIR, PROJECT_ROOT, prebuiltBundle } from './bundling.js';
 
-/** Entry files of the API and trigger Lambdas, relative to the project root (or absolute). */
+/**
+ * Entry files of the API and trigger Lambdas, relative to the project root (or absolute). Each
+ * `@default` applies when the control plane's `handlers` prop is left out altogether; when it is
+ * given, a kind it does not name is not built.
+ */
 export interface ControlPlaneHandlerEntries {
   /** The API Gateway handler (every route except the GitHub webhook). @default 'functions/api/router.ts' */
   readonly api?: string;
@@ -58,13 +64,13 @@ export const RUNS_FROM_PACKAGE = import.meta.url.endsWith('.js');
 export interface BreakwaterFunctionOptions {
   /** The handler's entry file (see ControlPlaneHandlerEntries and the step catalog). */
   readonly entry: string;
-  /** The function's execution role. */
+  /** The function's execution role (given X-Ray's permissions here). */
   readonly role: iam.IRole;
   /** The function's environment variables. */
   readonly environment: Readonly<Record<string, string>>;
-  /** Retention of the log groups this part creates. */
+  /** Retention of the function's log group. */
   readonly logRetention: logs.RetentionDays;
-  /** Memory of each Lambda this part creates, in MB. */
+  /** Memory of the function, in MB. */
   readonly memorySize: number;
   /** Where Lambda puts an asynchronous invocation it could not handle. @default none */
   readonly deadLetterQueue?: sqs.IQueue;
@@ -99,40 +105,68 @@ export function createBreakwaterFunction(
     environment: { ...options.environment },
     ...(options.deadLetterQueue ? { deadLetterQueue: options.deadLetterQueue } : {}),
   };
-  if (RUNS_FROM_PACKAGE && DEFAULT_ENTRIES.has(options.entry)) {
-    const prebuilt = prebuiltBundle(id);
-    if (prebuilt === undefined) {
-      throw new Error(
-        `Breakwater ${id}: expected the prebuilt bundle ${join(PREBUILT_LAMBDA_DIR, id, 'index.mjs')} in the installed package, found none: reinstall breakwater (npm ci), or run \`npm run build\` in a clone`,
-      );
-    }
-    return new lambda.Function(scope, `${id}Function`, {
-      ...common,
-      code: lambda.Code.fromAsset(prebuilt),
-      handler: 'index.handler',
-    });
+  const fn =
+    RUNS_FROM_PACKAGE && DEFAULT_ENTRIES.has(options.entry)
+      ? prebuiltFunction(scope, id, common)
+      : new nodejs.NodejsFunction(scope, `${id}Function`, {
+          ...common,
+          entry: isAbsolute(options.entry) ? options.entry : join(PROJECT_ROOT, options.entry),
+          handler: 'handler',
+          projectRoot: PROJECT_ROOT,
+          depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+          bundling: BUNDLING,
+        });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason:
+      'nodejs22.x on purpose: the code is tested on Node 20 and 22; nodejs24.x is adopted after the test matrix covers it.',
+  });
+  Validations.of(options.role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'Active X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions.',
+  });
+  return fn;
+}
+
+/** The function `id` on its bundle from the installed package. */
+function prebuiltFunction(
+  scope: Construct,
+  id: string,
+  common: Omit<lambda.FunctionProps, 'code' | 'handler'>,
+): lambda.Function {
+  const prebuilt = prebuiltBundle(id);
+  if (prebuilt === undefined) {
+    throw new Error(
+      `Breakwater ${id}: expected the prebuilt bundle ${join(PREBUILT_LAMBDA_DIR, id, 'index.mjs')} in the installed package, found none: reinstall breakwater (npm ci), or run \`npm run build\` in a clone`,
+    );
   }
-  return new nodejs.NodejsFunction(scope, `${id}Function`, {
+  return new lambda.Function(scope, `${id}Function`, {
     ...common,
-    entry: isAbsolute(options.entry) ? options.entry : join(PROJECT_ROOT, options.entry),
-    handler: 'handler',
-    projectRoot: PROJECT_ROOT,
-    depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-    bundling: BUNDLING,
+    code: lambda.Code.fromAsset(prebuilt),
+    handler: 'index.handler',
   });
 }
 
 /**
- * Lets `role` put Breakwater's own events (source EVENT_SOURCE, see docs/deploy.md) on this
- * account and region's default bus, and nothing else.
+ * The environment a Lambda that publishes Breakwater's events runs with: `environment`, with
+ * EVENT_SOURCE set to the one source grantPublishEvents allows.
  */
-export function grantPublishEvents(role: iam.IRole, eventSource: string): void {
+export function withEventSource(environment: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...environment, EVENT_SOURCE: DEPLOYMENT_EVENT_SOURCE };
+}
+
+/**
+ * Lets `role` put Breakwater's own events (source `breakwater`, DEPLOYMENT_EVENT_SOURCE, see
+ * docs/deploy.md) on this account and region's default bus, and nothing else.
+ */
+export function grantPublishEvents(role: iam.IRole): void {
   const stack = Stack.of(role);
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['events:PutEvents'],
       resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
-      conditions: { StringEquals: { 'events:source': eventSource } },
+      conditions: { StringEquals: { 'events:source': DEPLOYMENT_EVENT_SOURCE } },
     }),
   );
 }

@@ -8,7 +8,7 @@
  * BreakwaterTriggers, BreakwaterApi, BreakwaterConsole, BreakwaterMonitoring.
  */
 export { BreakwaterAlarmForwarder, type BreakwaterAlarmForwarderProps } from './alarm-forwarder.js';
-export { type ApiThrottling, BreakwaterApi, type BreakwaterApiProps } from './api.js';
+export { type ApiThrottling, BreakwaterApi, type BreakwaterApiProps, stageOptions } from './api.js';
 export { BreakwaterConsole, type BreakwaterConsoleProps } from './console.js';
 export {
   BreakwaterControlPlane,
@@ -18,9 +18,15 @@ export {
   EVENT_SOURCE,
 } from './control-plane.js';
 export { BreakwaterMonitoring, type BreakwaterMonitoringProps } from './control-plane-monitoring.js';
-export { type ControlPlaneHandlerEntries, DEFAULT_HANDLER_ENTRIES } from './function.js';
+export {
+  type BreakwaterFunctionOptions,
+  type ControlPlaneHandlerEntries,
+  createBreakwaterFunction,
+  DEFAULT_HANDLER_ENTRIES,
+  grantPublishEvents,
+  withEventSource,
+} from './function.js';
 export { ControlPlaneMetrics, type ControlPlaneMonitoredResources } from './monitoring.js';
-export { ControlPlanePart } from './part.js';
 export { BreakwaterSteps, type BreakwaterStepsProps } from './steps.js';
 export { BreakwaterStore, type BreakwaterStoreProps } from './store.js';
 export {

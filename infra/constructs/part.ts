@@ -1,4 +1,4 @@
-import { Aspects, CfnElement, Names, Stack } from 'aws-cdk-lib';
+import { Aspects, CfnElement, CfnResource, Stack } from 'aws-cdk-lib';
 import { Construct, type IConstruct } from 'constructs';
 
 /**
@@ -10,8 +10,10 @@ import { Construct, type IConstruct } from 'constructs';
  * resource, create this one", and the table, the named state machines and roles, the user pool
  * and the buckets cannot be replaced that way (a table with deletion protection, a role name in
  * use, a bucket with objects). So a part is left out of the path its resources' IDs are made
- * from; everything else about the IDs is CDK's own (Names.nodeUniqueId). A resource whose ID
- * someone already overrode (API Gateway's deployment, named by a hash of the API) keeps theirs.
+ * from; everything else about the IDs is the stack's own (`Stack.getLogicalId`: its
+ * allocateLogicalId, overridden or not, and its renameLogicalId renames). A resource whose ID
+ * someone already overrode (API Gateway's deployment, named by a hash of the API; your own
+ * overrideLogicalId) keeps theirs.
  * Only under a parent that asked for it (keepPreSplitLogicalIds): a part used on its own, in
  * your construct, gets CDK's ordinary IDs.
  */
@@ -19,7 +21,8 @@ export abstract class ControlPlanePart extends Construct {
   /**
    * Gives every resource under this part its pre-split logical ID now. Parts call it once their
    * resources exist and before anything reads those IDs (cdk-nag acknowledgements name them);
-   * PRE_SPLIT_LOGICAL_IDS catches what is added later (grants add policies to roles).
+   * the aspect keepPreSplitLogicalIds adds catches what is added later (grants add policies to
+   * roles).
    */
   protected keepLogicalIds(): void {
     if (isUnsplitPart(this)) keepIds(this);
@@ -47,18 +50,24 @@ export function keepPreSplitLogicalIds(parent: Construct): void {
   });
 }
 
-/** The logical ID `element` had before its parent was split: its path without the parts. */
+/**
+ * The logical ID `element` had before its parent was split: what its stack names a resource at
+ * the same path without the parts. The stack names a detached mirror of that path (its own
+ * allocator and renames apply); the mirror is never synthesized.
+ */
 export function preSplitLogicalId(element: CfnElement): string {
   const stack = Stack.of(element);
   const scopes = element.node.scopes;
-  const path = scopes
-    .slice(scopes.indexOf(stack) + 1)
-    .filter((scope) => !isUnsplitPart(scope))
-    .map((scope) => scope.node.id);
-  // A detached copy of that path: CDK makes the ID from the ids below the root.
-  let ghost = new Construct(undefined as unknown as Construct, '');
-  for (const id of path) ghost = new Construct(ghost, id);
-  return Names.nodeUniqueId(ghost.node);
+  const stackIndex = scopes.indexOf(stack);
+  let mirror = new Construct(undefined as unknown as Construct, scopes[0]!.node.id);
+  for (const scope of scopes.slice(1, stackIndex)) mirror = new Construct(mirror, scope.node.id);
+  mirror = new Stack(mirror, stack.node.id);
+  for (const scope of scopes.slice(stackIndex + 1, -1)) {
+    if (!isUnsplitPart(scope)) mirror = new Construct(mirror, scope.node.id);
+  }
+  return stack.getLogicalId(
+    new CfnResource(mirror, element.node.id, { type: 'Breakwater::PreSplit::Mirror' }),
+  );
 }
 
 /** The pre-split IDs given so far, per stack: two resources must never be given the same one. */

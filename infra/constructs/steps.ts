@@ -1,7 +1,7 @@
 import { aws_iam as iam, type aws_lambda as lambda, type aws_logs as logs, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { STEP_FUNCTIONS, type StepFunctionId } from '../../src/ports/step-catalog.js';
-import { createBreakwaterFunction, grantPublishEvents } from './function.js';
+import { createBreakwaterFunction, grantPublishEvents, withEventSource } from './function.js';
 import { ControlPlanePart } from './part.js';
 import type { BreakwaterStore } from './store.js';
 import { stepRoleName } from './target-access.js';
@@ -11,10 +11,8 @@ export interface BreakwaterStepsProps {
   readonly name: string;
   /** The table every step reads and writes. */
   readonly store: BreakwaterStore;
-  /** Environment of every step (the table, the target role template, the event source...). */
+  /** Environment of every step (the table, the target role template...); EVENT_SOURCE is set here. */
   readonly environment: Readonly<Record<string, string>>;
-  /** Source of the events the steps publish on the default bus. */
-  readonly eventSource: string;
   /** Retention of the log groups this part creates. */
   readonly logRetention: logs.RetentionDays;
   /** Memory of each Lambda this part creates, in MB. */
@@ -52,12 +50,12 @@ export class BreakwaterSteps extends ControlPlanePart {
       const fn = createBreakwaterFunction(this, step.id, {
         entry: step.entry,
         role,
-        environment: props.environment,
+        environment: withEventSource(props.environment),
         logRetention: props.logRetention,
         memorySize: props.memorySize,
       });
       props.store.grantReadWrite(fn);
-      grantPublishEvents(role, props.eventSource);
+      grantPublishEvents(role);
       const hooks = props.hookFunctionArns ?? [];
       if (step.id === 'RunHooks' && hooks.length > 0) {
         role.addToPrincipalPolicy(

@@ -19,6 +19,7 @@ import {
   createBreakwaterFunction,
   grantPublishEvents,
   handlerId,
+  withEventSource,
 } from './function.js';
 import { nagResource } from './nag.js';
 import { ControlPlanePart } from './part.js';
@@ -57,8 +58,6 @@ export interface BreakwaterTriggersProps {
   readonly stepEnvironment: Readonly<Record<string, string>>;
   /** Environment of the GitHub and CodeCommit triggers. */
   readonly triggerEnvironment: Readonly<Record<string, string>>;
-  /** Source of the events the alarm watcher publishes on the default bus. */
-  readonly eventSource: string;
   /** Retention of the log groups this part creates. */
   readonly logRetention: logs.RetentionDays;
   /** Memory of each Lambda this part creates, in MB. */
@@ -130,12 +129,12 @@ export class BreakwaterTriggers extends ControlPlanePart {
       this.alarmWatcher = createBreakwaterFunction(this, handlerId('alarmState'), {
         entry: entries.alarmState,
         role,
-        environment: props.stepEnvironment,
+        environment: withEventSource(props.stepEnvironment),
         deadLetterQueue: this.alarmEventDeadLetterQueue,
         ...common,
       });
       store.grantReadWrite(this.alarmWatcher);
-      grantPublishEvents(role, props.eventSource);
+      grantPublishEvents(role);
     }
     for (const kind of ['githubWebhook', 'codeCommit'] as const) {
       const entry = entries[kind];

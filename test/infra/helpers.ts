@@ -1,11 +1,8 @@
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import {
-  BreakwaterControlPlane,
-  type BreakwaterControlPlaneProps,
-  ControlPlanePart,
-} from '../../infra/constructs/index.js';
+import { BreakwaterControlPlane, type BreakwaterControlPlaneProps } from '../../infra/constructs/index.js';
+import { ControlPlanePart } from '../../infra/constructs/part.js';
 
 /** The stand-in entry used for the API/trigger handlers that do not exist yet. */
 export const FIXTURE_HANDLER = 'test/infra/fixtures/noop-handler.ts';

@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { App, Stack, aws_stepfunctions as sfn, aws_sns as sns, aws_sqs as sqs } from 'aws-cdk-lib';
+import {
+  App,
+  type CfnElement,
+  Stack,
+  aws_stepfunctions as sfn,
+  aws_sns as sns,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { BreakwaterControlPlane, BreakwaterStore, ControlPlanePart } from '../../infra/constructs/index.js';
+import { BreakwaterControlPlane, BreakwaterStore } from '../../infra/constructs/index.js';
+import { ControlPlanePart } from '../../infra/constructs/part.js';
 import { ALL_HANDLERS, HOME_ACCOUNT, REGION, TARGET_ACCOUNT } from './helpers.js';
 
 /*
@@ -65,6 +73,23 @@ describe('logical IDs across the split into parts', () => {
     const late = Object.keys(plain).find((id) => id.startsWith('BreakwaterLateQueue'));
     expect(late).toBeDefined();
     expect(resources[late!]?.Type).toBe('AWS::SQS::Queue');
+  });
+
+  it('names them through the stack’s own allocateLogicalId and renameLogicalId', () => {
+    class TeamStack extends Stack {
+      protected override allocateLogicalId(element: CfnElement): string {
+        return `Team${super.allocateLogicalId(element)}`;
+      }
+    }
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new TeamStack(app, 'Test', { env: { account: HOME_ACCOUNT, region: REGION } });
+    const table = PRE_SPLIT['AWS::DynamoDB::Table']![0]!;
+    stack.renameLogicalId(`Team${table}`, 'DeploymentsTable');
+    new BreakwaterControlPlane(stack, 'Breakwater', { handlers: {}, console: false });
+    const resources = app.synth().getStackByName('Test').template.Resources;
+    expect(resources.DeploymentsTable?.Type).toBe('AWS::DynamoDB::Table');
+    const role = PRE_SPLIT['AWS::IAM::Role']!.find((id) => id.startsWith('BreakwaterStartWaveRole'))!;
+    expect(resources[`Team${role}`]?.Type).toBe('AWS::IAM::Role');
   });
 
   it('gives a part used on its own, outside the control plane, CDK’s ordinary IDs', () => {
