@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
-import { bootServe, callServe, type ServeProcess, stopServe } from '../support/serve.js';
+import { callServe, type ServeProcess } from '../support/serve.js';
+import { closeDashboard, type ServedDashboard, serveDashboard } from '../support/served-dashboard.js';
 
 /*
  * The deployment page's pictures in headless Chromium: `breakwater serve` (its own virtual clock)
@@ -20,9 +19,8 @@ const ARTIFACTS = join(ROOT, 'test-artifacts');
 const SCENARIO = join(ROOT, 'examples/scenarios/bad-one-box-in-world.scenario.json');
 const SPEED = 3600;
 
+let dashboard: ServedDashboard | undefined;
 let serve: ServeProcess | undefined;
-let dataDir: string;
-let browser: Browser;
 let page: Page;
 
 async function must<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -46,18 +44,17 @@ async function waveStatus(deploymentId: string, wave: string): Promise<string> {
 describe('the deployment page’s pictures', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'breakwater-charts-'));
-    [serve, browser] = await Promise.all([
-      bootServe({ dataDir, speed: SPEED, scenario: SCENARIO }),
-      launchChromium(),
-    ]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    dashboard = await serveDashboard({
+      name: 'charts',
+      scenario: SCENARIO,
+      speed: SPEED,
+      viewport: { width: 1280, height: 900 },
+    });
+    ({ serve, page } = dashboard);
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (serve) await stopServe(serve);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await closeDashboard(dashboard);
   });
 
   it('draws planned and actual waves with the hold shaded, and each target’s weight and alarm states', async () => {

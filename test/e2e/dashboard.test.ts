@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
-import { bootServe, callServe, expireADeployment, type ServeProcess, stopServe } from '../support/serve.js';
+import { callServe, expireADeployment, type ServeProcess } from '../support/serve.js';
+import { closeDashboard, type ServedDashboard, serveDashboard } from '../support/served-dashboard.js';
 
 /*
  * The console end to end: `breakwater serve` in a child process (its own virtual clock), the
@@ -19,9 +18,8 @@ const SCENARIO = join(ROOT, 'examples/scenarios/bad-one-box-in-world.scenario.js
 /** Virtual ms per wall ms: the 6-hour story takes a few seconds, slow enough to watch each wave. */
 const SPEED = 3600;
 
+let dashboard: ServedDashboard | undefined;
 let serve: ServeProcess | undefined;
-let dataDir: string;
-let browser: Browser;
 let page: Page;
 
 async function shot(name: string): Promise<void> {
@@ -31,18 +29,17 @@ async function shot(name: string): Promise<void> {
 describe('the dashboard', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'breakwater-dashboard-'));
-    [serve, browser] = await Promise.all([
-      bootServe({ dataDir, speed: SPEED, scenario: SCENARIO }),
-      launchChromium(),
-    ]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    dashboard = await serveDashboard({
+      name: 'dashboard',
+      scenario: SCENARIO,
+      speed: SPEED,
+      viewport: { width: 1280, height: 800 },
+    });
+    ({ serve, page } = dashboard);
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (serve) await stopServe(serve);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await closeDashboard(dashboard);
   });
 
   it('starts a deployment, shows it wave by wave, and shows the rollback when the world one-box fails', async () => {
